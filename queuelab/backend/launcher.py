@@ -1,0 +1,169 @@
+"""Start and stop the embedded backend server (a child process on 127.0.0.1, free port)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import selectors
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlparse
+
+import psutil
+
+from queuelab import processes
+
+SERVER_MODULE = "queuelab.backend.server"
+START_TIMEOUT_SECONDS = 30.0
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class BackendError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What a boto3 client or a subprocess needs to reach the backend."""
+
+    url: str
+    region: str
+    pid: int
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            **DUMMY_CREDENTIALS,
+        }
+
+
+def server_argv(stock: bool = False) -> list[str]:
+    return [sys.executable, "-m", SERVER_MODULE, "--port", "0"] + (["--stock"] if stock else [])
+
+
+def _read_ready_line(popen: subprocess.Popen[bytes], timeout: float) -> dict[str, object]:
+    assert popen.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(popen.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise BackendError(f"embedded backend did not start within {timeout:.0f} s")
+    line = popen.stdout.readline()
+    if not line:
+        raise BackendError(f"embedded backend exited during start-up (code {popen.wait()})")
+    ready: dict[str, object] = json.loads(line)
+    return ready
+
+
+def wait_until_answering(url: str, timeout: float = START_TIMEOUT_SECONDS) -> None:
+    """Return once an HTTP request to ``url`` gets any answer."""
+    parsed = urlparse(url)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=2)
+            conn.request("GET", "/moto-api/")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError as err:
+            if time.monotonic() > deadline:
+                raise BackendError(f"embedded backend at {url} does not answer: {err}") from err
+            time.sleep(0.05)
+
+
+def _start(
+    argv: list[str], lifeline: bool, region: str, log_path: Path | None
+) -> tuple[subprocess.Popen[bytes], Endpoint]:
+    popen = processes.spawn(
+        argv + (["--lifeline"] if lifeline else []),
+        env=_server_env(),
+        log_path=log_path,
+        stdin=subprocess.PIPE if lifeline else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        ready = _read_ready_line(popen, START_TIMEOUT_SECONDS)
+        endpoint = Endpoint(url=str(ready["url"]), region=region, pid=popen.pid)
+        wait_until_answering(endpoint.url)
+    except BaseException:
+        processes.stop(popen)
+        raise
+    return popen, endpoint
+
+
+def _server_env() -> dict[str, str]:
+    """The caller's environment without AWS and moto settings, which are not the server's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+
+
+class EmbeddedBackend:
+    """A moto server owned by this process: stopped on exit, on Ctrl-C, and (through its
+    stdin lifeline) when this process dies in any other way."""
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        *,
+        log_path: Path | None = None,
+        argv: list[str] | None = None,
+    ) -> None:
+        """``argv`` replaces the server command (benchmarks start stock moto this way)."""
+        self.region = region
+        self.log_path = log_path
+        self.argv = argv or server_argv()
+        self._popen: subprocess.Popen[bytes] | None = None
+        self.endpoint: Endpoint | None = None
+
+    def start(self) -> Endpoint:
+        if self.endpoint is None:
+            self._popen, self.endpoint = _start(self.argv, True, self.region, self.log_path)
+        return self.endpoint
+
+    def stop(self) -> None:
+        if self._popen is not None:
+            processes.stop(self._popen)
+            for pipe in (self._popen.stdin, self._popen.stdout):
+                if pipe is not None:
+                    pipe.close()
+        self._popen, self.endpoint = None, None
+
+    def __enter__(self) -> Endpoint:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_detached(region: str, log_path: Path) -> Endpoint:
+    """Start a server that outlives this process (``queuelab local up``)."""
+    popen, endpoint = _start(server_argv(), False, region, log_path)
+    assert popen.stdout is not None
+    popen.stdout.close()
+    return endpoint
+
+
+def is_server(pid: int) -> bool:
+    try:
+        return SERVER_MODULE in " ".join(psutil.Process(pid).cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def stop_detached(pid: int) -> bool:
+    """Stop a server started by ``start_detached``; False if none was running at ``pid``."""
+    if not is_server(pid):
+        return False
+    processes.stop_tree(pid)
+    return True

@@ -1,0 +1,77 @@
+"""The embedded backend's server process: ``python -m queuelab.backend.server``.
+
+Serves moto's SQS and DynamoDB on loopback. Prints one JSON line (``{"url": ..., "pid": ...}``)
+on stdout once the socket listens. With ``--lifeline`` it exits as soon as its stdin closes,
+which happens when the process that started it dies in any way (even SIGKILL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import threading
+from typing import Any, NoReturn
+
+from queuelab.backend import patches
+
+
+def _exit_when_stdin_closes() -> None:
+    def watch() -> None:
+        while os.read(0, 1024):  # unbuffered: no lock left held at interpreter shutdown
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def _on_sigterm(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(0)
+
+
+def build_app(stock: bool = False) -> Any:
+    """moto's WSGI app for every service; patched and serialized unless ``stock``."""
+    # Purge must be usable between scenario runs (moto refuses a second one within 60 s).
+    os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
+    if not stock:
+        patches.apply()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    return app if stock else patches.serialized(app)
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0, lifeline: bool = False) -> None:
+    """Listen, announce the URL on stdout, and serve until SIGTERM / SIGINT / stdin EOF."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    if lifeline:
+        _exit_when_stdin_closes()
+    url = f"http://{host}:{server.server_port}"
+    print(json.dumps({"url": url, "pid": os.getpid()}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m queuelab.backend.server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--lifeline", action="store_true", help="exit when stdin closes")
+    parser.add_argument("--stock", action="store_true", help="unpatched moto (benchmarks)")
+    args = parser.parse_args(argv)
+    serve(build_app(args.stock), args.host, args.port, args.lifeline)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Child processes: start them in their own process group, and stop whole trees."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+GRACE_SECONDS = 3.0
+
+
+def spawn(
+    argv: Sequence[str],
+    env: dict[str, str],
+    log_path: Path | None = None,
+    *,
+    stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+    stdout: int | IO[bytes] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a new session, so a terminal's Ctrl-C reaches only the parent,
+    which then stops its children in order."""
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        return subprocess.Popen(
+            list(argv),
+            env=env,
+            stdin=stdin,
+            stdout=stdout if stdout is not None else log,
+            stderr=log if log_path else None,
+            start_new_session=True,
+        )
+    finally:
+        if log_path:
+            log.close()  # type: ignore[union-attr]
+
+
+def stop_tree(pid: int, grace: float = GRACE_SECONDS, *, first_signal: str = "term") -> None:
+    """SIGTERM (or SIGKILL) ``pid`` and every descendant; SIGKILL what is left after ``grace``."""
+    try:
+        root = psutil.Process(pid)
+        procs = [*root.children(recursive=True), root]
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill() if first_signal == "kill" else proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=grace)
+
+
+def stop(popen: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> int | None:
+    """Stop a child we started (and its descendants), reap it, and return its exit code."""
+    if popen.poll() is None:
+        stop_tree(popen.pid, grace)
+    try:
+        return popen.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        return None

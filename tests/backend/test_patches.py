@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from queuelab.backend import patches
+
+
+def test_installed_moto_is_the_supported_one() -> None:
+    assert patches.check_moto_version().startswith("5.2.")
+
+
+@pytest.mark.parametrize("other", ["5.1.9", "5.3.0", "6.0.0"])
+def test_other_moto_versions_are_refused_with_the_fix(other: str) -> None:
+    with pytest.raises(patches.UnsupportedMoto, match=rf"moto {other} is installed.*pip install"):
+        patches.check_moto_version(other)
+
+
+def test_message_store_keeps_send_order_and_removes_in_constant_time() -> None:
+    a, b, c = object(), object(), object()
+    store = patches.MessageStore([a, b])
+    store.append(c)
+    store.remove(b)
+    assert list(store) == [a, c] and store[-1] is c and b not in store and len(store) == 2
