@@ -54,7 +54,7 @@ def serve(stock: bool) -> None:
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
 
-    server.serve(with_fill, lifeline=True)
+    server.serve(with_fill)
 
 
 def timed_ms(call: Callable[[], object]) -> float:
@@ -114,7 +114,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--depths", type=int, nargs="+", default=[0, 1000, 10000])
     parser.add_argument("--serve", choices=["stock", "embedded"], help=argparse.SUPPRESS)
-    parser.add_argument("--lifeline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve == "stock")

@@ -10,6 +10,8 @@ from typing import IO
 
 import psutil
 
+from queuelab import lifeline
+
 GRACE_SECONDS = 3.0
 
 
@@ -18,17 +20,21 @@ def spawn(
     env: dict[str, str],
     log_path: Path | None = None,
     *,
-    stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+    tied: bool = True,
     stdout: int | IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` in a new session, so a terminal's Ctrl-C reaches only the parent,
-    which then stops its children in order."""
+    which then stops its children in order. A ``tied`` child gets a lifeline: it stops
+    when this process dies, however that happens."""
+    env = {k: v for k, v in env.items() if k != lifeline.ENV}
+    if tied:
+        env[lifeline.ENV] = "1"
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
         return subprocess.Popen(
             list(argv),
             env=env,
-            stdin=stdin,
+            stdin=subprocess.PIPE if tied else subprocess.DEVNULL,
             stdout=stdout if stdout is not None else log,
             stderr=log if log_path else None,
             start_new_session=True,
@@ -59,6 +65,9 @@ def stop(popen: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> int | 
     """Stop a child we started (and its descendants), reap it, and return its exit code."""
     if popen.poll() is None:
         stop_tree(popen.pid, grace)
+    for pipe in (popen.stdin, popen.stdout):
+        if pipe is not None:
+            pipe.close()
     try:
         return popen.wait(timeout=grace)
     except subprocess.TimeoutExpired:

@@ -79,14 +79,10 @@ def wait_until_answering(url: str, timeout: float = START_TIMEOUT_SECONDS) -> No
 
 
 def _start(
-    argv: list[str], lifeline: bool, region: str, log_path: Path | None
+    argv: list[str], tied: bool, region: str, log_path: Path | None
 ) -> tuple[subprocess.Popen[bytes], Endpoint]:
     popen = processes.spawn(
-        argv + (["--lifeline"] if lifeline else []),
-        env=_server_env(),
-        log_path=log_path,
-        stdin=subprocess.PIPE if lifeline else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        argv, env=_server_env(), log_path=log_path, tied=tied, stdout=subprocess.PIPE
     )
     try:
         ready = _read_ready_line(popen, START_TIMEOUT_SECONDS)
@@ -129,9 +125,6 @@ class EmbeddedBackend:
     def stop(self) -> None:
         if self._popen is not None:
             processes.stop(self._popen)
-            for pipe in (self._popen.stdin, self._popen.stdout):
-                if pipe is not None:
-                    pipe.close()
         self._popen, self.endpoint = None, None
 
     def __enter__(self) -> Endpoint:

@@ -1,8 +1,8 @@
 """The embedded backend's server process: ``python -m queuelab.backend.server``.
 
 Serves moto's SQS and DynamoDB on loopback. Prints one JSON line (``{"url": ..., "pid": ...}``)
-on stdout once the socket listens. With ``--lifeline`` it exits as soon as its stdin closes,
-which happens when the process that started it dies in any way (even SIGKILL).
+on stdout once the socket listens. Started with a lifeline (``queuelab.lifeline``), it exits
+as soon as the process that started it dies in any way (even SIGKILL).
 """
 
 from __future__ import annotations
@@ -12,19 +12,10 @@ import json
 import logging
 import os
 import signal
-import threading
 from typing import Any, NoReturn
 
+from queuelab import lifeline
 from queuelab.backend import patches
-
-
-def _exit_when_stdin_closes() -> None:
-    def watch() -> None:
-        while os.read(0, 1024):  # unbuffered: no lock left held at interpreter shutdown
-            pass
-        os._exit(0)
-
-    threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
 def _on_sigterm(signum: int, frame: Any) -> NoReturn:
@@ -43,16 +34,15 @@ def build_app(stock: bool = False) -> Any:
     return app if stock else patches.serialized(app)
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 0, lifeline: bool = False) -> None:
-    """Listen, announce the URL on stdout, and serve until SIGTERM / SIGINT / stdin EOF."""
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Listen, announce the URL on stdout, and serve until SIGTERM / SIGINT / parent death."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, _on_sigterm)
-    if lifeline:
-        _exit_when_stdin_closes()
+    lifeline.watch(lambda: os._exit(0))
     url = f"http://{host}:{server.server_port}"
     print(json.dumps({"url": url, "pid": os.getpid()}), flush=True)
     try:
@@ -67,10 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m queuelab.backend.server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--lifeline", action="store_true", help="exit when stdin closes")
     parser.add_argument("--stock", action="store_true", help="unpatched moto (benchmarks)")
     args = parser.parse_args(argv)
-    serve(build_app(args.stock), args.host, args.port, args.lifeline)
+    serve(build_app(args.stock), args.host, args.port)
 
 
 if __name__ == "__main__":

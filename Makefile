@@ -1,0 +1,63 @@
+# queuelab: every target creates .venv and installs the project into it when needed, so a
+# fresh clone needs only Python 3.11+ and make.  Extra arguments: make scenario-dup ARGS="--unsafe"
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+BASE := $(VENV)/.installed-base
+INFRA := $(VENV)/.installed-infra
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv scenarios scenarios-fast scenarios-slow test lint bench-backend \
+	local-up local-down clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
+
+$(BASE): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "queuelab needs Python 3.11 or newer on PATH (or make PYTHON=/path/to/python3.11)"; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(INFRA): $(BASE)
+	$(BIN)/python -m pip install --quiet -e '.[dev,infra]'
+	@touch $@
+
+venv: $(INFRA) ## Create/update the virtualenv (with the Pulumi extras)
+
+scenarios: $(BASE) ## Run every scenario on the embedded backend
+	$(BIN)/queuelab run --all $(ARGS)
+
+scenarios-fast: $(BASE) ## Run the fast scenarios
+	$(BIN)/queuelab run --category fast $(ARGS)
+
+scenarios-slow: $(BASE) ## Run the slow scenarios
+	$(BIN)/queuelab run --category slow $(ARGS)
+
+scenario-%: $(BASE) ## Run one scenario, e.g. make scenario-dup ARGS=--unsafe
+	$(BIN)/queuelab run $* $(ARGS)
+
+test: $(INFRA) ## Run the tests (unit, backend, functional, Pulumi mocks)
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(INFRA) ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench-backend: $(BASE) ## Per-call cost of the embedded backend vs stock moto
+	$(BIN)/python benchmarks/backend.py $(ARGS)
+
+local-up: $(BASE) ## Start a background embedded server and write .env
+	$(BIN)/queuelab local up
+
+local-down: $(BASE) ## Stop it
+	$(BIN)/queuelab local down
+
+clean: ## Remove the virtualenv and run files
+	rm -rf $(VENV) .queuelab

@@ -1,0 +1,120 @@
+"""Idempotency claims in the status table (Powertools' pattern) and a local LRU of done keys.
+
+A claim is a conditional write: ``INPROGRESS`` with a lease, allowed when the key is new or
+its lease has expired; ``COMPLETED`` once the work is done. A claim also stores a hash of the
+payload, so a different request reusing the same key is refused, not silently skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from queuelab.plan import STATUS_TABLE_KEY, STATUS_TTL_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+INPROGRESS, COMPLETED = "INPROGRESS", "COMPLETED"
+RECORD_TTL_SECONDS = 7 * 24 * 3600
+IGNORED_IN_HASH = ("id", "run", "sequence")  # delivery details, not the request itself
+
+
+class Claim(StrEnum):
+    ACQUIRED = "acquired"
+    COMPLETED = "completed"  # done before: skip the work, delete the message
+    IN_PROGRESS = "in_progress"  # someone else holds an unexpired lease
+    CONFLICT = "conflict"  # same key, different payload
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    outcome: Claim
+    holder: str = ""
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    request = {k: v for k, v in payload.items() if k not in IGNORED_IN_HASH}
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class StatusTable:
+    def __init__(self, ddb: DynamoDBClient, table: str, owner: str, lease_seconds: float) -> None:
+        self.ddb = ddb
+        self.table = table
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+
+    def claim(self, key: str, digest: str, run_id: str) -> ClaimResult:
+        now = time.time()
+        try:
+            self.ddb.put_item(
+                TableName=self.table,
+                Item={
+                    STATUS_TABLE_KEY: {"S": key},
+                    "status": {"S": INPROGRESS},
+                    "owner": {"S": self.owner},
+                    "lease_until": {"N": f"{now + self.lease_seconds:.3f}"},
+                    "payload_hash": {"S": digest},
+                    "run": {"S": run_id},
+                    STATUS_TTL_ATTRIBUTE: {"N": str(int(now) + RECORD_TTL_SECONDS)},
+                },
+                ConditionExpression=(
+                    "attribute_not_exists(#key) OR (#status = :inprogress AND lease_until < :now)"
+                ),
+                ExpressionAttributeNames={"#key": STATUS_TABLE_KEY, "#status": "status"},
+                ExpressionAttributeValues={
+                    ":inprogress": {"S": INPROGRESS},
+                    ":now": {"N": f"{now:.3f}"},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.ddb.exceptions.ConditionalCheckFailedException as err:
+            old: dict[str, Any] = dict(err.response.get("Item", {}))  # type: ignore[call-overload]
+            holder = old.get("owner", {}).get("S", "")
+            if old.get("payload_hash", {}).get("S", digest) != digest:
+                return ClaimResult(Claim.CONFLICT, holder)
+            if old.get("status", {}).get("S") == COMPLETED:
+                return ClaimResult(Claim.COMPLETED, holder)
+            return ClaimResult(Claim.IN_PROGRESS, holder)
+        return ClaimResult(Claim.ACQUIRED)
+
+    def complete(self, key: str) -> None:
+        self.ddb.update_item(
+            TableName=self.table,
+            Key={STATUS_TABLE_KEY: {"S": key}},
+            UpdateExpression="SET #status = :completed, completed_by = :me, completed_at = :now",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":completed": {"S": COMPLETED},
+                ":me": {"S": self.owner},
+                ":now": {"N": f"{time.time():.3f}"},
+            },
+        )
+
+
+class DoneCache:
+    """Keys this process completed, most recent last; size 0 disables it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._keys:
+            self._keys.move_to_end(key)  # type: ignore[arg-type]
+            return True
+        return False
+
+    def add(self, key: str) -> None:
+        if self.size <= 0:
+            return
+        self._keys[key] = None
+        self._keys.move_to_end(key)
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)

@@ -1,0 +1,159 @@
+"""The consumer's loop: long poll, handle, delete, until stopped.
+
+``stop()`` only flips ``running``; the loop finishes the message in hand, releases the rest
+of its batch, then shuts down in a fixed, logged order. The first SIGTERM / SIGINT stops
+gracefully; a second one exits at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from consumer.config import ConsumerConfig
+from consumer.handler import Handler, Received
+from queuelab.history import KEY_ATTRIBUTE, History
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+log = logging.getLogger("consumer")
+ERROR_BACKOFF_SECONDS = 1.0
+
+
+def to_received(message: MessageTypeDef) -> Received:
+    attributes: dict[str, Any] = dict(message.get("MessageAttributes", {}))
+    system = message.get("Attributes", {})
+    return Received(
+        message_id=message["MessageId"],
+        receipt_handle=message["ReceiptHandle"],
+        body=message.get("Body", ""),
+        key=attributes.get(KEY_ATTRIBUTE, {}).get("StringValue") or message["MessageId"],
+        receive_count=int(system.get("ApproximateReceiveCount", "0")),
+        group=system.get("MessageGroupId"),
+    )
+
+
+class Worker:
+    def __init__(
+        self, config: ConsumerConfig, sqs: SQSClient, handler: Handler, history: History
+    ) -> None:
+        self.config = config
+        self.sqs = sqs
+        self.handler = handler
+        self.history = history
+        self.running = True
+        self.handled = 0
+        self.signals = 0
+        self._last_message_at = time.monotonic()
+
+    def stop(self) -> None:
+        self.running = False
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        self.signals += 1
+        if self.signals == 1:
+            log.info("%s: finishing the message in hand, then exiting", signal.Signals(signum).name)
+            self.stop()
+            return
+        log.warning("second %s: exiting at once", signal.Signals(signum).name)
+        self.history.info("exit", None, reason="second signal")
+        os._exit(128 + signum)
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+
+    def run(self) -> int:
+        log.info("%s polling %s", self.config.consumer_id, self.config.queue_url)
+        while self.running:
+            if self._idle_too_long():
+                log.info("no message for %.1f s: exiting", self.config.idle_timeout_seconds)
+                break
+            batch = self.receive()
+            for index, message in enumerate(batch):
+                if not self.running:
+                    self.release(batch[index:])
+                    break
+                self.process(message)
+                if self.config.message_limit and self.handled >= self.config.message_limit:
+                    log.info("message limit %d reached", self.config.message_limit)
+                    self.stop()
+        return self.shutdown()
+
+    def _idle_too_long(self) -> bool:
+        idle = self.config.idle_timeout_seconds
+        return bool(idle) and time.monotonic() - self._last_message_at > idle
+
+    def receive(self) -> list[Received]:
+        self.history.invoke("receive")
+        try:
+            response = self.sqs.receive_message(
+                QueueUrl=self.config.queue_url,
+                MaxNumberOfMessages=self.config.max_messages,
+                WaitTimeSeconds=self.config.wait_time_seconds,
+                MessageAttributeNames=["All"],
+                MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId"],
+            )
+        except (ClientError, BotoCoreError) as err:
+            log.error("receive failed: %s", err)
+            self.history.fail("receive", error=str(err))
+            time.sleep(ERROR_BACKOFF_SECONDS)
+            return []
+        batch = [to_received(m) for m in response.get("Messages", [])]
+        self.history.ok(
+            "receive",
+            messages=[
+                {"key": m.key, "message_id": m.message_id, "receive_count": m.receive_count}
+                for m in batch
+            ],
+        )
+        if batch:
+            self._last_message_at = time.monotonic()
+        return batch
+
+    def process(self, message: Received) -> None:
+        self.handled += 1
+        if self.config.delete_mode == "before":
+            self.delete(message)
+            self.handler.handle(message)
+        elif self.handler.handle(message) and self.config.delete_mode == "after":
+            self.delete(message)
+
+    def delete(self, message: Received) -> None:
+        self.history.invoke("delete", message.key, message_id=message.message_id)
+        try:
+            self.sqs.delete_message(
+                QueueUrl=self.config.queue_url, ReceiptHandle=message.receipt_handle
+            )
+        except (ClientError, BotoCoreError) as err:
+            log.warning("delete of %s failed (stale receipt handle?): %s", message.key, err)
+            self.history.fail("delete", message.key, error=str(err))
+            return
+        self.history.ok("delete", message.key, message_id=message.message_id)
+
+    def release(self, messages: list[Received]) -> None:
+        """Make messages we will not handle visible again at once (graceful stop)."""
+        for message in messages:
+            try:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.config.queue_url,
+                    ReceiptHandle=message.receipt_handle,
+                    VisibilityTimeout=0,
+                )
+                self.history.ok("release", message.key, message_id=message.message_id)
+            except (ClientError, BotoCoreError) as err:
+                log.warning("release of %s failed: %s", message.key, err)
+
+    def shutdown(self) -> int:
+        log.info("shutdown 1/2: stopped polling after %d messages", self.handled)
+        self.history.ok("exit", None, handled=self.handled)
+        self.history.close()
+        log.info("shutdown 2/2: history closed; bye")
+        return 0

@@ -1,0 +1,1 @@
+"""The Pulumi program for real AWS (see Pulumi.yaml); built from queuelab.plan."""

@@ -1,0 +1,121 @@
+"""Send messages to SQS in batches of up to 10, at a limited rate, recording each send."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from producer.payloads import Outgoing
+from queuelab.history import History
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+log = logging.getLogger("producer")
+MAX_BATCH = 10
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.failed + self.unknown
+
+
+def _entry(index: int, message: Outgoing, fifo: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Id": str(index),
+        "MessageBody": message.body,
+        "MessageAttributes": {
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in message.attributes.items()
+        },
+    }
+    if fifo:
+        entry["MessageGroupId"] = message.group or "default"
+        entry["MessageDeduplicationId"] = message.key
+    return entry
+
+
+def batches(messages: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]:
+    iterator = iter(messages)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+class Producer:
+    def __init__(self, sqs: SQSClient, queue_url: str, history: History) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.fifo = queue_url.endswith(".fifo")
+        self.history = history
+        self.tally = Tally()
+
+    def send_batch(self, batch: list[Outgoing]) -> None:
+        for message in batch:
+            self.history.invoke(
+                "send",
+                message.key,
+                subject=message.subject,
+                poison=message.poison,
+                payload=message.payload,
+            )
+        entries = [_entry(i, m, self.fifo) for i, m in enumerate(batch)]
+        try:
+            response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)  # type: ignore[arg-type]
+        except ClientError as err:  # the request was refused: nothing was sent
+            self._complete(batch, "fail", error=str(err))
+            return
+        except BotoCoreError as err:  # timeout / connection: the outcome is unknown
+            self._complete(batch, "info", error=str(err))
+            return
+        by_id = {int(s["Id"]): s["MessageId"] for s in response.get("Successful", [])}
+        failed = {int(f["Id"]): f.get("Message", f["Code"]) for f in response.get("Failed", [])}
+        for i, message in enumerate(batch):
+            if i in by_id:
+                self.history.ok("send", message.key, message_id=by_id[i])
+                self.tally.sent += 1
+            else:
+                self.history.fail("send", message.key, error=failed.get(i, "not in response"))
+                self.tally.failed += 1
+
+    def _complete(self, batch: list[Outgoing], outcome: str, error: str) -> None:
+        log.error("send_message_batch %s: %s", "refused" if outcome == "fail" else "unknown", error)
+        for message in batch:
+            self.history.record(outcome, "send", message.key, error=error)
+        if outcome == "fail":
+            self.tally.failed += len(batch)
+        else:
+            self.tally.unknown += len(batch)
+
+    def run(
+        self,
+        messages: Iterable[Outgoing],
+        *,
+        batch_size: int = MAX_BATCH,
+        rate: float = 0.0,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> Tally:
+        """Send everything (or until ``keep_going`` says stop), at most ``rate`` messages/s."""
+        started = time.monotonic()
+        for batch in batches(messages, batch_size):
+            if not keep_going():
+                break
+            if rate > 0:
+                due = started + self.tally.attempted / rate
+                time.sleep(max(0.0, due - time.monotonic()))
+            self.send_batch(batch)
+        log.info(
+            "sent %d, failed %d, unknown %d", self.tally.sent, self.tally.failed, self.tally.unknown
+        )
+        return self.tally

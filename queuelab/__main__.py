@@ -1,0 +1,3 @@
+from queuelab.cli import main
+
+main()

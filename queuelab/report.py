@@ -1,0 +1,95 @@
+"""Showing scenarios and results: rich tables for people, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from queuelab.runner import Result
+from queuelab.scenario import Scenario
+from queuelab.verdict import Status
+
+STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "yellow"}
+
+
+def scenario_table(scenarios: Iterable[Scenario]) -> Table:
+    table = Table(title="queuelab scenarios")
+    table.add_column("name", style="bold")
+    table.add_column("category")
+    table.add_column("demonstrates")
+    table.add_column("typical", justify="right")
+    for s in scenarios:
+        table.add_row(s.name, s.category.value, s.summary, f"{s.typical_seconds:.0f} s")
+    return table
+
+
+def show(console: Console, scenario: Scenario) -> None:
+    heading = f"({scenario.category.value}, ~{scenario.typical_seconds:.0f} s)"
+    console.print(f"[bold]{scenario.name}[/bold] {heading}")
+    console.print(scenario.summary)
+    console.print()
+    console.print(scenario.demonstrates)
+    if scenario.limits:
+        console.print(f"\n[yellow]Embedded backend limit:[/yellow] {scenario.limits}")
+    params = Table(title="parameters (override with --set NAME=VALUE)")
+    params.add_column("name")
+    params.add_column("default", justify="right")
+    params.add_column("meaning")
+    for name, param in scenario.params.items():
+        params.add_row(name, str(param.default), param.help)
+    console.print(params)
+    console.print("[bold]The verdict checks[/bold]")
+    for expect in scenario.expectations:
+        console.print(f"  {expect}")
+    if scenario.preconditions:
+        console.print("[bold]The failure mode must really happen (else: error)[/bold]")
+        for expect in scenario.preconditions:
+            console.print(f"  {expect}")
+    console.print(f"[bold]--unsafe[/bold] {scenario.unsafe}; the checker must then report:")
+    for expect in scenario.unsafe_shows:
+        console.print(f"  {expect}")
+
+
+def results_table(results: Iterable[Result]) -> Table:
+    table = Table(title="verdicts")
+    for column in (
+        "scenario",
+        "mode",
+        "status",
+        "time",
+        "delivered",
+        "lost",
+        "dup",
+        "redeliv",
+        "DLQ",
+        "stuck",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("scenario", "mode", "status") else "right"
+        )
+    table.add_column("why")
+    for r in results:
+        ledger = r.ledger
+        table.add_row(
+            r.scenario,
+            "unsafe" if r.unsafe else "safe",
+            f"[{STYLE[r.status]}]{r.status.value}[/{STYLE[r.status]}]",
+            f"{r.duration_s:.1f}s",
+            f"{ledger.delivered}/{ledger.acknowledged}",
+            str(ledger.lost),
+            str(ledger.duplicate_side_effects),
+            str(ledger.redeliveries),
+            str(ledger.dead_lettered),
+            str(ledger.stuck),
+            "; ".join(r.reasons),
+        )
+    return table
+
+
+def write_json(path: Path, results: Iterable[Result]) -> None:
+    payload = {"results": [r.to_dict() for r in results]}
+    path.write_text(json.dumps(payload, indent=2) + "\n")

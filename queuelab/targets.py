@@ -1,0 +1,90 @@
+"""Where scenarios run: the embedded backend (default), any SQS/DynamoDB-compatible
+endpoint, or real AWS through the Pulumi stack's outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from queuelab import aws, provision, workdir
+from queuelab.backend import EmbeddedBackend
+from queuelab.backend.launcher import DUMMY_CREDENTIALS
+from queuelab.outputs import Outputs, SetOutputs
+from queuelab.plan import DEFAULT_REGION, ResourceSet
+
+
+class TargetError(RuntimeError):
+    """The target cannot be used (missing stack, refused resource...): exit code 2."""
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str  # local | endpoint | aws
+    settings: aws.AwsSettings
+    outputs: Outputs
+    settle_confirmations: int = 2
+    owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
+
+    def check_owned(self, resources: SetOutputs) -> None:
+        if self.owned is not None:
+            self.owned(resources)
+
+
+@contextmanager
+def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
+    """An embedded backend for the duration of the block, with the plan provisioned."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log") as endpoint:
+        settings = aws.AwsSettings.from_env(endpoint.env())
+        outputs = provision.provision(
+            aws.sqs(settings),
+            aws.dynamodb(settings),
+            region=endpoint.region,
+            stack="local",
+            resources=resources,
+        )
+        yield Session("local", settings, outputs)
+
+
+@contextmanager
+def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
+    """Any SQS/DynamoDB-compatible endpoint (LocalStack, a `queuelab local up` server...):
+    the plan is provisioned there through the APIs first."""
+    from_env = aws.AwsSettings.from_env()
+    settings = aws.AwsSettings(
+        region=from_env.region or DEFAULT_REGION,
+        endpoint_url=url,
+        access_key_id=from_env.access_key_id or DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        secret_access_key=from_env.secret_access_key or DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    try:
+        outputs = provision.provision(
+            aws.sqs(settings),
+            aws.dynamodb(settings),
+            region=settings.region or DEFAULT_REGION,
+            stack="endpoint",
+            resources=resources,
+        )
+    except (BotoCoreError, ClientError) as err:
+        raise TargetError(f"cannot provision at {url}: {err}") from err
+    yield Session("endpoint", settings, outputs)
+
+
+@contextmanager
+def open_session(
+    target: str, endpoint_url: str | None, resources: Iterable[ResourceSet]
+) -> Iterator[Session]:
+    if endpoint_url:
+        if target != "local":
+            raise TargetError("--endpoint-url and --target aws exclude each other")
+        with endpoint(endpoint_url, resources) as session:
+            yield session
+    elif target == "aws":
+        raise TargetError("--target aws is not available yet")
+    else:
+        with local(workdir.runs(), resources) as session:
+            yield session

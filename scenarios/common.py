@@ -1,0 +1,24 @@
+"""Expectations most scenarios share."""
+
+from __future__ import annotations
+
+from queuelab.verdict import Expect
+
+POISON_MARKER = '"poison": true'  # in the JSON body of the producer's poison messages
+
+NOTHING_LOST = Expect("lost", "==", 0)
+NOTHING_UNEXPECTED = Expect("unexpected", "==", 0)
+NO_DUPLICATES = Expect("duplicate_side_effects", "==", 0)
+ALL_DELIVERED = Expect("delivered", "==", "acknowledged")
+QUEUE_EMPTY = Expect("stuck", "==", 0)
+DLQ_EMPTY = Expect("dead_lettered", "==", 0)
+
+# Every message's side effect once, nothing left anywhere.
+EXACTLY_ONCE = (
+    ALL_DELIVERED,
+    NOTHING_LOST,
+    NOTHING_UNEXPECTED,
+    NO_DUPLICATES,
+    QUEUE_EMPTY,
+    DLQ_EMPTY,
+)

@@ -1,0 +1,44 @@
+"""crash: a consumer crashes after receive; the message comes back."""
+
+from __future__ import annotations
+
+from queuelab.lab import Lab
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import EXACTLY_ONCE
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    crashy = lab.consumer(
+        "consumer-crashy",
+        CRASH_AFTER_RECEIVE=p["crash_after"],
+        DELETE_MODE="before" if unsafe else "after",
+    )
+    lab.producer(n=p["messages"])
+    lab.wait_exit(crashy, timeout=30)
+    lab.note(f"consumer-crashy exited with code {crashy.exit_code}; starting a healthy one")
+    lab.consumer("consumer-healthy", MAX_MESSAGES=10)
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="crash",
+    category=Category.FAST,
+    summary="A consumer crashes after receive; the message is redelivered, nothing is lost.",
+    demonstrates=(
+        "A message received but not deleted is only leased: when its consumer dies, it "
+        "becomes visible again after the visibility timeout and another consumer does the work."
+    ),
+    resources="crash",
+    method=method,
+    params={
+        "messages": Param(10, "messages to send"),
+        "crash_after": Param(1, "the crashy consumer dies after receiving this many messages"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("crashes", ">=", 1),),
+    expectations=(*EXACTLY_ONCE, Expect("redeliveries", ">=", 1)),
+    unsafe="delete on receipt, before the work (at-most-once): the crash loses the message",
+    unsafe_shows=(Expect("lost", ">=", 1),),
+    typical_seconds=6,
+)

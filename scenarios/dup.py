@@ -1,0 +1,46 @@
+"""dup: work slower than the visibility timeout; idempotency keeps one side effect."""
+
+from __future__ import annotations
+
+from queuelab.lab import Lab
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import EXACTLY_ONCE
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    work = lab.resources.visibility_timeout * p["work_factor"]
+    lab.note(f"work takes {work:.1f} s, visibility timeout is {lab.resources.visibility_timeout} s")
+    for _ in range(p["consumers"]):
+        lab.consumer(
+            SIDE_EFFECT_DELAY_SECONDS=work,
+            IDEMPOTENCY="off" if unsafe else "on",
+        )
+    lab.producer(n=p["messages"])
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="dup",
+    category=Category.FAST,
+    summary="Work outlasts the visibility timeout: redelivery happens, side effects stay at one.",
+    demonstrates=(
+        "When work takes longer than the visibility timeout, SQS hands the same message to "
+        "another consumer while the first is still busy. A conditional claim in the status "
+        "table (INPROGRESS with a lease, then COMPLETED) makes the second consumer back off, "
+        "so each side effect happens once."
+    ),
+    resources="dup",
+    method=method,
+    params={
+        "messages": Param(2, "messages to send"),
+        "consumers": Param(3, "consumer processes (more than messages, so one is idle)"),
+        "work_factor": Param(1.5, "work time as a multiple of the visibility timeout"),
+        "settle_seconds": Param(40.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("redeliveries", ">=", 1),),
+    expectations=EXACTLY_ONCE,
+    unsafe="idempotency off (no claim, no check-before-doing): both consumers do the work",
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    typical_seconds=6,
+)

@@ -1,0 +1,55 @@
+"""poison: poison messages are rejected and redrive to the DLQ."""
+
+from __future__ import annotations
+
+from queuelab.lab import Lab
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import NO_DUPLICATES, NOTHING_LOST, NOTHING_UNEXPECTED, POISON_MARKER
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    for _ in range(p["consumers"]):
+        lab.consumer(MAX_MESSAGES=10, REJECT_PAYLOAD_MARKER=POISON_MARKER)
+    lab.producer(n=p["messages"], poison_every=p["poison_every"], malformed_count=p["malformed"])
+    if unsafe:
+        lab.note("no redrive policy: poison can only cycle; watching for a while")
+        lab.settle(timeout=p["observe_seconds"])
+    else:
+        lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="poison",
+    category=Category.FAST,
+    summary="Poison messages are rejected and reach the DLQ after maxReceiveCount.",
+    demonstrates=(
+        "A message that can never be processed (a poison marker, a body that is not JSON, a "
+        "payload without an id) is not deleted; after maxReceiveCount receives the redrive "
+        "policy moves it to the dead-letter queue, while good messages are processed once. "
+        "The worker carries on: no crash loop."
+    ),
+    resources="poison",
+    unsafe_resources="poison-noredrive",
+    method=method,
+    params={
+        "messages": Param(12, "JSON messages to send"),
+        "poison_every": Param(4, "every Nth JSON message carries the poison marker"),
+        "malformed": Param(2, "extra bodies that are not JSON"),
+        "consumers": Param(2, "consumer processes"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "observe_seconds": Param(8.0, "--unsafe: how long to watch poison cycle"),
+    },
+    preconditions=(Expect("poison", ">=", 1), Expect("rejected", ">=", 1)),
+    expectations=(
+        Expect("delivered", "==", "good"),
+        Expect("dead_lettered", "==", "poison"),
+        Expect("stuck", "==", 0),
+        NOTHING_LOST,
+        NOTHING_UNEXPECTED,
+        NO_DUPLICATES,
+    ),
+    unsafe="the queue has no redrive policy: poison messages cycle forever",
+    unsafe_shows=(Expect("stuck", ">=", 1),),
+    typical_seconds=8,
+)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import pytest
+
+from queuelab import aws, provision
+from queuelab.backend import Endpoint
+from queuelab.targets import Session
+
+
+@pytest.fixture(scope="session")
+def session(endpoint: Endpoint, settings: aws.AwsSettings) -> Session:
+    """The whole plan provisioned on the session's embedded server."""
+    outputs = provision.provision(
+        aws.sqs(settings), aws.dynamodb(settings), region=endpoint.region, stack="local"
+    )
+    return Session("local", settings, outputs)

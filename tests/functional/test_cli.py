@@ -1,0 +1,85 @@
+"""The command line: exit codes, JSON results, knob validation, usage errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from queuelab.cli import app
+from queuelab.ledger import LEDGER_FIELDS
+
+runner = CliRunner()
+
+
+def queuelab(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "queuelab", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_invalid_knob_stops_the_consumer_before_it_touches_aws(tmp_path: Path) -> None:
+    # No endpoint, no credentials: had it reached AWS it would fail differently.
+    done = queuelab(
+        "consume", cwd=tmp_path, env={"CRASH_RATE": "abc", "QUEUE_URL": "http://nowhere"}
+    )
+    assert done.returncode == 2
+    assert "CRASH_RATE" in done.stderr and "'abc'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--max-messages", "0"], "MAX_MESSAGES"),
+        (["--log-level", "CHATTY"], "LOG_LEVEL"),
+        (["--idle-timeout-seconds", "soon"], "IDLE_TIMEOUT_SECONDS"),
+    ],
+)
+def test_invalid_cli_options_are_named(args: list[str], needle: str) -> None:
+    result = runner.invoke(app, ["consume", "--queue-url", "http://q", *args])
+    assert result.exit_code == 2
+    assert needle in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run"], ["run", "nonexistent"], ["run", "dup", "--set", "nope=1"], ["run", "dup", "--all"]],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert runner.invoke(app, args).exit_code == 2
+
+
+def test_list_and_show_describe_the_scenarios() -> None:
+    listed = runner.invoke(app, ["list"])
+    shown = runner.invoke(app, ["show", "dup"])
+    assert listed.exit_code == 0 and "poison" in listed.output
+    assert (
+        shown.exit_code == 0
+        and "duplicate_side_effects" in shown.output
+        and "--unsafe" in shown.output
+    )
+
+
+def test_a_failed_negative_control_exits_1_with_the_anomaly_in_json(tmp_path: Path) -> None:
+    done = queuelab("run", "crash", "--unsafe", "--json", "r.json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    (result,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert (
+        result["scenario"] == "crash" and result["status"] == "failed" and result["unsafe"] is True
+    )
+    assert result["ledger"]["lost"] >= 1
+    assert set(LEDGER_FIELDS) <= set(result["ledger"])
+    assert {"name", "expected", "actual", "ok"} == set(result["checks"][0])
+    assert isinstance(result["duration_s"], float)

@@ -1,0 +1,105 @@
+"""Real processes and signals: graceful shutdown, and nothing left behind after Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from queuelab.backend import Endpoint
+from queuelab.history import read_dir
+from queuelab.targets import Session
+
+
+def wait_for(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def start_consumer(
+    endpoint: Endpoint, session: Session, history: Path, **knobs: str
+) -> subprocess.Popen[bytes]:
+    resources = session.outputs["dup-graceful-shutdown"]
+    env = {
+        **os.environ,
+        **endpoint.env(),
+        **resources.env(),
+        "HISTORY_PATH": str(history / "c.jsonl"),
+    }
+    env |= {"WAIT_TIME_SECONDS": "1", "CONSUMER_ID": "c"} | knobs
+    return subprocess.Popen([sys.executable, "-m", "consumer"], env=env, stderr=subprocess.DEVNULL)
+
+
+def send_one(sqs: Any, session: Session) -> None:
+    sqs.purge_queue(QueueUrl=session.outputs["dup-graceful-shutdown"].queue_url)
+    body = json.dumps({"id": f"m-{time.time()}", "work": 1})
+    sqs.send_message(QueueUrl=session.outputs["dup-graceful-shutdown"].queue_url, MessageBody=body)
+
+
+def ops(history: Path, f: str) -> list[Any]:
+    return [op for op in read_dir(history) if op.f == f] if history.exists() else []
+
+
+def test_first_sigterm_finishes_the_message_in_hand_then_exits_0(
+    endpoint: Endpoint, session: Session, sqs: Any, tmp_path: Path
+) -> None:
+    send_one(sqs, session)
+    consumer = start_consumer(endpoint, session, tmp_path, SIDE_EFFECT_DELAY_SECONDS="1.5")
+    wait_for(lambda: ops(tmp_path, "claim"))  # it holds the message and is working
+
+    consumer.send_signal(signal.SIGTERM)
+
+    assert consumer.wait(timeout=15) == 0
+    assert [op.type for op in ops(tmp_path, "side_effect")] == ["invoke", "ok"]
+    assert [op.type for op in ops(tmp_path, "delete")] == ["invoke", "ok"]
+
+
+def test_second_sigterm_exits_at_once(
+    endpoint: Endpoint, session: Session, sqs: Any, tmp_path: Path
+) -> None:
+    send_one(sqs, session)
+    consumer = start_consumer(endpoint, session, tmp_path, SIDE_EFFECT_DELAY_SECONDS="30")
+    wait_for(lambda: ops(tmp_path, "claim"))
+
+    consumer.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    consumer.send_signal(signal.SIGTERM)
+
+    assert consumer.wait(timeout=5) == 128 + signal.SIGTERM
+    assert ops(tmp_path, "side_effect") == []
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_ctrl_c_during_a_run_leaves_no_process_behind(tmp_path: Path) -> None:
+    run = subprocess.Popen(
+        [sys.executable, "-m", "queuelab", "run", "dup"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    # Wait until the server and the three consumers are up and working.
+    wait_for(lambda: len(descendants(run.pid)) >= 4, timeout=30)
+    spawned = descendants(run.pid)
+
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+
+    assert run.wait(timeout=30) == 130
+    _, alive = psutil.wait_procs(spawned, timeout=10)
+    assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"
+    assert run.stderr is not None and "interrupted" in run.stderr.read().decode()

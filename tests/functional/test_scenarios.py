@@ -1,0 +1,41 @@
+"""Every scenario passes on the embedded backend, and its negative control fails with the
+anomaly it declares: the same checker, the safeguard off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import scenarios
+from queuelab.runner import run_scenario
+from queuelab.scenario import Category, Scenario
+from queuelab.targets import Session
+from queuelab.verdict import Status
+
+
+def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.slow] if scenario.category is Category.SLOW else []
+
+
+CASES = [
+    pytest.param(s, unsafe, id=f"{s.name}-{'unsafe' if unsafe else 'safe'}", marks=marks(s))
+    for s in scenarios.ALL
+    for unsafe in (False, True)
+]
+
+
+@pytest.mark.parametrize(("scenario", "unsafe"), CASES)
+def test_scenario_verdict(
+    session: Session, tmp_path: Path, scenario: Scenario, unsafe: bool
+) -> None:
+    result = run_scenario(session, scenario, unsafe=unsafe, runs_root=tmp_path)
+
+    journal = result.run_dir / "journal.json"
+    if not unsafe:
+        assert result.status is Status.PASSED, f"{result.reasons} (journal: {journal})"
+        return
+    assert result.status is Status.FAILED, f"{result.reasons} (journal: {journal})"
+    metrics = result.ledger.metrics()
+    for expect in scenario.unsafe_shows:
+        assert expect.evaluate(metrics).ok, f"--unsafe should show {expect}: {metrics}"

@@ -1,0 +1,119 @@
+"""The consumer's per-message logic against DynamoDB (moto in-process)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from consumer.config import parse
+from consumer.handler import Handler, Received
+from consumer.idempotency import Claim, StatusTable
+from consumer.side_effects import SideEffects
+from queuelab.history import History
+from queuelab.plan import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
+
+
+@pytest.fixture
+def ddb() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for table, key in (("status", STATUS_TABLE_KEY), ("effects", SIDE_EFFECTS_TABLE_KEY)):
+            client.create_table(
+                TableName=table,
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        yield client
+
+
+class Crashed(Exception):
+    pass
+
+
+def crash(history: History, key: str | None, point: str) -> None:
+    raise Crashed(point)
+
+
+def handler(ddb: Any, owner: str = "c1", lease: float = 30, **knobs: str) -> Handler:
+    config = parse({"QUEUE_URL": "q", "CONSUMER_ID": owner, **knobs})
+    status = StatusTable(ddb, "status", owner, lease)
+    return Handler(
+        config, status, SideEffects(ddb, "effects", owner), History(None, owner), crash=crash
+    )
+
+
+def message(payload: dict[str, Any] | str, count: int = 1) -> Received:
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    key = payload["id"] if isinstance(payload, dict) and "id" in payload else "k"
+    return Received("m", "h", body, key, count)
+
+
+def performances(ddb: Any, subject: str) -> int:
+    item = ddb.get_item(TableName="effects", Key={SIDE_EFFECTS_TABLE_KEY: {"S": subject}})
+    return int(item.get("Item", {}).get("performances", {}).get("N", "0"))
+
+
+def test_a_message_is_processed_once_and_marked_completed(ddb: Any) -> None:
+    assert handler(ddb).handle(message({"id": "a", "work": 1})) is True
+    assert performances(ddb, "a") == 1
+    item = ddb.get_item(TableName="status", Key={STATUS_TABLE_KEY: {"S": "a"}})["Item"]
+    assert item["status"]["S"] == "COMPLETED"
+
+
+def test_a_redelivered_completed_message_is_deleted_without_a_second_side_effect(ddb: Any) -> None:
+    handler(ddb, "c1").handle(message({"id": "a"}))
+    assert handler(ddb, "c2").handle(message({"id": "a"}, count=2)) is True
+    assert performances(ddb, "a") == 1
+
+
+def test_a_message_in_progress_elsewhere_is_left_for_later(ddb: Any) -> None:
+    StatusTable(ddb, "status", "c1", 30).claim("a", "hash", "run")
+    assert handler(ddb, "c2").handle(message({"id": "a"})) is False
+    assert performances(ddb, "a") == 0
+
+
+def test_when_the_holder_already_did_the_work_the_message_is_completed(ddb: Any) -> None:
+    first = handler(ddb, "c1", CRASH_AFTER_SIDE_EFFECT="1")
+    with pytest.raises(Crashed):
+        first.handle(message({"id": "a"}))
+    assert handler(ddb, "c2").handle(message({"id": "a"}, count=2)) is True
+    assert performances(ddb, "a") == 1
+
+
+def test_an_expired_lease_can_be_claimed_again(ddb: Any) -> None:
+    table = StatusTable(ddb, "status", "c1", lease_seconds=-1)  # already expired
+    assert table.claim("a", "h", "r").outcome is Claim.ACQUIRED
+    assert StatusTable(ddb, "status", "c2", 30).claim("a", "h", "r").outcome is Claim.ACQUIRED
+
+
+def test_the_same_key_with_another_payload_is_a_conflict_and_rejected(ddb: Any) -> None:
+    handler(ddb).handle(message({"id": "a", "work": 1}))
+    assert handler(ddb, "c2").handle(message({"id": "a", "work": 2})) is False
+    assert performances(ddb, "a") == 1
+
+
+@pytest.mark.parametrize(
+    "body", ["not json", "[1, 2]", '{"work": 1}', '{"id": "p", "poison": true}']
+)
+def test_poison_is_rejected_without_deleting_and_without_side_effect(ddb: Any, body: str) -> None:
+    h = handler(ddb, REJECT_PAYLOAD_MARKER='"poison": true')
+    assert h.handle(message(body)) is False
+    assert ddb.scan(TableName="effects")["Count"] == 0
+
+
+def test_without_idempotency_a_redelivery_repeats_the_side_effect(ddb: Any) -> None:
+    handler(ddb, "c1", IDEMPOTENCY="off").handle(message({"id": "a"}))
+    handler(ddb, "c2", IDEMPOTENCY="off").handle(message({"id": "a"}, count=2))
+    assert performances(ddb, "a") == 2
+
+
+def test_crash_after_receive_happens_before_the_side_effect(ddb: Any) -> None:
+    with pytest.raises(Crashed, match="after receive"):
+        handler(ddb, CRASH_AFTER_RECEIVE="1").handle(message({"id": "a"}))
+    assert performances(ddb, "a") == 0

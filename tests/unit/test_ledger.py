@@ -1,0 +1,141 @@
+"""The checker on crafted histories, including the ones that must fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queuelab.history import Op
+from queuelab.ledger import Observation, compute
+from queuelab.verdict import Expect, Status, judge
+from scenarios.common import EXACTLY_ONCE
+
+VISIBILITY = 2.0
+
+
+class Story:
+    """Builds a history one operation at a time, with a steadily advancing clock."""
+
+    def __init__(self) -> None:
+        self.ops: list[Op] = []
+        self.clock = 1000.0
+
+    def add(self, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Story:
+        self.clock += 0.01
+        self.ops.append(Op(self.clock, process, type_, f, key, value))
+        return self
+
+    def sent(self, *keys: str, poison: bool = False, subject: str | None = None) -> Story:
+        for key in keys:
+            self.add("producer", "invoke", "send", key, subject=subject or key, poison=poison)
+            self.add("producer", "ok", "send", key, message_id=f"m-{key}")
+        return self
+
+    def received(self, key: str, process: str = "c1", message_id: str | None = None) -> Story:
+        msg = {"key": key, "message_id": message_id or f"m-{key}", "receive_count": 1}
+        return self.add(process, "ok", "receive", None, messages=[msg])
+
+    def wait(self, seconds: float) -> Story:
+        self.clock += seconds
+        return self
+
+
+def judged(story: Story, observed: Observation, *expect: Expect) -> tuple[Any, Any]:
+    ledger = compute(story.ops, observed, VISIBILITY)
+    return ledger, judge(ledger, expect or EXACTLY_ONCE)
+
+
+def test_every_message_delivered_once_passes() -> None:
+    story = Story().sent("a", "b").received("a").received("b")
+    ledger, verdict = judged(story, Observation(side_effects={"a": 1, "b": 1}))
+    assert (ledger.attempted, ledger.acknowledged, ledger.delivered) == (2, 2, 2)
+    assert verdict.status is Status.PASSED
+
+
+def test_a_message_that_vanished_is_lost_and_fails() -> None:
+    story = Story().sent("a", "b").received("a").received("b")
+    ledger, verdict = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.lost == 1 and ledger.samples["lost"] == ["b"]
+    assert verdict.status is Status.FAILED
+    assert any(check.name == "lost" and not check.ok for check in verdict.checks)
+
+
+def test_a_message_still_in_the_queue_is_stuck_not_lost() -> None:
+    ledger, verdict = judged(Story().sent("a"), Observation(queue=("a",)))
+    assert (ledger.lost, ledger.stuck) == (0, 1)
+    assert verdict.status is Status.FAILED
+
+
+def test_a_message_nobody_sent_is_unexpected() -> None:
+    story = Story().sent("a").received("a").received("ghost")
+    ledger, verdict = judged(story, Observation(side_effects={"a": 1, "other": 1}))
+    assert ledger.unexpected == 2  # received "ghost", and a side effect on "other"
+    assert verdict.status is Status.FAILED
+
+
+def test_a_second_performance_is_a_duplicate_side_effect() -> None:
+    story = Story().sent("a").received("a").wait(3).received("a", "c2")
+    ledger, verdict = judged(story, Observation(side_effects={"a": 2}))
+    assert (ledger.duplicate_side_effects, ledger.redeliveries) == (1, 1)
+    assert verdict.status is Status.FAILED
+
+
+def test_a_run_where_nothing_happened_is_an_error_not_a_pass() -> None:
+    ledger, verdict = judged(Story(), Observation())
+    assert ledger.attempted == 0
+    assert verdict.status is Status.ERROR
+    assert any("attempted" in reason for reason in verdict.reasons)
+
+
+def test_sends_that_were_never_confirmed_cannot_pass() -> None:
+    story = Story().add("producer", "invoke", "send", "a").add("producer", "info", "send", "a")
+    _, verdict = judged(story, Observation())
+    assert verdict.status is Status.ERROR
+
+
+def test_an_unexercised_failure_mode_is_an_error() -> None:
+    story = Story().sent("a").received("a")
+    ledger = compute(story.ops, Observation(side_effects={"a": 1}), VISIBILITY)
+    verdict = judge(ledger, EXACTLY_ONCE, preconditions=(Expect("redeliveries", ">=", 1),))
+    assert verdict.status is Status.ERROR
+    assert verdict.reasons == ("not judged: needs redeliveries >= 1, got 0",)
+
+
+def test_a_backend_that_redelivers_inside_the_visibility_timeout_is_an_error() -> None:
+    story = Story().sent("a").received("a", "c1").received("a", "c2")  # 10 ms apart
+    ledger, verdict = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 1
+    assert verdict.status is Status.ERROR
+
+
+def test_a_release_makes_an_early_redelivery_legitimate() -> None:
+    story = (
+        Story()
+        .sent("a")
+        .received("a", "c1")
+        .add("c1", "ok", "release", "a", message_id="m-a")
+        .received("a", "c2")
+    )
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 0
+
+
+def test_poison_in_the_dlq_is_dead_lettered_and_good_ones_are_counted_apart() -> None:
+    story = Story().sent("g1", "g2").sent("p1", poison=True)
+    observed = Observation(dlq=("p1",), side_effects={"g1": 1, "g2": 1})
+    expect = (Expect("delivered", "==", "good"), Expect("dead_lettered", "==", "poison"))
+    ledger, verdict = judged(story, observed, *expect)
+    assert (ledger.good, ledger.poison, ledger.dead_lettered, ledger.lost) == (2, 1, 1, 0)
+    assert verdict.status is Status.PASSED
+
+
+def test_messages_sharing_a_business_subject_count_one_side_effect() -> None:
+    story = Story().sent("u1", "u2", subject="order-1")
+    ledger, _ = judged(story, Observation(side_effects={"order-1": 2}))
+    assert (ledger.delivered, ledger.duplicate_side_effects) == (2, 1)
+
+
+def test_a_failed_send_that_arrived_anyway_is_recovered() -> None:
+    story = Story().add("producer", "invoke", "send", "a", subject="a")
+    story.add("producer", "info", "send", "a").sent("b")
+    ledger, _ = judged(story, Observation(side_effects={"a": 1, "b": 1}))
+    assert (ledger.acknowledged, ledger.recovered, ledger.lost) == (1, 1, 0)

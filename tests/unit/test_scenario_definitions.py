@@ -1,0 +1,60 @@
+"""The registry and the plan agree; every scenario has a negative control."""
+
+from __future__ import annotations
+
+import pkgutil
+
+import pytest
+
+import scenarios
+from queuelab.cli import parse_sets
+from queuelab.ledger import LEDGER_FIELDS
+from queuelab.plan import PLAN, resource_set
+from queuelab.scenario import ParamError, resolve_params
+
+NOT_SCENARIOS = {"common"}
+
+
+def test_every_scenario_module_is_registered() -> None:
+    modules = {m.name for m in pkgutil.iter_modules(scenarios.__path__)} - NOT_SCENARIOS
+    assert modules == {s.name.replace("-", "_") for s in scenarios.ALL}
+
+
+def test_names_are_unique_and_resources_are_planned() -> None:
+    assert len({s.name for s in scenarios.ALL}) == len(scenarios.ALL)
+    for s in scenarios.ALL:
+        resource_set(s.resources)
+        if s.unsafe_resources:
+            resource_set(s.unsafe_resources)
+
+
+def test_plan_keys_are_unique() -> None:
+    assert len({r.key for r in PLAN}) == len(PLAN)
+
+
+@pytest.mark.parametrize("scenario", scenarios.ALL, ids=lambda s: s.name)
+def test_every_scenario_declares_checks_and_an_anomaly_for_unsafe(
+    scenario: scenarios.Scenario,
+) -> None:
+    assert scenario.expectations and scenario.unsafe
+    metrics = set(LEDGER_FIELDS)
+    for expect in (*scenario.expectations, *scenario.preconditions, *scenario.unsafe_shows):
+        if scenario.measure is None:
+            assert expect.metric in metrics, f"{expect} refers to an unknown metric"
+
+
+def test_set_overrides_are_typed_and_unknown_names_are_refused() -> None:
+    dup = scenarios.get("dup")
+    assert resolve_params(dup, {"messages": "5"})["messages"] == 5
+    with pytest.raises(ParamError, match="has no parameter 'mesages'"):
+        resolve_params(dup, {"mesages": "5"})
+    with pytest.raises(ParamError, match="expected a int"):
+        resolve_params(dup, {"messages": "five"})
+
+
+def test_set_applies_to_every_selected_scenario_that_has_the_parameter() -> None:
+    happy, dup = scenarios.get("happy"), scenarios.get("dup")
+    sets = parse_sets(["messages=7", "dup.consumers=4"], [happy, dup])
+    assert sets == {"happy": {"messages": "7"}, "dup": {"messages": "7", "consumers": "4"}}
+    with pytest.raises(ParamError, match="no selected scenario"):
+        parse_sets(["nonsense=1"], [happy])
