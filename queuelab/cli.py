@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 app.add_typer(local_app, name="local")
 console = Console()
+if not console.is_terminal:  # CI logs and pipes: room for the verdict table
+    console.width = 120
 errors = Console(stderr=True)
 
 
@@ -177,14 +179,14 @@ def run(
                 colour = report.STYLE[result.status]
                 console.print(
                     f"[{colour}]{result.status.value}[/{colour}] {scenario.name} ({mode}) "
-                    f"in {result.duration_s:.1f}s  [dim]{result.run_dir}[/dim]"
+                    f"in {result.duration_s:.1f}s"
                 )
     except KeyboardInterrupt:
         errors.print("interrupted: every process this run started has been stopped")
         raise typer.Exit(130) from None
     except (ParamError, targets.TargetError, OutputsError, BackendError) as err:
         fail(str(err))
-    console.print(report.results_table(results))
+    report.print_results(console, results)
     if json_file is not None:
         report.write_json(json_file, results)
     raise typer.Exit(0 if all(r.status is Status.PASSED for r in results) else 1)

@@ -24,6 +24,7 @@ LEDGER_FIELDS = (
     "unexpected",
     "duplicate_side_effects",
     "redeliveries",
+    "deleted",
     "dead_lettered",
     "stuck",
     "crashes",
@@ -55,6 +56,7 @@ class Ledger:
     unexpected: int = 0  # seen (received, delivered or left over) but never sent
     duplicate_side_effects: int = 0  # performances beyond the first, per subject
     redeliveries: int = 0  # receives beyond the first, per message
+    deleted: int = 0  # messages a consumer deleted (at least once)
     dead_lettered: int = 0  # in the DLQ at the end
     stuck: int = 0  # still in the source queue at the end
     crashes: int = 0
@@ -142,6 +144,7 @@ def compute(history: list[Op], observed: Observation, visibility_timeout: float)
         unexpected=len(unexpected_keys) + len(unexpected_subjects),
         duplicate_side_effects=sum(duplicates.values()),
         redeliveries=sum(n - 1 for key, n in received_keys.items() if key in attempted),
+        deleted=len({op.key for op in history if op.f == "delete" and op.type == OK} & attempted),
         dead_lettered=len(in_dlq & attempted),
         stuck=len(in_queue & attempted),
         crashes=sum(1 for op in history if op.f == "crash"),

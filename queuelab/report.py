@@ -56,22 +56,10 @@ def show(console: Console, scenario: Scenario) -> None:
 
 def results_table(results: Iterable[Result]) -> Table:
     table = Table(title="verdicts")
-    for column in (
-        "scenario",
-        "mode",
-        "status",
-        "time",
-        "delivered",
-        "lost",
-        "dup",
-        "redeliv",
-        "DLQ",
-        "stuck",
-    ):
-        table.add_column(
-            column, justify="left" if column in ("scenario", "mode", "status") else "right"
-        )
-    table.add_column("why")
+    for column in ("scenario", "mode", "status"):
+        table.add_column(column, no_wrap=True)
+    for column in ("time", "delivered", "lost", "dup", "redeliv", "DLQ", "stuck"):
+        table.add_column(column, justify="right", no_wrap=True)
     for r in results:
         ledger = r.ledger
         table.add_row(
@@ -85,9 +73,19 @@ def results_table(results: Iterable[Result]) -> Table:
             str(ledger.redeliveries),
             str(ledger.dead_lettered),
             str(ledger.stuck),
-            "; ".join(r.reasons),
         )
     return table
+
+
+def print_results(console: Console, results: list[Result]) -> None:
+    console.print(results_table(results))
+    for r in results:
+        if r.status is not Status.PASSED:
+            colour = STYLE[r.status]
+            console.print(
+                f"[{colour}]{r.scenario} {r.status.value}:[/{colour}] " + "; ".join(r.reasons)
+            )
+            console.print(f"  journal: {r.run_dir / 'journal.json'}", style="dim", highlight=False)
 
 
 def write_json(path: Path, results: Iterable[Result]) -> None:

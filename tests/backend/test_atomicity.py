@@ -36,6 +36,7 @@ def send_all(sqs: Any, url: str, fifo: bool) -> None:
 
 
 def drain(endpoint: Endpoint, url: str, tmp_path: Path) -> list[dict[str, Any]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **endpoint.env()}
     outs = [tmp_path / f"consumer-{i}.jsonl" for i in range(CONSUMERS)]
     children = [
@@ -55,20 +56,20 @@ def deliveries(batches: list[dict[str, Any]]) -> Counter[str]:
     return Counter(message[0] for batch in batches for message in batch["messages"])
 
 
-@pytest.mark.parametrize("round_", range(ROUNDS))
 def test_standard_queue_delivers_each_message_once_to_concurrent_consumers(
-    endpoint: Endpoint, sqs: Any, unique: str, tmp_path: Path, round_: int
+    endpoint: Endpoint, sqs: Any, unique: str, tmp_path: Path
 ) -> None:
-    url = sqs.create_queue(QueueName=f"atomic-{unique}", Attributes={"VisibilityTimeout": "120"})[
-        "QueueUrl"
-    ]
-    send_all(sqs, url, fifo=False)
+    for round_ in range(ROUNDS):
+        url = sqs.create_queue(
+            QueueName=f"atomic-{unique}-{round_}", Attributes={"VisibilityTimeout": "120"}
+        )["QueueUrl"]
+        send_all(sqs, url, fifo=False)
 
-    seen = deliveries(drain(endpoint, url, tmp_path))
+        seen = deliveries(drain(endpoint, url, tmp_path / str(round_)))
 
-    assert len(seen) == MESSAGES
-    twice = {message_id: n for message_id, n in seen.items() if n > 1}
-    assert twice == {}, f"{len(twice)} messages delivered twice inside the visibility timeout"
+        assert len(seen) == MESSAGES, f"round {round_}"
+        twice = {message_id: n for message_id, n in seen.items() if n > 1}
+        assert twice == {}, f"round {round_}: {len(twice)} messages delivered twice"
 
 
 def group_violations(batches: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
@@ -103,18 +104,18 @@ def test_group_checker_detects_overlap_and_reorder() -> None:
     assert group_violations(batches) == (["0"], ["0"])
 
 
-@pytest.mark.parametrize("round_", range(ROUNDS))
 def test_fifo_group_is_never_held_by_two_consumers(
-    endpoint: Endpoint, sqs: Any, unique: str, tmp_path: Path, round_: int
+    endpoint: Endpoint, sqs: Any, unique: str, tmp_path: Path
 ) -> None:
-    url = sqs.create_queue(
-        QueueName=f"atomic-{unique}.fifo",
-        Attributes={"FifoQueue": "true", "VisibilityTimeout": "120"},
-    )["QueueUrl"]
-    send_all(sqs, url, fifo=True)
+    for round_ in range(ROUNDS):
+        url = sqs.create_queue(
+            QueueName=f"atomic-{unique}-{round_}.fifo",
+            Attributes={"FifoQueue": "true", "VisibilityTimeout": "120"},
+        )["QueueUrl"]
+        send_all(sqs, url, fifo=True)
 
-    batches = drain(endpoint, url, tmp_path)
+        batches = drain(endpoint, url, tmp_path / str(round_))
 
-    seen = deliveries(batches)
-    assert len(seen) == MESSAGES and set(seen.values()) == {1}
-    assert group_violations(batches) == ([], [])
+        seen = deliveries(batches)
+        assert len(seen) == MESSAGES and set(seen.values()) == {1}, f"round {round_}"
+        assert group_violations(batches) == ([], []), f"round {round_}"
