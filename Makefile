@@ -2,7 +2,7 @@
 # fresh clone needs only Python 3.11+ and make.  Extra arguments: make scenario-dup ARGS="--unsafe"
 
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +12,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv scenarios scenarios-fast scenarios-slow test lint bench-backend \
-	local-up local-down clean
+	local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -58,6 +58,18 @@ local-up: $(BASE) ## Start a background embedded server and write .env
 
 local-down: $(BASE) ## Stop it
 	$(BIN)/queuelab local down
+
+infra-up: $(INFRA) ## Real AWS: pulumi up in infra/, cache the outputs, write .env (STACK=dev)
+	$(BIN)/queuelab infra up --stack $(or $(STACK),dev)
+
+infra-down: $(INFRA) ## Real AWS: pulumi destroy
+	$(BIN)/queuelab infra down --stack $(or $(STACK),dev)
+
+preflight: $(BASE) ## Check the local tools (and the Pulumi CLI, for AWS)
+	$(BIN)/queuelab doctor --tools --target aws
+
+validate: $(BASE) ## Check every scenario's resources on AWS (TARGET=local: the local-up server)
+	$(BIN)/queuelab doctor --target $(or $(TARGET),aws)
 
 clean: ## Remove the virtualenv and run files
 	rm -rf $(VENV) .queuelab

@@ -32,6 +32,7 @@ class Received:
     key: str  # the producer's tracking id (queuelab-id attribute), else the MessageId
     receive_count: int
     group: str | None = None
+    run: str = ""  # the run that sent it (queuelab-run attribute), if any
 
 
 def parse_payload(body: str) -> tuple[dict[str, Any] | None, str]:
@@ -101,7 +102,7 @@ class Handler:
             self.history.ok("skip", message.key, reason="side effect already performed")
         else:
             self.history.invoke("side_effect", message.key, subject=subject)
-            self.effects.perform(subject, message.key, self.config.run_id)
+            self.effects.perform(subject, message.key, message.run or self.config.run_id)
             self.history.ok("side_effect", message.key, subject=subject)
             self.performed += 1
             if self.performed == self.config.crash_after_side_effect:
@@ -119,7 +120,8 @@ class Handler:
             return True
         if self.status is None:
             return None
-        result = self.status.claim(dedupe_key, payload_hash(payload), self.config.run_id)
+        run = message.run or self.config.run_id
+        result = self.status.claim(dedupe_key, payload_hash(payload), run)
         self.history.ok("claim", message.key, outcome=result.outcome.value, holder=result.holder)
         if result.outcome is Claim.ACQUIRED:
             return None

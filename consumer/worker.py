@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from consumer.config import ConsumerConfig
 from consumer.handler import Handler, Received
-from queuelab.history import KEY_ATTRIBUTE, History
+from queuelab.history import KEY_ATTRIBUTE, RUN_ATTRIBUTE, History
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -37,6 +37,7 @@ def to_received(message: MessageTypeDef) -> Received:
         key=attributes.get(KEY_ATTRIBUTE, {}).get("StringValue") or message["MessageId"],
         receive_count=int(system.get("ApproximateReceiveCount", "0")),
         group=system.get("MessageGroupId"),
+        run=attributes.get(RUN_ATTRIBUTE, {}).get("StringValue", ""),
     )
 
 
@@ -110,7 +111,12 @@ class Worker:
         self.history.ok(
             "receive",
             messages=[
-                {"key": m.key, "message_id": m.message_id, "receive_count": m.receive_count}
+                {
+                    "key": m.key,
+                    "message_id": m.message_id,
+                    "receive_count": m.receive_count,
+                    "run": m.run,
+                }
                 for m in batch
             ],
         )

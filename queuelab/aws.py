@@ -13,10 +13,16 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sts import STSClient
 
-# Read timeout above the longest long poll (20 s); botocore's standard retry mode.
+# Read timeout above the longest long poll (20 s); botocore's standard retry mode. The
+# endpoint comes only from AwsSettings (which reads AWS_ENDPOINT_URL itself), so a target
+# without one (real AWS) is never redirected by a leftover variable or profile setting.
 CLIENT_CONFIG = Config(
-    connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
+    connect_timeout=5,
+    read_timeout=30,
+    retries={"mode": "standard", "max_attempts": 3},
+    ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]  # older stubs lack it
 )
 SETTING_NAMES = (
     "AWS_ENDPOINT_URL",
@@ -86,4 +92,11 @@ def dynamodb(settings: AwsSettings | None = None) -> DynamoDBClient:
     settings = settings or AwsSettings.from_env()
     return _session(settings).client(
         "dynamodb", endpoint_url=settings.endpoint_url, config=CLIENT_CONFIG
+    )
+
+
+def sts(settings: AwsSettings | None = None) -> STSClient:
+    settings = settings or AwsSettings.from_env()
+    return _session(settings).client(
+        "sts", endpoint_url=settings.endpoint_url, config=CLIENT_CONFIG
     )

@@ -14,13 +14,14 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from dotenv import load_dotenv
-from rich.console import Console
 
 import scenarios
 from consumer.cli import consume
 from producer.cli import produce
 from queuelab import report, targets, workdir
 from queuelab.backend import BackendError
+from queuelab.cli_doctor import run_doctor
+from queuelab.cli_infra import infra_app
 from queuelab.cli_local import local_app
 from queuelab.outputs import OutputsError
 from queuelab.plan import resource_set
@@ -35,10 +36,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(local_app, name="local")
-console = Console()
-if not console.is_terminal:  # CI logs and pipes: room for the verdict table
-    console.width = 120
-errors = Console(stderr=True)
+app.add_typer(infra_app, name="infra")
+console = report.console()
+errors = report.console(stderr=True)
 
 
 class Target(StrEnum):
@@ -47,7 +47,7 @@ class Target(StrEnum):
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    errors.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -61,6 +61,9 @@ def _main(ctx: typer.Context) -> None:
 
 app.command(help="Send synthetic messages (reads .env in the current directory).")(produce)
 app.command(help="Run a consumer with chaos knobs (reads .env in the current directory).")(consume)
+
+
+app.command("doctor")(run_doctor)
 
 
 @app.command("list")

@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 
-from queuelab import aws, envfile, provision, workdir
+from queuelab import aws, envfile, provision, report, workdir
 from queuelab.backend import BackendError, start_detached, stop_detached
 from queuelab.backend.launcher import DUMMY_CREDENTIALS, is_server
 from queuelab.plan import DEFAULT_REGION
 
 local_app = typer.Typer(help="A background embedded server for ad-hoc use.", no_args_is_help=True)
-console = Console()
+console = report.console()
 ENV_RESOURCES = "happy"  # the resources .env points at, as in the seed
 
 

@@ -74,13 +74,15 @@ class Ledger:
         return asdict(self)
 
 
-def receives(history: Iterable[Op]) -> list[tuple[Op, dict[str, Any]]]:
-    """Every (receive op, message) pair, in time order."""
+def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op, dict[str, Any]]]:
+    """Every (receive op, message) pair, in time order; with ``run_id``, without the strays
+    of other runs (real AWS purges lazily, so an earlier run's message may come through)."""
     return [
         (op, message)
         for op in history
         if op.f == "receive" and op.type == OK
         for message in op.value.get("messages", [])
+        if not (run_id and message.get("run") and message["run"] != run_id)
     ]
 
 
@@ -104,7 +106,9 @@ def count_early_redeliveries(history: Iterable[Op], visibility_timeout: float) -
     return early
 
 
-def compute(history: list[Op], observed: Observation, visibility_timeout: float) -> Ledger:
+def compute(
+    history: list[Op], observed: Observation, visibility_timeout: float, run_id: str | None = None
+) -> Ledger:
     sends = [op for op in history if op.f == "send"]
     attempted = {op.key for op in sends if op.type == INVOKE and op.key}
     acknowledged = {op.key for op in sends if op.type == OK and op.key}
@@ -118,7 +122,7 @@ def compute(history: list[Op], observed: Observation, visibility_timeout: float)
     in_queue, in_dlq = set(observed.queue), set(observed.dlq)
     lost = acknowledged - delivered - in_queue - in_dlq
 
-    received_keys = Counter(message["key"] for _, message in receives(history))
+    received_keys = Counter(message["key"] for _, message in receives(history, run_id))
     known_subjects = set(subject_of.values())
     unexpected_keys = (set(received_keys) | in_queue | in_dlq) - attempted
     unexpected_subjects = set(performed) - known_subjects

@@ -13,6 +13,15 @@ from queuelab.runner import Result
 from queuelab.scenario import Scenario
 from queuelab.verdict import Status
 
+
+def console(stderr: bool = False) -> Console:
+    """A console; when output is not a terminal (CI logs, pipes), 120 columns wide."""
+    made = Console(stderr=stderr)
+    if not made.is_terminal:
+        made.width = 120
+    return made
+
+
 STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "yellow"}
 
 

@@ -93,7 +93,7 @@ def run_scenario(
 
     observation, problems = observe.observe(sqs, ddb, resources, run_id)
     ops = history.read_dir(run_dir / "history")
-    result = ledger.compute(ops, observation, resources.visibility_timeout)
+    result = ledger.compute(ops, observation, resources.visibility_timeout, run_id)
     if scenario.measure is not None:
         extra = scenario.measure(Measured(ops, observation, run_dir, params, unsafe))
         result = replace(result, extra=extra)

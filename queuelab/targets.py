@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from queuelab import aws, provision, workdir
+from queuelab import aws, guard, provision, workdir
 from queuelab.backend import EmbeddedBackend
 from queuelab.backend.launcher import DUMMY_CREDENTIALS
 from queuelab.outputs import Outputs, SetOutputs
@@ -75,6 +75,35 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
 
 
 @contextmanager
+def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
+    """Real AWS: the resources of the Pulumi stack whose outputs `make infra-up` cached."""
+    path = workdir.stack_outputs()
+    if not path.exists():
+        raise TargetError(
+            f"no stack outputs at {path}: provision the AWS resources first with "
+            "`make infra-up` (Pulumi), which caches them there"
+        )
+    outputs = Outputs.load(path)
+    missing = sorted({r.key for r in resources} - set(outputs.resources))
+    if missing:
+        raise TargetError(
+            f"the stack {outputs.stack!r} lacks {', '.join(missing)}: run `make infra-up` again"
+        )
+    from_env = aws.AwsSettings.from_env()
+    settings = replace(from_env, endpoint_url=None, region=outputs.region)
+    sqs, ddb = aws.sqs(settings), aws.dynamodb(settings)
+
+    def owned(item: SetOutputs) -> None:
+        try:
+            guard.check_owned(sqs, ddb, outputs, item)
+        except guard.NotOurs as err:
+            raise TargetError(str(err)) from None
+
+    # AWS counts are approximate and lag: an empty queue must read empty for ~3 s.
+    yield Session("aws", settings, outputs, settle_confirmations=15, owned=owned)
+
+
+@contextmanager
 def open_session(
     target: str, endpoint_url: str | None, resources: Iterable[ResourceSet]
 ) -> Iterator[Session]:
@@ -84,7 +113,8 @@ def open_session(
         with endpoint(endpoint_url, resources) as session:
             yield session
     elif target == "aws":
-        raise TargetError("--target aws is not available yet")
+        with aws_stack(resources) as session:
+            yield session
     else:
         with local(workdir.runs(), resources) as session:
             yield session

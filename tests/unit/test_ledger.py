@@ -139,3 +139,11 @@ def test_a_failed_send_that_arrived_anyway_is_recovered() -> None:
     story.add("producer", "info", "send", "a").sent("b")
     ledger, _ = judged(story, Observation(side_effects={"a": 1, "b": 1}))
     assert (ledger.acknowledged, ledger.recovered, ledger.lost) == (1, 1, 0)
+
+
+def test_strays_of_an_earlier_run_are_ignored() -> None:
+    story = Story().sent("a").received("a")
+    stray = {"key": "old", "message_id": "m-old", "receive_count": 1, "run": "run-0"}
+    story.add("c1", "ok", "receive", None, messages=[stray])
+    ledger = compute(story.ops, Observation(side_effects={"a": 1}), VISIBILITY, run_id="run-1")
+    assert (ledger.unexpected, ledger.redeliveries) == (0, 0)

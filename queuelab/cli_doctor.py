@@ -1,0 +1,122 @@
+"""``queuelab doctor`` (``make preflight`` / ``make validate``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from queuelab import aws, doctor, report, workdir
+from queuelab.backend.launcher import DUMMY_CREDENTIALS
+from queuelab.cli_local import read_state
+from queuelab.outputs import Outputs, SetOutputs
+from queuelab.plan import DEFAULT_REGION, PLAN, ResourceSet
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+console = report.console()
+errors = report.console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
+    return typer.Exit(2)
+
+
+def _by_name(sqs: SQSClient, item: ResourceSet) -> SetOutputs:
+    """Where the plan's default names put a set on an endpoint nobody recorded outputs for."""
+
+    def url(name: str) -> str:
+        try:
+            return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+        except sqs.exceptions.QueueDoesNotExist:
+            return f"missing:{name}"
+
+    return SetOutputs(
+        queue_url=url(item.queue_name()),
+        queue_arn="",
+        dlq_url=url(item.dlq_name()),
+        dlq_arn="",
+        status_table=item.status_table(),
+        side_effects_table=item.side_effects_table(),
+        fifo=item.fifo,
+        visibility_timeout=item.visibility_timeout,
+        receive_wait=item.receive_wait,
+        max_receive_count=item.max_receive_count,
+    )
+
+
+def _target(
+    target: str, endpoint_url: str | None
+) -> tuple[aws.AwsSettings, dict[str, SetOutputs], str]:
+    dummy = {
+        "access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
+    if endpoint_url:
+        settings = aws.AwsSettings(region=DEFAULT_REGION, endpoint_url=endpoint_url, **dummy)
+        sqs = aws.sqs(settings)
+        return settings, {item.key: _by_name(sqs, item) for item in PLAN}, "endpoint"
+    if target == "aws":
+        if not workdir.stack_outputs().exists():
+            raise _fail("no stack outputs: run `make infra-up` first")
+        outputs = Outputs.load(workdir.stack_outputs())
+        settings = replace(aws.AwsSettings.from_env(), endpoint_url=None, region=outputs.region)
+        return settings, outputs.resources, outputs.stack
+    state = read_state()
+    saved = workdir.home() / "local-outputs.json"
+    if state is None or not saved.exists():
+        raise _fail("no local server is running: start one with `queuelab local up`")
+    settings = aws.AwsSettings(region=state["region"], endpoint_url=state["url"], **dummy)
+    return settings, Outputs.load(saved).resources, "local"
+
+
+def doctor_table(rows: list[doctor.Row]) -> Table:
+    """Tools one per row; each resource set on one row, naming what does not match."""
+    table = Table(title="queuelab doctor")
+    for column in ("subject", "checks", "status"):
+        table.add_column(column)
+    subjects = dict.fromkeys(row.subject for row in rows)
+    for subject in subjects:
+        mine = [row for row in rows if row.subject == subject]
+        if subject == "tools":
+            for row in mine:
+                mark = "[green]ok[/green]" if row.ok else f"[red]{row.actual}[/red]"
+                table.add_row(subject, f"{row.check} ({row.expected})", mark)
+            continue
+        bad = [row.check for row in mine if not row.ok]
+        status = f"[red]MISMATCH: {', '.join(bad)}[/red]" if bad else "[green]healthy[/green]"
+        table.add_row(subject, str(len(mine)), status)
+    return table
+
+
+def run_doctor(
+    target: Annotated[str, typer.Option(help="local (the `local up` server) or aws.")] = "local",
+    endpoint_url: Annotated[str | None, typer.Option(help="Check this endpoint instead.")] = None,
+    tools: Annotated[bool, typer.Option("--tools", help="Only check the tools.")] = False,
+) -> None:
+    """Check tools, then every scenario's resources on the target; exit 1 on any mismatch."""
+    if target not in ("local", "aws"):
+        raise _fail(f"--target must be local or aws, not {target!r}")
+    rows = doctor.check_tools(target)
+    if not tools:
+        settings, resources, stack = _target(target, endpoint_url)
+        if target == "aws" and not endpoint_url:
+            rows.append(doctor.check_credentials(aws.sts(settings)))
+        rows += doctor.check_resources(
+            aws.sqs(settings), aws.dynamodb(settings), list(PLAN), resources, stack
+        )
+    console.print(doctor_table(rows))
+    bad = [row for row in rows if not row.ok]
+    console.print(f"{len(rows) - len(bad)} of {len(rows)} checks healthy")
+    for row in bad:
+        console.print(
+            f"[red]mismatch:[/red] {row.subject}: {row.check}: expected {row.expected}, "
+            f"found {row.actual}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    raise typer.Exit(1 if bad else 0)

@@ -1,0 +1,48 @@
+"""Guard rails for real AWS: the runner purges queues and clears tables only when they are in
+the stack's outputs and carry the lab's tags. Anything else is refused."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from queuelab.outputs import Outputs, SetOutputs
+from queuelab.plan import PROJECT
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+
+class NotOurs(RuntimeError):
+    """A resource the lab did not create (or cannot prove it did)."""
+
+
+def _refuse(what: str, why: str) -> NotOurs:
+    return NotOurs(
+        f"refusing to reset {what}: {why}; queuelab only purges and clears resources it created"
+    )
+
+
+def check_owned(
+    sqs: SQSClient, ddb: DynamoDBClient, outputs: Outputs, resources: SetOutputs
+) -> None:
+    if resources not in outputs.resources.values():
+        raise _refuse(resources.queue_url, "it is not in the stack outputs")
+    key = next(k for k, v in outputs.resources.items() if v == resources)
+    wanted = {"project": PROJECT, "stack": outputs.stack, "scenario": key}
+    for url in (resources.queue_url, resources.dlq_url):
+        tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+        _compare(url, wanted, tags)
+    for table in (resources.status_table, resources.side_effects_table):
+        arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+        tags = {
+            t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", [])
+        }
+        _compare(f"table {table}", wanted, tags)
+
+
+def _compare(what: str, wanted: dict[str, str], tags: dict[str, str]) -> None:
+    wrong = {k: v for k, v in wanted.items() if tags.get(k) != v}
+    if wrong:
+        expected = ", ".join(f"{k}={v}" for k, v in wrong.items())
+        raise _refuse(what, f"it lacks the tag(s) {expected}")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from queuelab.doctor import QueueFacts, TableFacts, check_set
+from queuelab.outputs import SetOutputs
+from queuelab.plan import resource_set
+
+ITEM = resource_set("poison")
+WHERE = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)
+TAGS = {"project": "queuelab", "stack": "dev", "scenario": "poison"}
+GOOD = {
+    "queue": QueueFacts(
+        True, "arn:q", False, {"deadLetterTargetArn": "arn:d", "maxReceiveCount": 2}, 2, TAGS
+    ),
+    "dlq": QueueFacts(True, "arn:d", False, None, 30, TAGS),
+    "status": TableFacts(True, "id", "expires_at", TAGS),
+    "effects": TableFacts(True, "subject", "", TAGS),
+}
+
+
+def failing(**changes: object) -> list[str]:
+    facts = GOOD | changes
+    return [row.check for row in check_set(ITEM, WHERE, "dev", **facts) if not row.ok]  # type: ignore[arg-type]
+
+
+def test_resources_as_planned_are_healthy() -> None:
+    assert failing() == []
+
+
+def test_each_deviation_is_named() -> None:
+    assert failing(queue=QueueFacts(True, "arn:q", False, None, 2, TAGS)) == ["redrive policy"]
+    assert failing(queue=QueueFacts(True, "arn:q", True, GOOD["queue"].redrive, 2, TAGS)) == [
+        "queue FIFO"
+    ]
+    assert failing(status=TableFacts(True, "id", "", TAGS)) == ["status table TTL"]
+    assert failing(effects=TableFacts(False)) == ["side-effects table exists"]
+    assert failing(queue=QueueFacts(True, "arn:q", False, GOOD["queue"].redrive, 2, {})) == [
+        "queue tags"
+    ]
+    wrong_count = {"deadLetterTargetArn": "arn:d", "maxReceiveCount": 5}
+    assert failing(queue=QueueFacts(True, "arn:q", False, wrong_count, 2, TAGS)) == [
+        "redrive policy"
+    ]
