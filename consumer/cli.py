@@ -15,6 +15,7 @@ from consumer.config import KNOBS, ConfigError, ConsumerConfig, parse
 from consumer.handler import Handler
 from consumer.idempotency import StatusTable
 from consumer.side_effects import SideEffects
+from consumer.versions import VersionStore
 from consumer.worker import Worker
 from queuelab import aws, lifeline
 from queuelab.history import History
@@ -41,9 +42,21 @@ def run(config: ConsumerConfig) -> int:
         if ddb is not None and config.message_status_table
         else None
     )
-    effects = SideEffects(ddb, config.message_side_effects_table, config.consumer_id)
+    effects = SideEffects(
+        ddb,
+        config.message_side_effects_table,
+        config.consumer_id,
+        config.side_effect_log_path,
+        config.side_effect_log_field,
+    )
+    versions = (
+        VersionStore(config.version_state_path, config.version_log_path, config.versioning_enabled)
+        if config.version_state_path
+        else None
+    )
     history = History(config.history_path or None, config.consumer_id)
-    worker = Worker(config, aws.sqs(settings), Handler(config, status, effects, history), history)
+    handler = Handler(config, status, effects, history, versions=versions)
+    worker = Worker(config, aws.sqs(settings), handler, history)
     worker.install_signal_handlers()
     lifeline.watch()  # started by the runner: stop gracefully if it dies
     return worker.run()

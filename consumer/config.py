@@ -160,6 +160,45 @@ KNOBS: tuple[Knob, ...] = (
     Knob(
         "RUN_ID", _text, "", "Run id stamped on status and side-effect records (set by the runner)"
     ),
+    Knob(
+        "BUSINESS_IDEMPOTENCY_FIELD",
+        _text,
+        "",
+        "Payload field to dedupe on (e.g. order_id) instead of the message id",
+    ),
+    Knob(
+        "CHECK_BEFORE_DOING",
+        _choice("on", "off"),
+        "on",
+        "off: perform the side effect without asking the external system first",
+    ),
+    Knob(
+        "REJECT_STAGE",
+        _choice("before-work", "after-side-effect"),
+        "before-work",
+        "after-side-effect: the marker fails a message after its side effect (a late bug)",
+    ),
+    Knob(
+        "BATCH_MODE",
+        _choice("per-message", "all-or-nothing"),
+        "per-message",
+        "all-or-nothing: delete a batch only if every message in it succeeded",
+    ),
+    Knob(
+        "SHUTDOWN_MODE",
+        _choice("graceful", "immediate"),
+        "graceful",
+        "immediate: exit at the first SIGTERM, abandoning the message in hand",
+    ),
+    Knob("SIDE_EFFECT_LOG_PATH", _text, "", "Append a payload field per side effect to this file"),
+    Knob("SIDE_EFFECT_LOG_FIELD", _text, "sequence", "Payload field for SIDE_EFFECT_LOG_PATH"),
+    Knob("VERSIONING_ENABLED", _flag, "0", "1: apply an update only if its version is newer"),
+    Knob(
+        "VERSION_STATE_PATH", _text, "", "Entity state (JSON: entity -> version); enables updates"
+    ),
+    Knob("VERSION_LOG_PATH", _text, "", "Append 'entity version applied|stale' per update"),
+    Knob("VERSION_KEY", _text, "version", "Payload field with the version"),
+    Knob("ENTITY_KEY", _text, "entity_id", "Payload field with the entity id"),
     Knob("HISTORY_PATH", _text, "", "Append the operation history here (JSON lines)"),
     Knob("CONSUMER_ID", _text, "", "Name in logs and history (default: consumer-PID)"),
 )
@@ -186,6 +225,18 @@ class ConsumerConfig:
     idempotency_lease_seconds: float
     delete_mode: str
     run_id: str
+    business_idempotency_field: str
+    check_before_doing: str
+    reject_stage: str
+    batch_mode: str
+    shutdown_mode: str
+    side_effect_log_path: str
+    side_effect_log_field: str
+    versioning_enabled: bool
+    version_state_path: str
+    version_log_path: str
+    version_key: str
+    entity_key: str
     history_path: str
     consumer_id: str
 
@@ -209,6 +260,10 @@ def parse(raw: Mapping[str, str | None]) -> ConsumerConfig:
             values[knob.field] = knob.parse(text)
         except ValueError as err:
             problems.append(f"invalid {knob.name} (or {knob.option}) {text!r}: {err}")
+    if values.get("versioning_enabled"):
+        for name in ("VERSION_STATE_PATH", "VERSION_LOG_PATH"):
+            if not values.get(name.lower()):
+                problems.append(f"{name} is required when VERSIONING_ENABLED=1")
     if problems:
         raise ConfigError("\n".join(problems))
     if not values["consumer_id"]:

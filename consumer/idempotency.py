@@ -7,6 +7,7 @@ payload, so a different request reusing the same key is refused, not silently sk
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -83,6 +84,22 @@ class StatusTable:
                 return ClaimResult(Claim.COMPLETED, holder)
             return ClaimResult(Claim.IN_PROGRESS, holder)
         return ClaimResult(Claim.ACQUIRED)
+
+    def release(self, key: str) -> None:
+        """Give up our claim after a failure, so that a retry may claim it (Powertools
+        deletes the INPROGRESS record the same way)."""
+        no_longer_ours = self.ddb.exceptions.ConditionalCheckFailedException
+        with contextlib.suppress(no_longer_ours):
+            self.ddb.delete_item(
+                TableName=self.table,
+                Key={STATUS_TABLE_KEY: {"S": key}},
+                ConditionExpression="#owner = :me AND #status = :inprogress",
+                ExpressionAttributeNames={"#owner": "owner", "#status": "status"},
+                ExpressionAttributeValues={
+                    ":me": {"S": self.owner},
+                    ":inprogress": {"S": INPROGRESS},
+                },
+            )
 
     def complete(self, key: str) -> None:
         self.ddb.update_item(

@@ -3,8 +3,9 @@ visible afterwards (``performances`` > 1 on the subject's item)."""
 
 from __future__ import annotations
 
+import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from queuelab.plan import SIDE_EFFECTS_TABLE_KEY
 
@@ -12,14 +13,35 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
+def append_line(path: str, text: str) -> None:
+    """One O_APPEND write: lines from several processes never interleave."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (text + "\n").encode())
+    finally:
+        os.close(fd)
+
+
 class SideEffects:
-    def __init__(self, ddb: DynamoDBClient | None, table: str, performer: str) -> None:
+    def __init__(
+        self,
+        ddb: DynamoDBClient | None,
+        table: str,
+        performer: str,
+        log_path: str = "",
+        log_field: str = "sequence",
+    ) -> None:
         self.ddb = ddb if table else None
         self.table = table
         self.performer = performer
+        self.log_path = log_path
+        self.log_field = log_field
 
-    def perform(self, subject: str, message_key: str, run_id: str) -> None:
-        """Do the side effect (one atomic counter increment per performance)."""
+    def perform(self, subject: str, message_key: str, run_id: str, payload: dict[str, Any]) -> None:
+        """Do the side effect: one atomic counter increment per performance (and a line in
+        the side-effect log, whose order is the order things really happened)."""
+        if self.log_path:
+            append_line(self.log_path, str(payload.get(self.log_field)))
         if self.ddb is None:
             return
         self.ddb.update_item(

@@ -38,6 +38,7 @@ def to_received(message: MessageTypeDef) -> Received:
         receive_count=int(system.get("ApproximateReceiveCount", "0")),
         group=system.get("MessageGroupId"),
         run=attributes.get(RUN_ATTRIBUTE, {}).get("StringValue", ""),
+        sent_at=int(system.get("SentTimestamp", "0")) / 1000,
     )
 
 
@@ -59,12 +60,14 @@ class Worker:
 
     def on_signal(self, signum: int, frame: Any) -> None:
         self.signals += 1
-        if self.signals == 1:
+        if self.signals == 1 and self.config.shutdown_mode == "graceful":
             log.info("%s: finishing the message in hand, then exiting", signal.Signals(signum).name)
             self.stop()
             return
-        log.warning("second %s: exiting at once", signal.Signals(signum).name)
-        self.history.info("exit", None, reason="second signal")
+        log.warning("%s: exiting at once", signal.Signals(signum).name)
+        self.history.info(
+            "exit", None, reason=f"signal {self.signals}, {self.config.shutdown_mode}"
+        )
         os._exit(128 + signum)
 
     def install_signal_handlers(self) -> None:
@@ -78,6 +81,9 @@ class Worker:
                 log.info("no message for %.1f s: exiting", self.config.idle_timeout_seconds)
                 break
             batch = self.receive()
+            if self.config.batch_mode == "all-or-nothing":
+                self.process_all_or_nothing(batch)
+                continue
             for index, message in enumerate(batch):
                 if not self.running:
                     self.release(batch[index:])
@@ -100,7 +106,11 @@ class Worker:
                 MaxNumberOfMessages=self.config.max_messages,
                 WaitTimeSeconds=self.config.wait_time_seconds,
                 MessageAttributeNames=["All"],
-                MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId"],
+                MessageSystemAttributeNames=[
+                    "ApproximateReceiveCount",
+                    "MessageGroupId",
+                    "SentTimestamp",
+                ],
             )
         except (ClientError, BotoCoreError) as err:
             log.error("receive failed: %s", err)
@@ -116,6 +126,7 @@ class Worker:
                     "message_id": m.message_id,
                     "receive_count": m.receive_count,
                     "run": m.run,
+                    "sent_at": m.sent_at,
                 }
                 for m in batch
             ],
@@ -131,6 +142,22 @@ class Worker:
             self.handler.handle(message)
         elif self.handler.handle(message) and self.config.delete_mode == "after":
             self.delete(message)
+
+    def process_all_or_nothing(self, batch: list[Received]) -> None:
+        """The batch succeeds or fails as a whole: one failure and nothing is deleted, so the
+        good messages come back too (what a batch handler without partial failure
+        reporting does)."""
+        self.handled += len(batch)
+        outcomes = [self.handler.handle(message) for message in batch]
+        if all(outcomes):
+            for message in batch:
+                self.delete(message)
+        elif batch:
+            log.warning(
+                "%d of %d messages failed: the whole batch will be retried",
+                outcomes.count(False),
+                len(batch),
+            )
 
     def delete(self, message: Received) -> None:
         self.history.invoke("delete", message.key, message_id=message.message_id)

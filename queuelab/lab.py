@@ -5,6 +5,7 @@ them all in ``close()``, whatever happened."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from consumer.handler import CRASH_EXIT_CODE
-from queuelab import processes
+from queuelab import history, processes
 from queuelab.aws import AwsSettings
+from queuelab.history import Op
 from queuelab.observe import Depth, depth
 from queuelab.outputs import Outputs, SetOutputs
 
@@ -63,6 +65,7 @@ class Lab:
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)  # measured by the method
     started: float = field(default_factory=time.monotonic)
 
     # -- processes -----------------------------------------------------------------------
@@ -84,12 +87,10 @@ class Lab:
         self.children.append(child)
         return child
 
-    def consumer(
-        self, name: str | None = None, resources: SetOutputs | None = None, **knobs: Any
-    ) -> Child:
+    def consumer(self, name: str | None = None, **knobs: Any) -> Child:
         """Start ``python -m consumer`` with the run's resources and these knobs."""
         name = name or f"consumer-{sum(c.role == 'consumer' for c in self.children) + 1}"
-        target = resources or self.resources
+        target = self.resources
         env = target.env() | {
             "WAIT_TIME_SECONDS": str(target.receive_wait),
             "CONSUMER_ID": name,
@@ -105,7 +106,6 @@ class Lab:
         *,
         wait: bool = True,
         timeout: float = 60.0,
-        resources: SetOutputs | None = None,
         **options: Any,
     ) -> Child:
         """Run ``python -m producer`` with ``--option value`` for each keyword (to completion
@@ -117,8 +117,7 @@ class Lab:
                 argv += [flag] if value else []
             else:
                 argv += [flag, _text(value)]
-        target = resources or self.resources
-        env = self._env(name, {"QUEUE_URL": target.queue_url, "PROCESS_NAME": name})
+        env = self._env(name, {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name})
         child = self._spawn(name, "producer", argv, env)
         if wait:
             self.wait_exit(child, timeout)
@@ -137,6 +136,11 @@ class Lab:
             child.stopped_by_lab = True
         child.exit_code = processes.stop(child.popen, child.grace)
         return child.exit_code
+
+    def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
+        """Send a signal as an operator would (its exit is then not a surprise)."""
+        child.stopped_by_lab = True
+        child.popen.send_signal(signum)
 
     def consumers(self) -> list[Child]:
         return [c for c in self.children if c.role == "consumer"]
@@ -170,7 +174,18 @@ class Lab:
         self.note(f"queue still not empty after {timeout:.0f} s")
         return False
 
+    def history(self) -> list[Op]:
+        """Every operation recorded so far by the run's processes."""
+        return history.read_dir(self.run_dir / "history")
+
+    def path(self, name: str) -> Path:
+        """A file in the run directory (side-effect logs, version state...)."""
+        return self.run_dir / name
+
     # -- the journal ---------------------------------------------------------------------
+
+    def metric(self, name: str, value: float) -> None:
+        self.metrics[name] = value
 
     def note(self, text: str) -> None:
         self.notes.append(f"{time.monotonic() - self.started:6.1f}s {text}")
@@ -188,8 +203,8 @@ class Lab:
             code = child.exit_code if child.exit_code is not None else child.popen.poll()
             if code in (0, None) or (child.role == "consumer" and code == CRASH_EXIT_CODE):
                 continue
-            if child.stopped_by_lab and code is not None and code < 0:
-                self.note(f"{child.name} had to be killed after the grace period")
+            if child.stopped_by_lab and code is not None and (code < 0 or code >= 128):
+                self.note(f"{child.name} ended by a signal (exit code {code})")
                 continue
             problems.append(f"{child.name} exited with code {code} (see {child.log_path})")
         return problems

@@ -42,7 +42,7 @@ class ResourceSet:
         return self._name(prefix, "-status")
 
     def side_effects_table(self, prefix: str = DEFAULT_PREFIX) -> str:
-        return self._name(prefix, "-side-effects")
+        return self._name(prefix, "-effects")
 
     def queue_attributes(self) -> dict[str, str]:
         """SQS attributes of the source queue, without the redrive policy (needs the DLQ ARN)."""

@@ -89,6 +89,10 @@ def results_table(results: Iterable[Result]) -> Table:
 def print_results(console: Console, results: list[Result]) -> None:
     console.print(results_table(results))
     for r in results:
+        if r.ledger.extra:
+            measured = ", ".join(f"{k}={v:g}" for k, v in r.ledger.extra.items())
+            console.print(f"{r.scenario}: {measured}", style="dim", highlight=False)
+    for r in results:
         if r.status is not Status.PASSED:
             colour = STYLE[r.status]
             console.print(

@@ -94,9 +94,10 @@ def run_scenario(
     observation, problems = observe.observe(sqs, ddb, resources, run_id)
     ops = history.read_dir(run_dir / "history")
     result = ledger.compute(ops, observation, resources.visibility_timeout, run_id)
+    extra = dict(lab.metrics)
     if scenario.measure is not None:
-        extra = scenario.measure(Measured(ops, observation, run_dir, params, unsafe))
-        result = replace(result, extra=extra)
+        extra |= scenario.measure(Measured(ops, observation, run_dir, params, unsafe))
+    result = replace(result, extra=extra)
     verdict = judge(result, scenario.expectations, scenario.preconditions, errors + problems)
     duration = time.monotonic() - started
     journal = {

@@ -52,14 +52,20 @@ class Scenario:
     method: Callable[[Lab, Params, bool], None]
     expectations: tuple[Expect, ...]
     unsafe: str  # what --unsafe turns off
-    unsafe_shows: tuple[Expect, ...]  # the anomaly the same checker must then report
+    unsafe_shows: tuple[Expect, ...]  # the anomaly the same checker must then report (none:
+    # a diagnostic without a negative control)
     params: Mapping[str, Param] = field(default_factory=dict)
     preconditions: tuple[Expect, ...] = ()  # the failure mode really happened
     unsafe_resources: str | None = None  # another resource set for --unsafe
     measure: Callable[[Measured], dict[str, float]] | None = None
+    extra_metrics: tuple[str, ...] = ()  # what measure() and the method add to the ledger
     typical_seconds: float = 10.0
     timeout_seconds: float = 60.0
     limits: str = ""  # what the embedded backend limits, if anything
+
+    @property
+    def has_negative_control(self) -> bool:
+        return bool(self.unsafe_shows)
 
     def resource_key(self, unsafe: bool) -> str:
         return self.unsafe_resources if unsafe and self.unsafe_resources else self.resources

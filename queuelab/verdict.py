@@ -101,11 +101,24 @@ def judge(
     """``errors`` are problems the runner saw (timeouts, crashes it did not ask for)."""
     metrics = ledger.metrics()
     reasons = list(errors)
+    expectations = tuple(expectations)
+    wanted = (*BASELINE, *preconditions, *expectations)
+    unmeasured = sorted(
+        {name for e in wanted for name in (e.metric, e.target) if isinstance(name, str)}
+        - set(metrics)
+    )
+    reasons += [f"not judged: {name} was not measured" for name in unmeasured]
     for expect in (*BASELINE, *preconditions):
+        if expect.metric in unmeasured or expect.target in unmeasured:
+            continue
         check = expect.evaluate(metrics)
         if not check.ok:
             reasons.append(f"not judged: needs {expect}, got {check.actual:g}")
-    checks = tuple(expect.evaluate(metrics) for expect in expectations)
+    checks = tuple(
+        expect.evaluate(metrics)
+        for expect in expectations
+        if expect.metric not in unmeasured and expect.target not in unmeasured
+    )
     if reasons:
         return Verdict(Status.ERROR, checks, tuple(reasons))
     broken = tuple(f"{c.name} {c.expected}, got {c.actual:g}" for c in checks if not c.ok)

@@ -3,9 +3,44 @@
 from __future__ import annotations
 
 from queuelab.scenario import Category, Scenario
-from scenarios import crash, dup, happy, poison
+from scenarios import (
+    backlog_drain,
+    backpressure,
+    business,
+    crash,
+    dlq_redrive,
+    dup,
+    dup_graceful_shutdown,
+    dup_side_effects,
+    fifo_order,
+    happy,
+    out_of_order,
+    poison,
+    poison_partial_batch,
+    purge_timing,
+    version_order,
+)
 
-ALL: tuple[Scenario, ...] = (happy.SCENARIO, crash.SCENARIO, dup.SCENARIO, poison.SCENARIO)
+ALL: tuple[Scenario, ...] = tuple(
+    module.SCENARIO
+    for module in (
+        happy,
+        crash,
+        dup,
+        poison,
+        business,
+        poison_partial_batch,
+        dup_side_effects,
+        dup_graceful_shutdown,
+        fifo_order,
+        version_order,
+        out_of_order,
+        dlq_redrive,
+        backlog_drain,
+        backpressure,
+        purge_timing,
+    )
+)
 
 
 class UnknownScenario(KeyError):

@@ -22,3 +22,13 @@ EXACTLY_ONCE = (
     QUEUE_EMPTY,
     DLQ_EMPTY,
 )
+
+
+def inversions(sequence: list[int]) -> int:
+    """How many items arrived after a larger one had already arrived."""
+    count, highest = 0, None
+    for value in sequence:
+        if highest is not None and value < highest:
+            count += 1
+        highest = value if highest is None else max(highest, value)
+    return count

@@ -12,7 +12,7 @@ from queuelab.ledger import LEDGER_FIELDS
 from queuelab.plan import PLAN, resource_set
 from queuelab.scenario import ParamError, resolve_params
 
-NOT_SCENARIOS = {"common"}
+NOT_SCENARIOS = {"common", "versions"}
 
 
 def test_every_scenario_module_is_registered() -> None:
@@ -32,15 +32,19 @@ def test_plan_keys_are_unique() -> None:
     assert len({r.key for r in PLAN}) == len(PLAN)
 
 
+DIAGNOSTICS = {"purge-timing"}  # no safeguard to turn off
+
+
 @pytest.mark.parametrize("scenario", scenarios.ALL, ids=lambda s: s.name)
 def test_every_scenario_declares_checks_and_an_anomaly_for_unsafe(
     scenario: scenarios.Scenario,
 ) -> None:
     assert scenario.expectations and scenario.unsafe
-    metrics = set(LEDGER_FIELDS)
+    assert scenario.has_negative_control == (scenario.name not in DIAGNOSTICS)
+    metrics = set(LEDGER_FIELDS) | set(scenario.extra_metrics)
     for expect in (*scenario.expectations, *scenario.preconditions, *scenario.unsafe_shows):
-        if scenario.measure is None:
-            assert expect.metric in metrics, f"{expect} refers to an unknown metric"
+        for name in (expect.metric, expect.target):
+            assert not isinstance(name, str) or name in metrics, f"{expect}: unknown {name}"
 
 
 def test_set_overrides_are_typed_and_unknown_names_are_refused() -> None:

@@ -36,3 +36,9 @@ def test_scenario_measures_are_judged_like_ledger_counts() -> None:
     verdict = judge(ledger, (Expect("order_violations", "==", 0),))
     assert verdict.status is Status.FAILED
     assert verdict.reasons == ("order_violations == 0, got 2",)
+
+
+def test_a_metric_the_run_never_measured_makes_an_error_not_a_crash() -> None:
+    verdict = judge(Ledger(attempted=1, acknowledged=1), (Expect("redriven", ">=", 1),))
+    assert verdict.status is Status.ERROR
+    assert verdict.reasons == ("not judged: redriven was not measured",)

@@ -1,0 +1,8 @@
+"""The Pulumi program (run by `pulumi up` in infra/): every resource set of queuelab.plan."""
+
+import pulumi
+
+from infra.stack import build, load_config
+from queuelab.outputs import STACK_OUTPUT_NAME
+
+pulumi.export(STACK_OUTPUT_NAME, build(load_config()).output)

@@ -1,0 +1,41 @@
+"""business: different message ids, same business key: one side effect."""
+
+from __future__ import annotations
+
+from queuelab.lab import Lab
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import EXACTLY_ONCE
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    field = "" if unsafe else "order_id"
+    for _ in range(p["consumers"]):
+        lab.consumer(MAX_MESSAGES=10, BUSINESS_IDEMPOTENCY_FIELD=field)
+    lab.producer(n=p["messages"], order_ids=p["orders"])
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="business",
+    category=Category.FAST,
+    summary="Two message ids, one business key (order_id): one side effect.",
+    demonstrates=(
+        "Delivery idempotency (dedupe on the message id) does not catch a producer that sends "
+        "the same logical work twice under different ids (a double click, a retry). Deduping "
+        "on a business key (order_id) does: the second message finds the order COMPLETED and "
+        "is deleted without charging again."
+    ),
+    resources="business",
+    method=method,
+    params={
+        "messages": Param(12, "messages to send"),
+        "orders": Param(8, "distinct orders among them (messages - orders are duplicates)"),
+        "consumers": Param(2, "consumer processes"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    expectations=EXACTLY_ONCE,
+    unsafe="dedupe on the message id only (BUSINESS_IDEMPOTENCY_FIELD unset)",
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    typical_seconds=4,
+)

@@ -1,0 +1,66 @@
+"""dlq-redrive: a bug sends messages to the DLQ; the fix is deployed; the DLQ is redriven."""
+
+from __future__ import annotations
+
+from queuelab.lab import Lab
+from queuelab.redrive import FALLBACK, redrive
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import EXACTLY_ONCE, POISON_MARKER
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    # The bug: marked messages fail after their side effect was done (a partial success).
+    buggy = lab.consumer(
+        "consumer-buggy",
+        MAX_MESSAGES=10,
+        REJECT_PAYLOAD_MARKER=POISON_MARKER,
+        REJECT_STAGE="after-side-effect",
+    )
+    lab.producer(n=p["messages"], poison_every=p["fail_every"])
+    lab.settle(timeout=p["settle_seconds"])
+    lab.stop(buggy)
+    dead = lab.depth(lab.resources.dlq_url).total
+    lab.metric("dead_lettered_before_redrive", dead)
+    lab.note(f"{dead} messages in the DLQ; deploying the fix and redriving")
+
+    lab.consumer("consumer-fixed", MAX_MESSAGES=10, IDEMPOTENCY="off" if unsafe else "on")
+    moved = redrive(lab.sqs, lab.resources)
+    lab.metric("redriven", moved.moved)
+    lab.metric("redrive_fallback", int(moved.method == FALLBACK))
+    lab.note(f"redrove {moved.moved} messages with {moved.method}")
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="dlq-redrive",
+    category=Category.FAST,
+    summary="A bug dead-letters messages after their side effect; the fix plus a redrive "
+    "processes each exactly once.",
+    demonstrates=(
+        "Messages land in the DLQ because of a bug, some after their side effect already "
+        "happened. Once the fix is deployed the DLQ is redriven to the source queue; an "
+        "idempotent consumer skips what was already done, so every message ends processed "
+        "exactly once and the DLQ is empty."
+    ),
+    limits=(
+        "moto does not implement StartMessageMoveTask: on the embedded backend the redrive "
+        "falls back to receive, send and delete (journal note; metric redrive_fallback = 1)."
+    ),
+    resources="dlq-redrive",
+    method=method,
+    extra_metrics=("dead_lettered_before_redrive", "redriven", "redrive_fallback"),
+    params={
+        "messages": Param(12, "messages to send"),
+        "fail_every": Param(4, "every Nth message hits the bug"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty, per phase"),
+    },
+    preconditions=(
+        Expect("dead_lettered_before_redrive", ">=", 1),
+        Expect("redriven", ">=", 1),
+    ),
+    expectations=EXACTLY_ONCE,
+    unsafe="redrive to a consumer without idempotency",
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    typical_seconds=8,
+)

@@ -1,0 +1,64 @@
+"""dup-graceful-shutdown: SIGTERM mid-work; the work in hand finishes, nothing comes back."""
+
+from __future__ import annotations
+
+import signal
+
+from queuelab.history import OK, Op
+from queuelab.lab import Lab
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import EXACTLY_ONCE
+
+LEASE_SECONDS = 2  # below the visibility timeout (3 s): an abandoned claim does not block
+
+
+def in_hand(history: list[Op], process: str) -> str | None:
+    """The message ``process`` has claimed and not yet done the side effect for."""
+    claimed = [
+        op.key for op in history if op.process == process and op.f == "claim" and op.type == OK
+    ]
+    done = {op.key for op in history if op.process == process and op.f == "side_effect"}
+    pending = [key for key in claimed if key not in done]
+    return pending[-1] if pending else None
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    first = lab.consumer(
+        "consumer-1",
+        SIDE_EFFECT_DELAY_SECONDS=p["work_seconds"],
+        IDEMPOTENCY_LEASE_SECONDS=LEASE_SECONDS,
+        SHUTDOWN_MODE="immediate" if unsafe else "graceful",
+    )
+    lab.producer(n=p["messages"])
+    lab.wait_for(lambda: in_hand(lab.history(), "consumer-1") is not None, 20, "work in hand")
+    lab.note(f"SIGTERM to consumer-1 while it works on {in_hand(lab.history(), 'consumer-1')}")
+    lab.signal(first, signal.SIGTERM)
+    code = lab.wait_exit(first, timeout=p["work_seconds"] + 10)
+    lab.note(f"consumer-1 exited with code {code}; consumer-2 takes over")
+    lab.consumer("consumer-2", IDEMPOTENCY_LEASE_SECONDS=LEASE_SECONDS)
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="dup-graceful-shutdown",
+    category=Category.FAST,
+    summary="SIGTERM mid-work: the message in hand is finished and deleted, nothing redelivered.",
+    demonstrates=(
+        "Deployments stop consumers with SIGTERM. A consumer that stops polling, finishes the "
+        "message in hand and deletes it before exiting leaves nothing for SQS to redeliver; "
+        "one that dies at once abandons its work, which comes back after the visibility "
+        "timeout and is done again."
+    ),
+    resources="dup-graceful-shutdown",
+    method=method,
+    params={
+        "messages": Param(2, "messages to send"),
+        "work_seconds": Param(2.0, "work time per message"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    expectations=(*EXACTLY_ONCE, Expect("redeliveries", "==", 0)),
+    unsafe="exit at once on SIGTERM: the message in hand is abandoned",
+    unsafe_shows=(Expect("redeliveries", ">=", 1),),
+    typical_seconds=7,
+)

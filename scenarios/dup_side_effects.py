@@ -1,0 +1,50 @@
+"""dup-side-effects: crash after the side effect, before marking it complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queuelab.lab import Lab
+from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import EXACTLY_ONCE
+
+LEASE_SECONDS = 1  # shorter than the visibility timeout: the retry may claim again
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    knobs: dict[str, Any] = {
+        "IDEMPOTENCY_LEASE_SECONDS": LEASE_SECONDS,
+        "CHECK_BEFORE_DOING": "off" if unsafe else "on",
+    }
+    crashy = lab.consumer("consumer-crashy", CRASH_AFTER_SIDE_EFFECT=p["crash_after"], **knobs)
+    lab.producer(n=p["messages"])
+    lab.wait_exit(crashy, timeout=30)
+    lab.note("consumer-crashy died between its side effect and marking it complete")
+    lab.consumer("consumer-healthy", MAX_MESSAGES=10, **knobs)
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="dup-side-effects",
+    category=Category.FAST,
+    summary="Crash after the side effect, before COMPLETED: check-before-doing keeps it at one.",
+    demonstrates=(
+        "You cannot put an external call (Stripe, an email) in a transaction with your own "
+        "bookkeeping. If a consumer crashes after the external side effect but before it marks "
+        "the message complete, the retry must ask the external system first "
+        "(check-before-doing) instead of doing it again."
+    ),
+    resources="dup-side-effects",
+    method=method,
+    params={
+        "messages": Param(5, "messages to send"),
+        "crash_after": Param(2, "the crashy consumer dies after this many side effects"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("crashes", ">=", 1), Expect("redeliveries", ">=", 1)),
+    expectations=EXACTLY_ONCE,
+    unsafe="no check-before-doing: the retry performs the side effect again",
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    typical_seconds=6,
+)

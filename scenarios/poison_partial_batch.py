@@ -1,0 +1,62 @@
+"""poison-partial-batch: a batch of 10 mixing good and poison messages."""
+
+from __future__ import annotations
+
+from queuelab.lab import Lab
+from queuelab.ledger import receives
+from queuelab.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.verdict import Expect
+from scenarios.common import NO_DUPLICATES, NOTHING_LOST, NOTHING_UNEXPECTED, POISON_MARKER
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    # Send first, then start one consumer: its first receives are full, mixed batches.
+    lab.producer(n=p["messages"], poison_every=p["poison_every"])
+    lab.consumer(
+        MAX_MESSAGES=10,
+        REJECT_PAYLOAD_MARKER=POISON_MARKER,
+        BATCH_MODE="all-or-nothing" if unsafe else "per-message",
+    )
+    lab.settle(timeout=p["settle_seconds"])
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """mixed_batches: receives that returned both good and poison messages."""
+    poison = {op.key for op in run.history if op.f == "send" and op.value.get("poison")}
+    batches: dict[int, set[bool]] = {}
+    for op, message in receives(run.history):
+        batches.setdefault(id(op), set()).add(message["key"] in poison)
+    return {"mixed_batches": sum(1 for kinds in batches.values() if kinds == {True, False})}
+
+
+SCENARIO = Scenario(
+    name="poison-partial-batch",
+    category=Category.FAST,
+    summary="Batches of 10 mix good and poison: good ones deleted one by one, poison to the DLQ.",
+    demonstrates=(
+        "A consumer that receives 10 messages at a time must acknowledge them one by one "
+        "(or report partial batch failures): the good ones are processed once and deleted, "
+        "only the poison ones are retried and end in the DLQ."
+    ),
+    resources="poison-partial-batch",
+    method=method,
+    measure=measure,
+    extra_metrics=("mixed_batches",),
+    params={
+        "messages": Param(20, "messages to send"),
+        "poison_every": Param(5, "every Nth message is poison"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("mixed_batches", ">=", 1), Expect("rejected", ">=", 1)),
+    expectations=(
+        Expect("delivered", "==", "good"),
+        Expect("dead_lettered", "==", "poison"),
+        Expect("stuck", "==", 0),
+        NOTHING_LOST,
+        NOTHING_UNEXPECTED,
+        NO_DUPLICATES,
+    ),
+    unsafe="all-or-nothing batches: one poison message fails the whole batch",
+    unsafe_shows=(Expect("dead_lettered", ">", "poison"),),
+    typical_seconds=7,
+)

@@ -1,0 +1,99 @@
+"""purge-timing: how does this backend purge, and what happens to messages sent right after?"""
+
+from __future__ import annotations
+
+import time
+
+from queuelab.lab import Lab, LabTimeout
+from queuelab.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.verdict import Expect
+
+RETRY_SECONDS = 5.0
+
+
+def _purge(lab: Lab) -> bool:
+    try:
+        lab.sqs.purge_queue(QueueUrl=lab.resources.queue_url)
+    except lab.sqs.exceptions.PurgeQueueInProgress:
+        return False
+    return True
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    lab.producer("producer-before", n=p["before"])
+    # The runner's reset purged a moment ago: AWS refuses another purge for 60 s.
+    asked = time.monotonic()
+    while not _purge(lab):
+        if time.monotonic() - asked > p["timeout_seconds"]:
+            raise LabTimeout(f"purge refused for {p['timeout_seconds']:.0f} s")
+        time.sleep(RETRY_SECONDS)
+    purged_at = time.monotonic()
+    lab.metric("purge_refused_s", round(purged_at - asked, 1))
+    lab.metric("second_purge_refused", int(not _purge(lab)))
+    lab.producer("producer-after", n=p["after"])  # inside the danger window
+    lab.wait_for(
+        lambda: lab.depth().total <= p["after"], p["timeout_seconds"], "the purge to take effect"
+    )
+    # An upper bound: counts are polled, and the second producer takes a moment to start.
+    lab.metric("purge_done_within_s", round(time.monotonic() - purged_at, 1))
+    second = "refused" if lab.metrics["second_purge_refused"] else "accepted"
+    lab.note(
+        f"purge accepted after {lab.metrics['purge_refused_s']:.0f} s of refusals; a second "
+        f"purge right after it was {second}; the queue held only the messages sent "
+        f"afterwards within {lab.metrics['purge_done_within_s']:.1f} s"
+    )
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """Which of the messages sent before and after the purge are still there."""
+    left = set(run.observation.queue)
+    sent = {
+        name: {
+            op.key
+            for op in run.history
+            if op.process == name and op.f == "send" and op.type == "ok"
+        }
+        for name in ("producer-before", "producer-after")
+    }
+    return {
+        "purge_survivors": len(sent["producer-before"] & left),
+        "sent_after_purge_lost": len(sent["producer-after"] - left),
+    }
+
+
+SCENARIO = Scenario(
+    name="purge-timing",
+    category=Category.SLOW,
+    summary="Diagnostic: how this backend purges, and the danger window right after a purge.",
+    demonstrates=(
+        "PurgeQueue on SQS is asynchronous (up to 60 s), allowed once per 60 s, and may delete "
+        "messages sent while it runs. The scenario measures instead of assuming: how long a "
+        "new purge was refused, whether a second one is refused, how long the purge took, and "
+        "how many messages sent right after it were lost. The verdict passes with what it "
+        "measured; it is an error when it cannot measure."
+    ),
+    limits=(
+        "the embedded backend purges at once and accepts repeated purges (the runner needs "
+        "that between runs); on AWS expect refusals for up to 60 s and a run of a minute or two."
+    ),
+    resources="purge-timing",
+    method=method,
+    measure=measure,
+    extra_metrics=(
+        "purge_refused_s",
+        "second_purge_refused",
+        "purge_done_within_s",
+        "purge_survivors",
+        "sent_after_purge_lost",
+    ),
+    params={
+        "before": Param(20, "messages sent before the purge"),
+        "after": Param(10, "messages sent right after it"),
+        "timeout_seconds": Param(90.0, "longest wait for a purge to be accepted / take effect"),
+    },
+    expectations=(Expect("purge_survivors", "==", 0),),
+    unsafe="nothing (a diagnostic: --unsafe runs the same measurement)",
+    unsafe_shows=(),
+    typical_seconds=3,
+    timeout_seconds=240,
+)

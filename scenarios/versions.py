@@ -1,0 +1,42 @@
+"""Measures shared by the versioned-update scenarios (version-order, out-of-order)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from consumer.versions import read_log, read_state
+from queuelab.scenario import Measured
+from scenarios.common import inversions
+
+STATE_FILE = "entities.json"
+LOG_FILE = "versions.log"
+METRICS = ("entities", "stale_entities", "out_of_order")
+
+
+def knobs(run_dir_path: object, reconcile: bool) -> dict[str, Any]:
+    return {
+        "VERSION_STATE_PATH": f"{run_dir_path}/{STATE_FILE}",
+        "VERSION_LOG_PATH": f"{run_dir_path}/{LOG_FILE}",
+        "VERSIONING_ENABLED": reconcile,
+    }
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """stale_entities: final state below the newest version sent; out_of_order: updates that
+    arrived after a newer one for the same entity."""
+    newest: dict[str, int] = {}
+    for op in run.history:
+        payload = op.value.get("payload") or {}
+        if op.f == "send" and op.type == "invoke" and "entity_id" in payload:
+            entity = payload["entity_id"]
+            newest[entity] = max(newest.get(entity, 0), payload["version"])
+    state = read_state(run.run_dir / STATE_FILE)
+    arrivals: dict[str, list[int]] = defaultdict(list)
+    for entity, version, _ in read_log(run.run_dir / LOG_FILE):
+        arrivals[entity].append(version)
+    return {
+        "entities": len(newest),
+        "stale_entities": sum(1 for e, v in newest.items() if state.get(e) != v),
+        "out_of_order": sum(inversions(versions) for versions in arrivals.values()),
+    }

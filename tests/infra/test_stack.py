@@ -1,0 +1,383 @@
+"""The Pulumi program (infra/), offline: pulumi mocks record every resource it would create.
+
+Each run gets a fresh Mocks instance, a fresh root stack and fresh config, and runs with
+``preview=False`` so every input is a real value (in preview, unknown outputs would make the
+checks below vacuous). The program's resources are asserted after the run has finished.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from infra import stack as infra_stack
+from queuelab import plan as planmod
+from queuelab.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
+from queuelab.plan import PLAN, ResourceSet
+from queuelab.provision import provision
+
+MAIN = Path(infra_stack.__file__).parent / "__main__.py"
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"  # not the SDK default: the output's region must come from config
+STACK = "labtest"
+PROJECT = "queuelab"
+QUEUE = "aws:sqs/queue:Queue"
+TABLE = "aws:dynamodb/table:Table"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+REDRIVE_ALLOW = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    state: dict[str, Any]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every resource; queues get an ARN and URL, tables an ARN (unless withheld)."""
+
+    def __init__(self, *, withhold_arns: bool = False) -> None:
+        self.resources: list[Recorded] = []
+        self.withhold_arns = withhold_arns
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        state = dict(inputs)
+        resource_id = f"{args.name}-id"
+        if args.typ == QUEUE and not self.withhold_arns:
+            resource_id = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{inputs['name']}"
+            state |= {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{inputs['name']}", "url": resource_id}
+        elif args.typ == TABLE:
+            resource_id = inputs["name"]
+            arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{inputs['name']}"
+            state |= {"arn": arn, "name": inputs["name"]}
+        self.resources.append(Recorded(args.typ, args.name, inputs, state))
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        raise AssertionError(f"unexpected invoke {args.token}: the program makes none")
+
+
+@dataclass
+class Run:
+    resources: list[Recorded]
+    exports: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Recorded]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, type_: str, name: str) -> Recorded:
+        found = [r for r in self.of_type(type_) if r.inputs.get("name") == name]
+        assert len(found) == 1, f"{len(found)} {type_} named {name!r}"
+        return found[0]
+
+    def queue(self, item: ResourceSet, prefix: str) -> Recorded:
+        return self.named(QUEUE, item.queue_name(prefix))
+
+    def dlq(self, item: ResourceSet, prefix: str) -> Recorded:
+        return self.named(QUEUE, item.dlq_name(prefix))
+
+    def output(self) -> Outputs:
+        return Outputs.from_dict(self.exports[STACK_OUTPUT_NAME])
+
+
+def run_program(
+    config: dict[str, str], *, mocks: RecordingMocks | None = None, preview: bool = False
+) -> Run:
+    """Run infra/__main__.py as `pulumi up` would, against fresh mocks, root stack and config."""
+    mocks = mocks or RecordingMocks()
+    pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=preview)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=preview)
+    pulumi.runtime.set_all_config(config)
+    run = Run(mocks.resources)
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        runpy.run_path(str(MAIN), run_name="__main__")
+        root = pulumi.runtime.get_root_resource()
+        assert root is not None
+        exported = pulumi.Output.all(**root.outputs)
+        return exported.apply(run.exports.update)
+
+    program()
+    return run
+
+
+BASE_CONFIG = {"aws:region": REGION}
+DEFAULT_PREFIX = f"queuelab-{STACK}"  # the default: queuelab-<stack>
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    return run_program(BASE_CONFIG)
+
+
+@pytest.fixture(autouse=True)
+def _no_region_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+
+
+def redrive_of(queue: Recorded) -> dict[str, Any] | None:
+    """The queue's redrive policy, checked to be real JSON naming a real DLQ ARN."""
+    raw = queue.inputs.get("redrivePolicy")
+    if raw is None:
+        return None
+    assert isinstance(raw, str), f"{queue.name}: redrive policy is not a known value: {raw!r}"
+    policy: dict[str, Any] = json.loads(raw)
+    target = policy.get("deadLetterTargetArn")
+    assert isinstance(target, str) and target.startswith("arn:aws:sqs:"), (
+        f"{queue.name}: redrive policy names no DLQ ARN: {raw}"
+    )
+    return policy
+
+
+def statements(policy: Recorded, key: str) -> Any:
+    raw = policy.inputs[key]
+    assert isinstance(raw, str), f"{policy.name}: {key} is not a known value: {raw!r}"
+    return json.loads(raw)
+
+
+def test_every_set_gets_two_queues_two_tables_and_three_policies(run: Run) -> None:
+    counts = {t: len(run.of_type(t)) for t in (QUEUE, TABLE, QUEUE_POLICY, REDRIVE_ALLOW)}
+    assert counts == {
+        QUEUE: 2 * len(PLAN),
+        TABLE: 2 * len(PLAN),
+        QUEUE_POLICY: 2 * len(PLAN),
+        REDRIVE_ALLOW: len(PLAN),
+    }
+    assert len(run.resources) == 7 * len(PLAN)
+    # The engine refuses two resources of one type with one logical name (the mocks do not).
+    assert len({(r.type, r.name) for r in run.resources}) == len(run.resources)
+
+
+def test_each_queue_redrives_to_its_own_dlq_after_the_planned_receive_count(run: Run) -> None:
+    redriven = [item for item in PLAN if item.max_receive_count is not None]
+    assert redriven
+    for item in redriven:
+        policy = redrive_of(run.queue(item, DEFAULT_PREFIX))
+        assert policy == {
+            "deadLetterTargetArn": run.dlq(item, DEFAULT_PREFIX).state["arn"],
+            "maxReceiveCount": item.max_receive_count,
+        }, item.key
+
+
+def test_a_set_without_max_receive_count_has_no_redrive_policy_but_keeps_its_dlq(
+    run: Run,
+) -> None:
+    unattached = [item for item in PLAN if item.max_receive_count is None]
+    assert unattached, "the plan has no set without a redrive policy any more"
+    for item in unattached:
+        assert redrive_of(run.queue(item, DEFAULT_PREFIX)) is None
+        assert run.dlq(item, DEFAULT_PREFIX).state["arn"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [pulumi.output.Unknown(), '{"deadLetterTargetArn": null, "maxReceiveCount": 2}'],
+    ids=["unknown", "null-arn"],
+)
+def test_the_redrive_check_rejects_a_policy_without_a_real_dlq_arn(raw: Any) -> None:
+    queue = Recorded(QUEUE, "q", {"name": "q", "redrivePolicy": raw}, {})
+    with pytest.raises(AssertionError):
+        redrive_of(queue)
+
+
+def test_the_redrive_check_fails_when_the_mocks_give_the_dlq_no_arn() -> None:
+    run = run_program(BASE_CONFIG, mocks=RecordingMocks(withhold_arns=True))
+    with pytest.raises(AssertionError, match="names no DLQ ARN"):
+        redrive_of(run.queue(PLAN[0], DEFAULT_PREFIX))
+
+
+def test_fifo_sets_are_fifo_pairs_named_dot_fifo_and_the_others_standard(run: Run) -> None:
+    assert any(item.fifo for item in PLAN) and not all(item.fifo for item in PLAN)
+    for item in PLAN:
+        for queue in (run.queue(item, DEFAULT_PREFIX), run.dlq(item, DEFAULT_PREFIX)):
+            assert bool(queue.inputs.get("fifoQueue")) is item.fifo, queue.name
+            assert queue.inputs["name"].endswith(".fifo") is item.fifo, queue.name
+
+
+def test_every_queue_is_encrypted_with_the_planned_timings_and_dlq_retention(run: Run) -> None:
+    for item in PLAN:
+        queue, dlq = run.queue(item, DEFAULT_PREFIX), run.dlq(item, DEFAULT_PREFIX)
+        assert queue.inputs["sqsManagedSseEnabled"] is True, queue.name
+        assert dlq.inputs["sqsManagedSseEnabled"] is True, dlq.name
+        assert queue.inputs["visibilityTimeoutSeconds"] == item.visibility_timeout
+        assert queue.inputs["receiveWaitTimeSeconds"] == item.receive_wait
+        retention = int(item.dlq_attributes()["MessageRetentionPeriod"])
+        assert dlq.inputs["messageRetentionSeconds"] == retention
+
+
+def test_every_queue_has_a_policy_denying_requests_without_tls(run: Run) -> None:
+    by_url = {p.inputs["queueUrl"]: p for p in run.of_type(QUEUE_POLICY)}
+    queues = run.of_type(QUEUE)
+    assert len(by_url) == len(queues)
+    for queue in queues:
+        policy = statements(by_url[queue.state["url"]], "policy")
+        assert policy["Statement"] == [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": queue.state["arn"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ], queue.name
+
+
+def test_every_dlq_admits_redrive_only_from_its_own_source_queue(run: Run) -> None:
+    by_url = {p.inputs["queueUrl"]: p for p in run.of_type(REDRIVE_ALLOW)}
+    for item in PLAN:
+        dlq = run.dlq(item, DEFAULT_PREFIX)
+        allow = statements(by_url[dlq.state["url"]], "redriveAllowPolicy")
+        assert allow == {
+            "redrivePermission": "byQueue",
+            "sourceQueueArns": [run.queue(item, DEFAULT_PREFIX).state["arn"]],
+        }, item.key
+
+
+def test_tables_are_on_demand_with_the_planned_hash_keys_and_ttl_on_status_only(
+    run: Run,
+) -> None:
+    for item in PLAN:
+        status = run.named(TABLE, item.status_table(DEFAULT_PREFIX))
+        side_effects = run.named(TABLE, item.side_effects_table(DEFAULT_PREFIX))
+        for table, key in (
+            (status, planmod.STATUS_TABLE_KEY),
+            (side_effects, planmod.SIDE_EFFECTS_TABLE_KEY),
+        ):
+            assert table.inputs["billingMode"] == "PAY_PER_REQUEST", table.name
+            assert table.inputs["hashKey"] == key, table.name
+            assert table.inputs["attributes"] == [{"name": key, "type": "S"}], table.name
+        assert status.inputs["ttl"] == {
+            "attributeName": planmod.STATUS_TTL_ATTRIBUTE,
+            "enabled": True,
+        }
+        assert not side_effects.inputs.get("ttl", {}).get("enabled"), side_effects.name
+
+
+def test_every_queue_and_table_is_tagged_with_project_stack_and_scenario(run: Run) -> None:
+    for item in PLAN:
+        expected = {"project": "queuelab", "stack": STACK, "scenario": item.key}
+        assert expected == planmod.tags(item.key, STACK)
+        for resource in (
+            run.queue(item, DEFAULT_PREFIX),
+            run.dlq(item, DEFAULT_PREFIX),
+            run.named(TABLE, item.status_table(DEFAULT_PREFIX)),
+            run.named(TABLE, item.side_effects_table(DEFAULT_PREFIX)),
+        ):
+            assert resource.inputs["tags"] == expected, resource.name
+
+
+def test_the_one_export_is_read_by_the_runners_output_reader(run: Run) -> None:
+    assert set(run.exports) == {STACK_OUTPUT_NAME}
+    outputs = run.output()
+    assert outputs.to_dict() == run.exports[STACK_OUTPUT_NAME]  # exactly the reader's shape
+    assert (outputs.region, outputs.stack) == (REGION, STACK)
+    assert list(outputs.resources) == [item.key for item in PLAN]
+    for item in PLAN:
+        queue, dlq = run.queue(item, DEFAULT_PREFIX), run.dlq(item, DEFAULT_PREFIX)
+        assert outputs[item.key] == SetOutputs(
+            queue_url=queue.state["url"],
+            queue_arn=queue.state["arn"],
+            dlq_url=dlq.state["url"],
+            dlq_arn=dlq.state["arn"],
+            status_table=item.status_table(DEFAULT_PREFIX),
+            side_effects_table=item.side_effects_table(DEFAULT_PREFIX),
+            fifo=item.fifo,
+            visibility_timeout=item.visibility_timeout,
+            receive_wait=item.receive_wait,
+            max_receive_count=item.max_receive_count,
+        )
+
+
+def test_timing_overrides_from_config_reach_every_queue_and_the_export() -> None:
+    config = BASE_CONFIG | {"queuelab:visibilityTimeout": "45", "queuelab:receiveWait": "20"}
+    run = run_program(config)
+    assert all(item.visibility_timeout != 45 for item in PLAN)
+    outputs = run.output()
+    for item in PLAN:
+        queue = run.queue(item, DEFAULT_PREFIX)
+        assert queue.inputs["visibilityTimeoutSeconds"] == 45, queue.name
+        assert queue.inputs["receiveWaitTimeSeconds"] == 20, queue.name
+        assert (outputs[item.key].visibility_timeout, outputs[item.key].receive_wait) == (45, 20)
+        policy = redrive_of(queue)
+        planned = item.max_receive_count
+        assert (
+            (policy or {}).get("maxReceiveCount") == planned == outputs[item.key].max_receive_count
+        )
+
+
+def names(run: Run) -> dict[str, set[str]]:
+    """Queue and table names (apart: a queue and a table may share a name)."""
+    return {kind: {r.inputs["name"] for r in run.of_type(kind)} for kind in (QUEUE, TABLE)}
+
+
+def test_the_prefix_defaults_to_queuelab_and_the_stack_name(run: Run) -> None:
+    created = names(run)
+    assert {kind: len(found) for kind, found in created.items()} == {
+        QUEUE: 2 * len(PLAN),
+        TABLE: 2 * len(PLAN),
+    }
+    assert all(name.startswith(f"queuelab-{STACK}-") for name in created[QUEUE] | created[TABLE])
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({}, "no AWS region"),
+        (BASE_CONFIG | {"queuelab:receiveWait": "21"}, "receiveWait must be between 0 and 20"),
+        (BASE_CONFIG | {"queuelab:visibilityTimeout": "-1"}, "visibilityTimeout must be"),
+        (BASE_CONFIG | {"queuelab:prefix": "x" * 60}, "invalid queue or table names"),
+        (BASE_CONFIG | {"queuelab:prefix": "lab.dev"}, "invalid queue or table names"),
+    ],
+    ids=["no-region", "receive-wait", "visibility", "long-prefix", "dotted-prefix"],
+)
+def test_bad_config_is_refused_before_anything_is_created(
+    config: dict[str, str], message: str
+) -> None:
+    mocks = RecordingMocks()
+    with pytest.raises(infra_stack.ConfigError, match=message):
+        run_program(config, mocks=mocks)
+    assert mocks.resources == []
+
+
+def test_the_region_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")
+    assert run_program({}).output().region == "ap-south-1"
+
+
+def test_a_plan_attribute_without_a_queue_argument_fails_the_program() -> None:
+    with pytest.raises(ValueError, match="DelaySeconds"):
+        infra_stack.queue_args({"VisibilityTimeout": "2", "DelaySeconds": "5"})
+
+
+def test_pulumi_creates_the_same_queues_and_tables_as_the_local_provisioner(
+    sqs: Any, dynamodb: Any, settings: Any
+) -> None:
+    prefix = "pulumicmp"
+    provision(sqs, dynamodb, region=settings.region or REGION, stack=prefix, prefix=prefix)
+    queue_urls = [
+        url
+        for page in sqs.get_paginator("list_queues").paginate(QueueNamePrefix=f"{prefix}-")
+        for url in page.get("QueueUrls", [])
+    ]
+    tables = [
+        name
+        for page in dynamodb.get_paginator("list_tables").paginate()
+        for name in page["TableNames"]
+        if name.startswith(f"{prefix}-")
+    ]
+    local = {QUEUE: {url.rsplit("/", 1)[-1] for url in queue_urls}, TABLE: set(tables)}
+    assert len(local[QUEUE]) == len(local[TABLE]) == 2 * len(PLAN)
+
+    assert names(run_program(BASE_CONFIG | {"queuelab:prefix": prefix})) == local
