@@ -59,7 +59,7 @@ def _target(
     if endpoint_url:
         settings = aws.AwsSettings(region=DEFAULT_REGION, endpoint_url=endpoint_url, **dummy)
         sqs = aws.sqs(settings)
-        return settings, {item.key: _by_name(sqs, item) for item in PLAN}, "endpoint"
+        return settings, {item.key: _by_name(sqs, item) for item in PLAN}, "local"
     if target == "aws":
         if not workdir.stack_outputs().exists():
             raise _fail("no stack outputs: run `make infra-up` first")

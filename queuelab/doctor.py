@@ -107,6 +107,10 @@ def _tags(tags: dict[str, str], wanted: dict[str, str]) -> str:
     return ", ".join(f"{k}={tags.get(k, '-')}" for k in wanted)
 
 
+def _tag_row(key: str, check: str, tags: dict[str, str], wanted: dict[str, str]) -> Row:
+    return Row(key, check, _tags(wanted, wanted), _tags(tags, wanted))
+
+
 def check_set(
     item: ResourceSet,
     where: SetOutputs,
@@ -135,12 +139,7 @@ def check_set(
                 str(where.visibility_timeout),
                 str(queue.visibility_timeout),
             ),
-            Row(
-                item.key,
-                "queue tags",
-                _tags(wanted_tags, wanted_tags),
-                _tags(queue.tags, wanted_tags),
-            ),
+            _tag_row(item.key, "queue tags", queue.tags, wanted_tags),
         ]
     if dlq.exists:
         rows.append(Row(item.key, "DLQ FIFO", _yes(item.fifo), _yes(dlq.fifo)))
@@ -148,12 +147,7 @@ def check_set(
         rows += [
             Row(item.key, "status table key", STATUS_TABLE_KEY, status.hash_key),
             Row(item.key, "status table TTL", STATUS_TTL_ATTRIBUTE, status.ttl_attribute or "off"),
-            Row(
-                item.key,
-                "status table tags",
-                _tags(wanted_tags, wanted_tags),
-                _tags(status.tags, wanted_tags),
-            ),
+            _tag_row(item.key, "status table tags", status.tags, wanted_tags),
         ]
     if effects.exists:
         rows.append(

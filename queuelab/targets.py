@@ -66,7 +66,7 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             aws.sqs(settings),
             aws.dynamodb(settings),
             region=settings.region or DEFAULT_REGION,
-            stack="endpoint",
+            stack="local",  # made by queuelab's own provisioner, as on the embedded backend
             resources=resources,
         )
     except (BotoCoreError, ClientError) as err:

@@ -13,6 +13,16 @@ ALL_DELIVERED = Expect("delivered", "==", "acknowledged")
 QUEUE_EMPTY = Expect("stuck", "==", 0)
 DLQ_EMPTY = Expect("dead_lettered", "==", 0)
 
+# Good messages once, every poison message in the DLQ, nothing else anywhere.
+POISON_HANDLED = (
+    Expect("delivered", "==", "good"),
+    Expect("dead_lettered", "==", "poison"),
+    QUEUE_EMPTY,
+    NOTHING_LOST,
+    NOTHING_UNEXPECTED,
+    NO_DUPLICATES,
+)
+
 # Every message's side effect once, nothing left anywhere.
 EXACTLY_ONCE = (
     ALL_DELIVERED,
