@@ -66,7 +66,15 @@ class Lab:
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)  # measured by the method
+    time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
+
+    def _within_limit(self, timeout: float) -> float:
+        """``timeout``, cut to what is left of the scenario's time limit."""
+        left = self.started + self.time_limit - time.monotonic()
+        if left <= 0:
+            raise LabTimeout(f"the scenario ran past its {self.time_limit:.0f} s time limit")
+        return min(timeout, left)
 
     # -- processes -----------------------------------------------------------------------
 
@@ -96,9 +104,10 @@ class Lab:
             "CONSUMER_ID": name,
         }
         env |= {key: _text(value) for key, value in knobs.items()}
-        return self._spawn(
-            name, "consumer", [sys.executable, "-m", "consumer"], self._env(name, env)
-        )
+        # A graceful stop finishes the message in hand: its work, then a poll at most.
+        grace = 5.0 + float(knobs.get("SIDE_EFFECT_DELAY_SECONDS", 0)) + target.receive_wait
+        argv = [sys.executable, "-m", "consumer"]
+        return self._spawn(name, "consumer", argv, self._env(name, env), grace)
 
     def producer(
         self,
@@ -125,7 +134,7 @@ class Lab:
 
     def wait_exit(self, child: Child, timeout: float) -> int:
         try:
-            child.exit_code = child.popen.wait(timeout=timeout)
+            child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
         except subprocess.TimeoutExpired:
             raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s") from None
         return child.exit_code
@@ -151,7 +160,7 @@ class Lab:
         return depth(self.sqs, url or self.resources.queue_url)
 
     def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self._within_limit(timeout)
         while not condition():
             if time.monotonic() > deadline:
                 raise LabTimeout(f"{what} did not happen within {timeout:.0f} s")
@@ -161,7 +170,7 @@ class Lab:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
         ``timeout`` passes first (for a negative control that may be the expected outcome)
         or when no consumer is left to change anything."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self._within_limit(timeout)
         empty_readings = 0
         while time.monotonic() < deadline:
             empty_readings = empty_readings + 1 if self.depth(url).total == 0 else 0

@@ -77,6 +77,7 @@ def run_scenario(
         resources=resources,
         sqs=sqs,
         settle_confirmations=session.settle_confirmations,
+        time_limit=scenario.timeout_seconds,
     )
     for note in reset.reset(sqs, ddb, resources):
         lab.note(note)

@@ -60,7 +60,7 @@ class Scenario:
     measure: Callable[[Measured], dict[str, float]] | None = None
     extra_metrics: tuple[str, ...] = ()  # what measure() and the method add to the ledger
     typical_seconds: float = 10.0
-    timeout_seconds: float = 60.0
+    timeout_seconds: float = 180.0  # no wait of the method may go past this
     limits: str = ""  # what the embedded backend limits, if anything
 
     @property

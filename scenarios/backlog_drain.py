@@ -65,5 +65,5 @@ SCENARIO = Scenario(
     unsafe="no idempotency during the burst",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=20,
-    timeout_seconds=120,
+    timeout_seconds=300,
 )

@@ -85,5 +85,5 @@ SCENARIO = Scenario(
     unsafe="no scaling: one consumer for the whole run",
     unsafe_shows=(Expect("still_growing", "==", 1),),
     typical_seconds=35,
-    timeout_seconds=120,
+    timeout_seconds=300,
 )

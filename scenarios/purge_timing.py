@@ -95,5 +95,5 @@ SCENARIO = Scenario(
     unsafe="nothing (a diagnostic: --unsafe runs the same measurement)",
     unsafe_shows=(),
     typical_seconds=3,
-    timeout_seconds=240,
+    timeout_seconds=300,
 )
