@@ -1,6 +1,6 @@
 """Rough AWS request counts and cost of a full run, from the runs' histories.
 
-    make scenarios && .venv/bin/python benchmarks/requests.py [RUNS_DIR]
+    make scenarios && .venv/bin/python benchmarks/aws_cost.py [RUNS_DIR]
 
 Takes the newest run of every scenario under RUNS_DIR (default .queuelab/runs) and counts
 the requests its operations imply: SQS sends (batches of 10), receives, deletes, releases;
