@@ -64,6 +64,6 @@ SCENARIO = Scenario(
     expectations=EXACTLY_ONCE,
     unsafe="no idempotency during the burst",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
-    typical_seconds=20,
+    typical_seconds=21,
     timeout_seconds=300,
 )

@@ -84,6 +84,6 @@ SCENARIO = Scenario(
     expectations=(Expect("equilibrium", "==", 1), Expect("still_growing", "==", 0), *EXACTLY_ONCE),
     unsafe="no scaling: one consumer for the whole run",
     unsafe_shows=(Expect("still_growing", "==", 1),),
-    typical_seconds=35,
+    typical_seconds=31,
     timeout_seconds=300,
 )

@@ -37,5 +37,5 @@ SCENARIO = Scenario(
     expectations=EXACTLY_ONCE,
     unsafe="dedupe on the message id only (BUSINESS_IDEMPOTENCY_FIELD unset)",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
-    typical_seconds=4,
+    typical_seconds=3,
 )

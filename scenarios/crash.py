@@ -40,5 +40,5 @@ SCENARIO = Scenario(
     expectations=(*EXACTLY_ONCE, Expect("redeliveries", ">=", 1)),
     unsafe="delete on receipt, before the work (at-most-once): the crash loses the message",
     unsafe_shows=(Expect("lost", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=4,
 )

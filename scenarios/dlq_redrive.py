@@ -62,5 +62,5 @@ SCENARIO = Scenario(
     expectations=EXACTLY_ONCE,
     unsafe="redrive to a consumer without idempotency",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
-    typical_seconds=8,
+    typical_seconds=7,
 )

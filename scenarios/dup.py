@@ -42,5 +42,5 @@ SCENARIO = Scenario(
     expectations=EXACTLY_ONCE,
     unsafe="idempotency off (no claim, no check-before-doing): both consumers do the work",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=7,
 )

@@ -60,5 +60,5 @@ SCENARIO = Scenario(
     expectations=(*EXACTLY_ONCE, Expect("redeliveries", "==", 0)),
     unsafe="exit at once on SIGTERM: the message in hand is abandoned",
     unsafe_shows=(Expect("redeliveries", ">=", 1),),
-    typical_seconds=7,
+    typical_seconds=4,
 )

@@ -46,5 +46,5 @@ SCENARIO = Scenario(
     expectations=EXACTLY_ONCE,
     unsafe="no check-before-doing: the retry performs the side effect again",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=4,
 )

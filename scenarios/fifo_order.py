@@ -71,5 +71,5 @@ SCENARIO = Scenario(
     expectations=(Expect("order_violations", "==", 0), *EXACTLY_ONCE),
     unsafe="a standard queue instead of FIFO",
     unsafe_shows=(Expect("order_violations", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=5,
 )

@@ -33,5 +33,5 @@ SCENARIO = Scenario(
     expectations=EXACTLY_ONCE,
     unsafe="consumers forget to delete: every message is redelivered until it dead-letters",
     unsafe_shows=(Expect("dead_lettered", ">=", 1),),
-    typical_seconds=4,
+    typical_seconds=3,
 )

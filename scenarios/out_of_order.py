@@ -49,5 +49,5 @@ SCENARIO = Scenario(
     expectations=(Expect("stale_entities", "==", 0), *EXACTLY_ONCE),
     unsafe="no reconciliation: every update is applied as it arrives",
     unsafe_shows=(Expect("stale_entities", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=4,
 )

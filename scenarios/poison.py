@@ -44,5 +44,5 @@ SCENARIO = Scenario(
     expectations=POISON_HANDLED,
     unsafe="the queue has no redrive policy: poison messages cycle forever",
     unsafe_shows=(Expect("stuck", ">=", 1),),
-    typical_seconds=8,
+    typical_seconds=7,
 )

@@ -51,5 +51,5 @@ SCENARIO = Scenario(
     expectations=POISON_HANDLED,
     unsafe="all-or-nothing batches: one poison message fails the whole batch",
     unsafe_shows=(Expect("dead_lettered", ">", "poison"),),
-    typical_seconds=7,
+    typical_seconds=6,
 )

@@ -94,6 +94,6 @@ SCENARIO = Scenario(
     expectations=(Expect("purge_survivors", "==", 0),),
     unsafe="nothing (a diagnostic: --unsafe runs the same measurement)",
     unsafe_shows=(),
-    typical_seconds=3,
+    typical_seconds=1,
     timeout_seconds=300,
 )

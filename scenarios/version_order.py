@@ -40,5 +40,5 @@ SCENARIO = Scenario(
     expectations=(Expect("stale_entities", "==", 0), *EXACTLY_ONCE),
     unsafe="apply every update blindly (VERSIONING_ENABLED=0): last writer wins",
     unsafe_shows=(Expect("stale_entities", ">=", 1),),
-    typical_seconds=4,
+    typical_seconds=2,
 )
