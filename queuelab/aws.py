@@ -24,14 +24,6 @@ CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]  # older stubs lack it
 )
-SETTING_NAMES = (
-    "AWS_ENDPOINT_URL",
-    "AWS_REGION",
-    "AWS_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-)
 
 
 @dataclass(frozen=True)

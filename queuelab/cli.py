@@ -8,9 +8,8 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from dotenv import load_dotenv
@@ -41,16 +40,6 @@ console = report.console()
 errors = report.console(stderr=True)
 
 
-class Target(StrEnum):
-    local = "local"
-    aws = "aws"
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
-    raise typer.Exit(code)
-
-
 @app.callback()
 def _main(ctx: typer.Context) -> None:
     # `produce` and `consume` by hand read .env (written by `local up` / `make infra-up`),
@@ -78,7 +67,7 @@ def show(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
     try:
         scenario = scenarios.get(name)
     except scenarios.UnknownScenario as err:
-        fail(err.args[0])
+        report.fail(err.args[0])
     report.show(console, scenario)
 
 
@@ -146,8 +135,8 @@ def run(
         typer.Option("--set", help="Parameter override KEY=VALUE or SCENARIO.KEY=VALUE."),
     ] = None,
     target: Annotated[
-        Target, typer.Option(envvar="QUEUELAB_TARGET", help="Where to run.")
-    ] = Target.local,
+        targets.Target, typer.Option(envvar="QUEUELAB_TARGET", help="Where to run.")
+    ] = targets.Target.local,
     endpoint_url: Annotated[
         str | None,
         typer.Option(help="Any SQS/DynamoDB-compatible endpoint (provisioned there first)."),
@@ -158,7 +147,7 @@ def run(
         selected = select(names or [], all_, category)
         overrides = parse_sets(sets or [], selected)
     except (typer.BadParameter, ParamError) as err:
-        fail(str(err))
+        report.fail(str(err))
     plan = {resource_set(s.resource_key(unsafe)) for s in selected}
     results: list[Result] = []
     try:
@@ -188,7 +177,7 @@ def run(
         errors.print("interrupted: every process this run started has been stopped")
         raise typer.Exit(130) from None
     except (ParamError, targets.TargetError, OutputsError, BackendError) as err:
-        fail(str(err))
+        report.fail(str(err))
     report.print_results(console, results)
     if json_file is not None:
         report.write_json(json_file, results)

@@ -9,21 +9,16 @@ import typer
 from rich.table import Table
 
 from queuelab import aws, doctor, report, workdir
-from queuelab.backend.launcher import DUMMY_CREDENTIALS
+from queuelab.backend.launcher import endpoint_settings
 from queuelab.cli_local import read_state
 from queuelab.outputs import Outputs, SetOutputs
 from queuelab.plan import DEFAULT_REGION, PLAN, ResourceSet
+from queuelab.targets import Target
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 console = report.console()
-errors = report.console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
-    return typer.Exit(2)
 
 
 def _by_name(sqs: SQSClient, item: ResourceSet) -> SetOutputs:
@@ -52,25 +47,21 @@ def _by_name(sqs: SQSClient, item: ResourceSet) -> SetOutputs:
 def _target(
     target: str, endpoint_url: str | None
 ) -> tuple[aws.AwsSettings, dict[str, SetOutputs], str]:
-    dummy = {
-        "access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
     if endpoint_url:
-        settings = aws.AwsSettings(region=DEFAULT_REGION, endpoint_url=endpoint_url, **dummy)
+        settings = endpoint_settings(endpoint_url, DEFAULT_REGION)
         sqs = aws.sqs(settings)
         return settings, {item.key: _by_name(sqs, item) for item in PLAN}, "local"
     if target == "aws":
         if not workdir.stack_outputs().exists():
-            raise _fail("no stack outputs: run `make infra-up` first")
+            report.fail("no stack outputs: run `make infra-up` first")
         outputs = Outputs.load(workdir.stack_outputs())
         settings = replace(aws.AwsSettings.from_env(), endpoint_url=None, region=outputs.region)
         return settings, outputs.resources, outputs.stack
     state = read_state()
-    saved = workdir.home() / "local-outputs.json"
+    saved = workdir.local_outputs()
     if state is None or not saved.exists():
-        raise _fail("no local server is running: start one with `queuelab local up`")
-    settings = aws.AwsSettings(region=state["region"], endpoint_url=state["url"], **dummy)
+        report.fail("no local server is running: start one with `queuelab local up`")
+    settings = endpoint_settings(state["url"], state["region"])
     return settings, Outputs.load(saved).resources, "local"
 
 
@@ -94,13 +85,13 @@ def doctor_table(rows: list[doctor.Row]) -> Table:
 
 
 def run_doctor(
-    target: Annotated[str, typer.Option(help="local (the `local up` server) or aws.")] = "local",
+    target: Annotated[
+        Target, typer.Option(help="local (the `local up` server) or aws.")
+    ] = Target.local,
     endpoint_url: Annotated[str | None, typer.Option(help="Check this endpoint instead.")] = None,
     tools: Annotated[bool, typer.Option("--tools", help="Only check the tools.")] = False,
 ) -> None:
     """Check tools, then every scenario's resources on the target; exit 1 on any mismatch."""
-    if target not in ("local", "aws"):
-        raise _fail(f"--target must be local or aws, not {target!r}")
     rows = doctor.check_tools(target)
     if not tools:
         settings, resources, stack = _target(target, endpoint_url)

@@ -17,9 +17,7 @@ from queuelab.outputs import STACK_OUTPUT_NAME, Outputs, OutputsError
 
 infra_app = typer.Typer(help="Real AWS resources with Pulumi.", no_args_is_help=True)
 console = report.console()
-errors = report.console(stderr=True)
 INFRA_DIR = Path(__file__).resolve().parents[1] / "infra"  # the Pulumi project, in the clone
-ENV_RESOURCES = "happy"
 WRITER = "make infra-up"
 INSTALL_HINT = (
     "the Pulumi CLI is not on PATH. Install it (https://www.pulumi.com/docs/install/, e.g. "
@@ -33,25 +31,23 @@ StackOption = Annotated[
 
 def _pulumi(*args: str) -> subprocess.CompletedProcess[str]:
     if shutil.which("pulumi") is None:
-        errors.print(f"[red]error:[/red] {INSTALL_HINT}", soft_wrap=True, highlight=False)
-        raise typer.Exit(2)
+        report.fail(INSTALL_HINT)
     return subprocess.run(["pulumi", *args], cwd=INFRA_DIR, text=True, check=False)
 
 
 def _check(done: subprocess.CompletedProcess[str], what: str) -> None:
     if done.returncode != 0:
-        errors.print(f"[red]error:[/red] {what} failed (exit {done.returncode}); see above")
-        raise typer.Exit(1)
+        report.fail(f"{what} failed (exit {done.returncode}); see above", code=1)
 
 
 def save_outputs(data: object) -> Outputs:
     """Validate the stack output, cache it for --target aws, and write .env."""
     outputs = Outputs.from_dict(data)
     outputs.save(workdir.stack_outputs())
-    values = {"AWS_REGION": outputs.region} | outputs[ENV_RESOURCES].env()
+    values = {"AWS_REGION": outputs.region}
     if os.environ.get("AWS_PROFILE"):
         values["AWS_PROFILE"] = os.environ["AWS_PROFILE"]
-    envfile.write(Path.cwd() / ".env", values, WRITER)
+    envfile.write_for(outputs, values, WRITER)
     return outputs
 
 
@@ -71,8 +67,7 @@ def up(stack: StackOption = "dev") -> None:
     try:
         outputs = save_outputs(json.loads(shown.stdout))
     except (ValueError, OutputsError) as err:
-        errors.print(f"[red]error:[/red] unexpected stack output: {err}")
-        raise typer.Exit(1) from None
+        report.fail(f"unexpected stack output: {err}", code=1)
     console.print(
         f"stack {outputs.stack}: {len(outputs.resources)} resource sets in {outputs.region}"
     )

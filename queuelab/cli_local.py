@@ -12,12 +12,12 @@ import typer
 
 from queuelab import aws, envfile, provision, report, workdir
 from queuelab.backend import BackendError, start_detached, stop_detached
-from queuelab.backend.launcher import DUMMY_CREDENTIALS, is_server
+from queuelab.backend.launcher import endpoint_settings, is_server
 from queuelab.plan import DEFAULT_REGION
 
+WRITER = "queuelab local up"
 local_app = typer.Typer(help="A background embedded server for ad-hoc use.", no_args_is_help=True)
 console = report.console()
-ENV_RESOURCES = "happy"  # the resources .env points at, as in the seed
 
 
 def read_state() -> dict[str, Any] | None:
@@ -33,21 +33,12 @@ def read_state() -> dict[str, Any] | None:
 
 
 def _provision_and_write_env(url: str, region: str) -> None:
-    settings = aws.AwsSettings(region=region, endpoint_url=url, **_dummy())
+    settings = endpoint_settings(url, region)
     outputs = provision.provision(
         aws.sqs(settings), aws.dynamodb(settings), region=region, stack="local"
     )
-    outputs.save(workdir.home() / "local-outputs.json")
-    values = {"AWS_ENDPOINT_URL": url, "AWS_REGION": region, **DUMMY_CREDENTIALS}
-    values |= outputs[ENV_RESOURCES].env()
-    envfile.write(Path.cwd() / ".env", values, "queuelab local up")
-
-
-def _dummy() -> dict[str, str]:
-    return {
-        "access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
+    outputs.save(workdir.local_outputs())
+    envfile.write_for(outputs, settings.env(), WRITER)
 
 
 @local_app.command()
@@ -62,8 +53,7 @@ def up() -> None:
     try:
         endpoint = start_detached(DEFAULT_REGION, workdir.home() / "local-server.log")
     except BackendError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from None
+        report.fail(str(err), code=1)
     state = {
         "pid": endpoint.pid,
         "url": endpoint.url,
@@ -87,7 +77,7 @@ def down() -> None:
         return
     stop_detached(int(state["pid"]))
     workdir.local_state().unlink(missing_ok=True)
-    removed = envfile.remove_if_written_by(Path.cwd() / ".env", "queuelab local up")
+    removed = envfile.remove_if_written_by(Path.cwd() / ".env", WRITER)
     console.print(
         f"stopped the embedded server at {state['url']}" + (" and removed .env" if removed else "")
     )

@@ -44,8 +44,8 @@ def spawn(
             log.close()  # type: ignore[union-attr]
 
 
-def stop_tree(pid: int, grace: float = GRACE_SECONDS, *, first_signal: str = "term") -> None:
-    """SIGTERM (or SIGKILL) ``pid`` and every descendant; SIGKILL what is left after ``grace``."""
+def stop_tree(pid: int, grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM ``pid`` and every descendant; SIGKILL what is left after ``grace``."""
     try:
         root = psutil.Process(pid)
         procs = [*root.children(recursive=True), root]
@@ -53,7 +53,7 @@ def stop_tree(pid: int, grace: float = GRACE_SECONDS, *, first_signal: str = "te
         return
     for proc in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill() if first_signal == "kill" else proc.terminate()
+            proc.terminate()
     _, alive = psutil.wait_procs(procs, timeout=grace)
     for proc in alive:
         with contextlib.suppress(psutil.NoSuchProcess):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -20,6 +22,12 @@ def console(stderr: bool = False) -> Console:
     if not made.is_terminal:
         made.width = 120
     return made
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """An error for the user on stderr, then exit (2: usage or configuration)."""
+    console(stderr=True).print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
+    raise typer.Exit(code)
 
 
 STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "yellow"}

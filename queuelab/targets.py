@@ -6,15 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from queuelab import aws, guard, provision, workdir
 from queuelab.backend import EmbeddedBackend
-from queuelab.backend.launcher import DUMMY_CREDENTIALS
+from queuelab.backend.launcher import endpoint_settings
 from queuelab.outputs import Outputs, SetOutputs
 from queuelab.plan import DEFAULT_REGION, ResourceSet
+
+
+class Target(StrEnum):
+    local = "local"  # the embedded backend (or, for doctor, the `local up` server)
+    aws = "aws"  # the Pulumi stack's resources
 
 
 class TargetError(RuntimeError):
@@ -39,7 +45,7 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
     """An embedded backend for the duration of the block, with the plan provisioned."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log") as endpoint:
-        settings = aws.AwsSettings.from_env(endpoint.env())
+        settings = endpoint.settings()
         outputs = provision.provision(
             aws.sqs(settings),
             aws.dynamodb(settings),
@@ -54,13 +60,7 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
 def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
     """Any SQS/DynamoDB-compatible endpoint (LocalStack, a `queuelab local up` server...):
     the plan is provisioned there through the APIs first."""
-    from_env = aws.AwsSettings.from_env()
-    settings = aws.AwsSettings(
-        region=from_env.region or DEFAULT_REGION,
-        endpoint_url=url,
-        access_key_id=from_env.access_key_id or DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        secret_access_key=from_env.secret_access_key or DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    settings = endpoint_settings(url, aws.AwsSettings.from_env().region or DEFAULT_REGION)
     try:
         outputs = provision.provision(
             aws.sqs(settings),

@@ -20,6 +20,11 @@ def local_state() -> Path:
     return home() / "local.json"
 
 
+def local_outputs() -> Path:
+    """What ``queuelab local up`` provisioned on its server."""
+    return home() / "local-outputs.json"
+
+
 def stack_outputs() -> Path:
     """The Pulumi stack's outputs, cached by ``make infra-up`` for ``--target aws``."""
     return home() / "stack-outputs.json"

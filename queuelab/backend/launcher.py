@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import psutil
 
 from queuelab import processes
+from queuelab.aws import AwsSettings
 
 SERVER_MODULE = "queuelab.backend.server"
 START_TIMEOUT_SECONDS = 30.0
@@ -35,6 +36,9 @@ class Endpoint:
     region: str
     pid: int
 
+    def settings(self) -> AwsSettings:
+        return endpoint_settings(self.url, self.region)
+
     def env(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": self.url,
@@ -42,6 +46,18 @@ class Endpoint:
             "AWS_DEFAULT_REGION": self.region,
             **DUMMY_CREDENTIALS,
         }
+
+
+def endpoint_settings(url: str, region: str) -> AwsSettings:
+    """Client settings for the embedded server or another compatible endpoint: the caller's
+    credentials if it has some, else dummy ones (moto accepts any)."""
+    from_env = AwsSettings.from_env()
+    return AwsSettings(
+        region=region,
+        endpoint_url=url,
+        access_key_id=from_env.access_key_id or DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        secret_access_key=from_env.secret_access_key or DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 def server_argv(stock: bool = False) -> list[str]:
