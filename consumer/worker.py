@@ -174,15 +174,20 @@ class Worker:
     def release(self, messages: list[Received]) -> None:
         """Make messages we will not handle visible again at once (graceful stop)."""
         for message in messages:
+            # Recorded before the call: another consumer may receive the message before
+            # this one gets the answer back.
+            self.history.invoke("release", message.key, message_id=message.message_id)
             try:
                 self.sqs.change_message_visibility(
                     QueueUrl=self.config.queue_url,
                     ReceiptHandle=message.receipt_handle,
                     VisibilityTimeout=0,
                 )
-                self.history.ok("release", message.key, message_id=message.message_id)
             except (ClientError, BotoCoreError) as err:
                 log.warning("release of %s failed: %s", message.key, err)
+                self.history.fail("release", message.key, error=str(err))
+                continue
+            self.history.ok("release", message.key, message_id=message.message_id)
 
     def shutdown(self) -> int:
         log.info("shutdown 1/2: stopped polling after %d messages", self.handled)

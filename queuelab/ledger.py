@@ -87,22 +87,36 @@ def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op,
 
 
 def count_early_redeliveries(history: Iterable[Op], visibility_timeout: float) -> int:
-    """Receives of a MessageId while an earlier receive's lease had clearly not expired
-    (nobody released or deleted it in between). Only a faulty backend does that."""
+    """Receives of a MessageId while an earlier receive's lease had clearly not expired.
+    Only a faulty backend does that.
+
+    The server starts a lease somewhere between a receive's invoke and its ok, so the
+    interval between two receives is at most (second ok) - (first invoke): only that upper
+    bound counts, and a slow process cannot make a redelivery look early. A release
+    (ChangeMessageVisibility 0) ends the lease from its invoke on, whatever its outcome:
+    another consumer may get the message before the releasing one records the answer.
+    """
     tolerance = min(0.5, visibility_timeout / 2)
-    lease_from: dict[str, float] = {}
+    receive_invoked: dict[str, float] = {}  # process -> its pending receive's invoke time
+    lease_from: dict[str, float] = {}  # message id -> earliest start of its current lease
     early = 0
     for op in history:
-        if op.f == "release" and op.type == OK:
+        if op.f == "release":
             lease_from.pop(op.value.get("message_id", ""), None)
-        if op.f != "receive" or op.type != OK:
+        if op.f != "receive":
+            continue
+        if op.type == INVOKE:
+            receive_invoked[op.process] = op.time
+            continue
+        started_at = receive_invoked.pop(op.process, op.time)
+        if op.type != OK:
             continue
         for message in op.value.get("messages", []):
             message_id = message["message_id"]
-            started = lease_from.get(message_id)
-            if started is not None and op.time - started < visibility_timeout - tolerance:
+            previous = lease_from.get(message_id)
+            if previous is not None and op.time - previous < visibility_timeout - tolerance:
                 early += 1
-            lease_from[message_id] = op.time
+            lease_from[message_id] = started_at
     return early
 
 

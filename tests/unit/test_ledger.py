@@ -119,6 +119,34 @@ def test_a_release_makes_an_early_redelivery_legitimate() -> None:
     assert ledger.early_redeliveries == 0
 
 
+def test_a_release_answered_after_the_next_receive_is_not_an_early_redelivery() -> None:
+    # Given c1 releases a message, c2 receives it, and only then c1 records the answer
+    story = Story().sent("a").received("a", "c1").wait(0.5)
+    story.add("c1", "invoke", "release", "a", message_id="m-a").received("a", "c2")
+    story.add("c1", "ok", "release", "a", message_id="m-a")
+    # Then the backend did nothing wrong
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 0
+
+
+def test_a_slowly_recorded_receive_does_not_make_a_timely_redelivery_early() -> None:
+    # Given c1's receive returned at once but c1 wrote it down 0.8 s later, and c2 got the
+    # message again 2.1 s after c1's call (the 2 s visibility timeout had expired)
+    story = Story().sent("a").add("c1", "invoke", "receive").wait(0.8).received("a", "c1")
+    story.wait(1.3).add("c2", "invoke", "receive").received("a", "c2")
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 0
+
+
+def test_a_redelivery_well_inside_the_lease_is_early_even_after_a_long_poll() -> None:
+    # Given c1's long poll waited 0.9 s for the message, and c2 got it 0.3 s later
+    story = Story().sent("a").add("c1", "invoke", "receive").wait(0.9).received("a", "c1")
+    story.wait(0.3).add("c2", "invoke", "receive").received("a", "c2")
+    ledger, verdict = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 1
+    assert verdict.status is Status.ERROR
+
+
 def test_poison_in_the_dlq_is_dead_lettered_and_good_ones_are_counted_apart() -> None:
     story = Story().sent("g1", "g2").sent("p1", poison=True)
     observed = Observation(dlq=("p1",), side_effects={"g1": 1, "g2": 1})
