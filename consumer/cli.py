@@ -27,6 +27,12 @@ def run(config: ConsumerConfig) -> int:
         format=f"%(asctime)s {config.consumer_id} %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    log = logging.getLogger("consumer")
+    if config.idempotent and not config.message_status_table:
+        log.warning(
+            "IDEMPOTENCY=on without MESSAGE_STATUS_TABLE: only this process's in-memory cache "
+            "deduplicates; other consumers will repeat side effects"
+        )
     settings = aws.AwsSettings.from_env()
     if config.aws_region:
         settings = replace(settings, region=config.aws_region)

@@ -1,11 +1,13 @@
 """The consumer's knobs: one table gives the environment variables, the CLI options, the
-validation and the README's table. Parsing is pure and happens before any AWS call."""
+validation and the README's table. Parsing happens before any AWS call; it only reads the
+environment it is given and, for file paths, whether their directory exists."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -70,6 +72,20 @@ def _flag(raw: str) -> bool:
 
 
 def _text(raw: str) -> str:
+    return raw
+
+
+def _field(raw: str) -> str:
+    """A payload field name."""
+    if not raw.strip():
+        raise ValueError("must name a payload field")
+    return raw.strip()
+
+
+def _file(raw: str) -> str:
+    """A file the consumer appends to (empty: none); its directory must exist."""
+    if raw and not Path(raw).absolute().parent.is_dir():
+        raise ValueError(f"directory {str(Path(raw).absolute().parent)!r} does not exist")
     return raw
 
 
@@ -190,15 +206,15 @@ KNOBS: tuple[Knob, ...] = (
         "graceful",
         "immediate: exit at the first SIGTERM, abandoning the message in hand",
     ),
-    Knob("SIDE_EFFECT_LOG_PATH", _text, "", "Append a payload field per side effect to this file"),
-    Knob("SIDE_EFFECT_LOG_FIELD", _text, "sequence", "Payload field for SIDE_EFFECT_LOG_PATH"),
+    Knob("SIDE_EFFECT_LOG_PATH", _file, "", "Append a payload field per side effect to this file"),
+    Knob("SIDE_EFFECT_LOG_FIELD", _field, "sequence", "Payload field for SIDE_EFFECT_LOG_PATH"),
     Knob("VERSIONING_ENABLED", _flag, "0", "1: apply an update only if its version is newer"),
     Knob(
-        "VERSION_STATE_PATH", _text, "", "Entity state (JSON: entity -> version); enables updates"
+        "VERSION_STATE_PATH", _file, "", "Entity state (JSON: entity -> version); enables updates"
     ),
-    Knob("VERSION_LOG_PATH", _text, "", "Append 'entity version applied|stale' per update"),
-    Knob("VERSION_KEY", _text, "version", "Payload field with the version"),
-    Knob("ENTITY_KEY", _text, "entity_id", "Payload field with the entity id"),
+    Knob("VERSION_LOG_PATH", _file, "", "Append 'entity version applied|stale' per update"),
+    Knob("VERSION_KEY", _field, "version", "Payload field with the version"),
+    Knob("ENTITY_KEY", _field, "entity_id", "Payload field with the entity id"),
     Knob("HISTORY_PATH", _text, "", "Append the operation history here (JSON lines)"),
     Knob("CONSUMER_ID", _text, "", "Name in logs and history (default: consumer-PID)"),
 )
@@ -264,6 +280,12 @@ def parse(raw: Mapping[str, str | None]) -> ConsumerConfig:
         for name in ("VERSION_STATE_PATH", "VERSION_LOG_PATH"):
             if not values.get(name.lower()):
                 problems.append(f"{name} is required when VERSIONING_ENABLED=1")
+    field = values.get("business_idempotency_field")
+    if field and values.get("idempotency") == "off":
+        problems.append(
+            f"BUSINESS_IDEMPOTENCY_FIELD={field!r} needs IDEMPOTENCY=on: with idempotency off "
+            "nothing is deduplicated"
+        )
     if problems:
         raise ConfigError("\n".join(problems))
     if not values["consumer_id"]:

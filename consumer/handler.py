@@ -111,7 +111,7 @@ class Handler:
                 return go_on
 
         self._work()
-        if self._checks_first and self.effects.performed(work.dedupe_key):
+        if self._checks_first and self.effects.performed(work.subject, work.dedupe_key):
             self.history.ok("skip", message.key, reason="side effect already performed")
         else:
             self._perform(message, work)
@@ -148,7 +148,7 @@ class Handler:
     def _perform(self, message: Received, work: Work) -> None:
         self.history.invoke("side_effect", message.key, subject=work.subject)
         run = message.run or self.config.run_id
-        self.effects.perform(work.subject, message.key, run, work.payload)
+        self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
         self.history.ok("side_effect", message.key, subject=work.subject)
         if self.versions is not None:
             entity = str(work.payload[self.config.entity_key])
@@ -178,7 +178,7 @@ class Handler:
             return True
         if result.outcome is Claim.CONFLICT:
             return self._reject(message, f"another payload was processed under {key}")
-        if self._checks_first and self.effects.performed(key):
+        if self._checks_first and self.effects.performed(work.subject, key):
             self.status.complete(key)  # the holder did the work, then died or is slow
             self.history.ok("skip", message.key, reason="side effect performed by the lease holder")
             return True

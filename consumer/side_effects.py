@@ -1,5 +1,9 @@
 """The external system: each performance of a side effect is counted, so a duplicate is
-visible afterwards (``performances`` > 1 on the subject's item)."""
+visible afterwards (``performances`` > 1 on the subject's item).
+
+Like a payment API with idempotency keys, every performance carries a request key (the
+consumer's dedupe key) that the system remembers on the subject's item: check-before-doing
+asks whether this request was already done for this subject."""
 
 from __future__ import annotations
 
@@ -37,7 +41,14 @@ class SideEffects:
         self.log_path = log_path
         self.log_field = log_field
 
-    def perform(self, subject: str, message_key: str, run_id: str, payload: dict[str, Any]) -> None:
+    def perform(
+        self,
+        subject: str,
+        request_key: str,
+        message_key: str,
+        run_id: str,
+        payload: dict[str, Any],
+    ) -> None:
         """Do the side effect: one atomic counter increment per performance (and a line in
         the side-effect log, whose order is the order things really happened)."""
         if self.log_path:
@@ -48,12 +59,14 @@ class SideEffects:
             TableName=self.table,
             Key={SIDE_EFFECTS_TABLE_KEY: {"S": subject}},
             UpdateExpression=(
-                "ADD performances :one, message_keys :keys, performers :me "
+                "ADD performances :one, request_keys :request, message_keys :keys, "
+                "performers :me "
                 "SET last_performed_at = :now, #run = :run"
             ),
             ExpressionAttributeNames={"#run": "run"},
             ExpressionAttributeValues={
                 ":one": {"N": "1"},
+                ":request": {"SS": [request_key]},
                 ":keys": {"SS": [message_key]},
                 ":me": {"SS": [self.performer]},
                 ":now": {"N": f"{time.time():.3f}"},
@@ -61,11 +74,11 @@ class SideEffects:
             },
         )
 
-    def performed(self, subject: str) -> bool:
-        """Check-before-doing: has the external system already done this?"""
+    def performed(self, subject: str, request_key: str) -> bool:
+        """Check-before-doing: has the external system already done this request?"""
         if self.ddb is None:
             return False
         item = self.ddb.get_item(
             TableName=self.table, Key={SIDE_EFFECTS_TABLE_KEY: {"S": subject}}, ConsistentRead=True
         ).get("Item", {})
-        return int(item.get("performances", {}).get("N", "0")) > 0
+        return request_key in item.get("request_keys", {}).get("SS", [])

@@ -53,6 +53,7 @@ class Worker:
         self.running = True
         self.handled = 0
         self.signals = 0
+        self.in_hand: str | None = None  # key of the message being processed
         self._last_message_at = time.monotonic()
 
     def stop(self) -> None:
@@ -60,11 +61,13 @@ class Worker:
 
     def on_signal(self, signum: int, frame: Any) -> None:
         self.signals += 1
+        name = signal.Signals(signum).name
+        self.history.ok("signal", self.in_hand, signal=name, count=self.signals)
         if self.signals == 1 and self.config.shutdown_mode == "graceful":
-            log.info("%s: finishing the message in hand, then exiting", signal.Signals(signum).name)
+            log.info("%s: finishing the message in hand, then exiting", name)
             self.stop()
             return
-        log.warning("%s: exiting at once", signal.Signals(signum).name)
+        log.warning("%s: exiting at once", name)
         self.history.info(
             "exit", None, reason=f"signal {self.signals}, {self.config.shutdown_mode}"
         )
@@ -137,11 +140,15 @@ class Worker:
 
     def process(self, message: Received) -> None:
         self.handled += 1
-        if self.config.delete_mode == "before":
-            self.delete(message)
-            self.handler.handle(message)
-        elif self.handler.handle(message) and self.config.delete_mode == "after":
-            self.delete(message)
+        self.in_hand = message.key
+        try:
+            if self.config.delete_mode == "before":
+                self.delete(message)
+                self.handler.handle(message)
+            elif self.handler.handle(message) and self.config.delete_mode == "after":
+                self.delete(message)
+        finally:
+            self.in_hand = None
 
     def process_all_or_nothing(self, batch: list[Received]) -> None:
         """The batch succeeds or fails as a whole: one failure and nothing is deleted, so the

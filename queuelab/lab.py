@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 POLL_SECONDS = 0.2
+# What the lab measures in every run, besides the ledger and the scenario's own metrics.
+RUN_METRICS = ("drained",)
 # Only these of the caller's variables reach children: a consumer knob exported in the
 # user's shell must not change a scenario.
 PASSED_THROUGH = (
@@ -66,6 +68,7 @@ class Lab:
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)  # measured by the method
+    drained: bool = False  # the last settle() saw the queue empty while consumers ran
     time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
 
@@ -169,7 +172,13 @@ class Lab:
     def settle(self, timeout: float, url: str | None = None) -> bool:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
         ``timeout`` passes first (for a negative control that may be the expected outcome)
-        or when no consumer is left to change anything."""
+        or when no consumer is left to change anything. The outcome is the run's
+        ``drained`` metric: reading the leftovers afterwards must not be what empties the
+        queue (on moto, a receive is what moves an over-limit message to the DLQ)."""
+        self.drained = self._settle(timeout, url)
+        return self.drained
+
+    def _settle(self, timeout: float, url: str | None) -> bool:
         deadline = time.monotonic() + self._within_limit(timeout)
         empty_readings = 0
         while time.monotonic() < deadline:

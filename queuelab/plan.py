@@ -80,10 +80,25 @@ PLAN: tuple[ResourceSet, ...] = (
     ResourceSet("poison-partial-batch", "batches of 10 mixing good and poison messages"),
     ResourceSet("dup-side-effects", "crash after the side effect", max_receive_count=4),
     ResourceSet("dup-graceful-shutdown", "SIGTERM while work is in hand", visibility_timeout=3),
-    ResourceSet("fifo-order", "FIFO queue, one message group", fifo=True, max_receive_count=4),
-    ResourceSet("fifo-order-standard", "fifo-order's negative control", max_receive_count=4),
+    # A crashed message stays in flight long enough for freshly started consumers to
+    # compete for the queue while it is invisible (ordering scenarios).
+    ResourceSet(
+        "fifo-order",
+        "FIFO queue, one message group",
+        fifo=True,
+        visibility_timeout=4,
+        max_receive_count=4,
+    ),
+    ResourceSet(
+        "fifo-order-standard",
+        "fifo-order's negative control",
+        visibility_timeout=4,
+        max_receive_count=4,
+    ),
     ResourceSet("version-order", "versioned updates, out of order", max_receive_count=4),
-    ResourceSet("out-of-order", "reordering on a standard queue", max_receive_count=4),
+    ResourceSet(
+        "out-of-order", "reordering on a standard queue", visibility_timeout=4, max_receive_count=4
+    ),
     ResourceSet("backpressure", "a producer outpaces one consumer", visibility_timeout=10),
     ResourceSet(
         "backlog-drain", "a backlog built while consumers are offline", max_receive_count=4

@@ -95,9 +95,13 @@ def run_scenario(
     observation, problems = observe.observe(sqs, ddb, resources, run_id)
     ops = history.read_dir(run_dir / "history")
     result = ledger.compute(ops, observation, resources.visibility_timeout, run_id)
-    extra = dict(lab.metrics)
+    extra = {"drained": int(lab.drained), **lab.metrics}
     if scenario.measure is not None:
-        extra |= scenario.measure(Measured(ops, observation, run_dir, params, unsafe))
+        try:
+            extra |= scenario.measure(Measured(ops, observation, run_dir, params, unsafe))
+        except Exception as err:  # a broken measure: this run cannot be judged, go on
+            (run_dir / "measure-error.txt").write_text(traceback.format_exc())
+            problems.append(f"measuring raised {type(err).__name__}: {err} (see {run_dir})")
     result = replace(result, extra=extra)
     verdict = judge(result, scenario.expectations, scenario.preconditions, errors + problems)
     duration = time.monotonic() - started

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+from queuelab.history import OK
 from queuelab.lab import Lab
 from queuelab.ledger import receives
 from queuelab.scenario import Category, Measured, Param, Params, Scenario
@@ -16,7 +15,6 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     backlog = lab.depth().total
     lab.metric("backlog", backlog)
     lab.note(f"{backlog} messages waiting; starting {p['consumers']} consumers")
-    started = time.monotonic()
     for _ in range(p["consumers"]):
         lab.consumer(
             MAX_MESSAGES=10,
@@ -24,16 +22,21 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             IDEMPOTENCY="off" if unsafe else "on",
         )
     lab.settle(timeout=p["settle_seconds"])
-    lab.metric("drain_seconds", round(time.monotonic() - started, 2))
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """oldest_age_s: the longest a message waited, from its SentTimestamp to its first receive."""
+    """oldest_age_s: the longest a message waited, from its SentTimestamp to its first
+    receive; drain_seconds: from the first message received to the last one deleted."""
     first: dict[str, float] = {}
     for op, message in receives(run.history):
         if message.get("sent_at"):
             first.setdefault(message["key"], op.time - message["sent_at"])
-    return {"oldest_age_s": round(max(first.values(), default=0.0), 2)}
+    received = [op.time for op, _ in receives(run.history)]
+    deleted = [op.time for op in run.history if op.f == "delete" and op.type == OK]
+    measured = {"oldest_age_s": round(max(first.values(), default=0.0), 2)}
+    if received and deleted:  # else unmeasured
+        measured["drain_seconds"] = round(max(deleted) - min(received), 2)
+    return measured
 
 
 SCENARIO = Scenario(

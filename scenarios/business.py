@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from queuelab.history import INVOKE
 from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.scenario import Category, Measured, Param, Params, Scenario
 from queuelab.verdict import Expect
 from scenarios.common import EXACTLY_ONCE
 
@@ -14,6 +17,17 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.consumer(MAX_MESSAGES=10, BUSINESS_IDEMPOTENCY_FIELD=field)
     lab.producer(n=p["messages"], order_ids=p["orders"])
     lab.settle(timeout=p["settle_seconds"])
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """repeated_orders: messages sent for an order that an earlier message already named
+    (the producer really sent the same logical work twice)."""
+    subjects = Counter(
+        op.value.get("subject")
+        for op in run.history
+        if op.f == "send" and op.type == INVOKE and op.value.get("subject") != op.key
+    )
+    return {"repeated_orders": sum(n - 1 for n in subjects.values())}
 
 
 SCENARIO = Scenario(
@@ -28,12 +42,15 @@ SCENARIO = Scenario(
     ),
     resources="business",
     method=method,
+    measure=measure,
+    extra_metrics=("repeated_orders",),
     params={
         "messages": Param(12, "messages to send"),
         "orders": Param(8, "distinct orders among them (messages - orders are duplicates)"),
         "consumers": Param(2, "consumer processes"),
         "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
+    preconditions=(Expect("repeated_orders", ">=", 1),),
     expectations=EXACTLY_ONCE,
     unsafe="dedupe on the message id only (BUSINESS_IDEMPOTENCY_FIELD unset)",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from queuelab.history import OK, Op
 from queuelab.verdict import Expect
 
 POISON_MARKER = '"poison": true'  # in the JSON body of the producer's poison messages
@@ -11,6 +12,7 @@ NOTHING_UNEXPECTED = Expect("unexpected", "==", 0)
 NO_DUPLICATES = Expect("duplicate_side_effects", "==", 0)
 ALL_DELIVERED = Expect("delivered", "==", "acknowledged")
 QUEUE_EMPTY = Expect("stuck", "==", 0)
+DRAINED = Expect("drained", "==", 1)  # empty while consumers ran, not emptied by the reader
 DLQ_EMPTY = Expect("dead_lettered", "==", 0)
 
 # Good messages once, every poison message in the DLQ, nothing else anywhere.
@@ -18,6 +20,7 @@ POISON_HANDLED = (
     Expect("delivered", "==", "good"),
     Expect("dead_lettered", "==", "poison"),
     QUEUE_EMPTY,
+    DRAINED,
     NOTHING_LOST,
     NOTHING_UNEXPECTED,
     NO_DUPLICATES,
@@ -30,6 +33,7 @@ EXACTLY_ONCE = (
     NOTHING_UNEXPECTED,
     NO_DUPLICATES,
     QUEUE_EMPTY,
+    DRAINED,
     DLQ_EMPTY,
 )
 
@@ -42,3 +46,29 @@ def inversions(sequence: list[int]) -> int:
             count += 1
         highest = value if highest is None else max(highest, value)
     return count
+
+
+def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
+    """Receives other consumers completed while a crashed consumer's message was still
+    invisible: each one was a chance for later messages to overtake it."""
+    polls = 0
+    for crash in (op for op in history if op.f == "crash" and op.key):
+        leases = [
+            op.time
+            for op in history
+            if op.process == crash.process
+            and op.f == "receive"
+            and op.type == OK
+            and op.time <= crash.time
+            and any(m["key"] == crash.key for m in op.value.get("messages", []))
+        ]
+        if not leases:
+            continue
+        start, end = leases[-1], leases[-1] + visibility_timeout
+        polls += sum(
+            1
+            for op in history
+            if op.f == "receive" and op.type == OK and op.process != crash.process
+            and start < op.time < end
+        )  # fmt: skip
+    return polls

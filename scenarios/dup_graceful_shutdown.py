@@ -6,7 +6,7 @@ import signal
 
 from queuelab.history import OK, Op
 from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
+from queuelab.scenario import Category, Measured, Param, Params, Scenario
 from queuelab.verdict import Expect
 from scenarios.common import EXACTLY_ONCE
 
@@ -40,6 +40,20 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.settle(timeout=p["settle_seconds"])
 
 
+def measure(run: Measured) -> dict[str, float]:
+    """signalled_mid_work: SIGTERMs that reached consumer-1 with a message in hand whose side
+    effect it had not done yet (the failure mode really happened)."""
+    mid_work = 0
+    for sig in (op for op in run.history if op.f == "signal" and op.process == "consumer-1"):
+        done_before = any(
+            op.f == "side_effect" and op.process == sig.process and op.key == sig.key
+            and op.time < sig.time
+            for op in run.history
+        )  # fmt: skip
+        mid_work += int(sig.key is not None and not done_before)
+    return {"signalled_mid_work": mid_work}
+
+
 SCENARIO = Scenario(
     name="dup-graceful-shutdown",
     category=Category.FAST,
@@ -52,11 +66,14 @@ SCENARIO = Scenario(
     ),
     resources="dup-graceful-shutdown",
     method=method,
+    measure=measure,
+    extra_metrics=("signalled_mid_work",),
     params={
         "messages": Param(2, "messages to send"),
         "work_seconds": Param(2.0, "work time per message"),
         "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
+    preconditions=(Expect("signalled_mid_work", ">=", 1),),
     expectations=(*EXACTLY_ONCE, Expect("redeliveries", "==", 0)),
     unsafe="exit at once on SIGTERM: the message in hand is abandoned",
     unsafe_shows=(Expect("redeliveries", ">=", 1),),

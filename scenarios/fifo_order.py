@@ -7,7 +7,7 @@ from typing import Any
 from queuelab.lab import Lab
 from queuelab.scenario import Category, Measured, Param, Params, Scenario
 from queuelab.verdict import Expect
-from scenarios.common import EXACTLY_ONCE, inversions
+from scenarios.common import EXACTLY_ONCE, inversions, polled_while_in_flight
 
 LOG_FILE = "side-effects.log"
 
@@ -24,6 +24,8 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
         lab.consumer(**knobs)
     lab.settle(timeout=p["settle_seconds"])
+    chances = polled_while_in_flight(lab.history(), lab.resources.visibility_timeout)
+    lab.metric("overtake_chances", chances)
 
 
 def measure(run: Measured) -> dict[str, float]:
@@ -59,7 +61,7 @@ SCENARIO = Scenario(
     unsafe_resources="fifo-order-standard",
     method=method,
     measure=measure,
-    extra_metrics=("order_violations",),
+    extra_metrics=("order_violations", "overtake_chances"),
     params={
         "messages": Param(20, "messages to send"),
         "groups": Param(1, "message groups (order is kept within each)"),
@@ -67,7 +69,12 @@ SCENARIO = Scenario(
         "consumers": Param(2, "consumers after the crash"),
         "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
-    preconditions=(Expect("crashes", ">=", 1), Expect("redeliveries", ">=", 1)),
+    # The retry must have had competition: other consumers polled while it was in flight.
+    preconditions=(
+        Expect("crashes", ">=", 1),
+        Expect("redeliveries", ">=", 1),
+        Expect("overtake_chances", ">=", 1),
+    ),
     expectations=(Expect("order_violations", "==", 0), *EXACTLY_ONCE),
     unsafe="a standard queue instead of FIFO",
     unsafe_shows=(Expect("order_violations", ">=", 1),),

@@ -36,7 +36,7 @@ SCENARIO = Scenario(
         "seed": Param(7, "shuffle seed"),
         "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
-    preconditions=(Expect("out_of_order", ">=", 1),),
+    preconditions=(Expect("stale_if_blind", ">=", 1),),
     expectations=(Expect("stale_entities", "==", 0), *EXACTLY_ONCE),
     unsafe="apply every update blindly (VERSIONING_ENABLED=0): last writer wins",
     unsafe_shows=(Expect("stale_entities", ">=", 1),),

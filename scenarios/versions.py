@@ -11,7 +11,7 @@ from scenarios.common import inversions
 
 STATE_FILE = "entities.json"
 LOG_FILE = "versions.log"
-METRICS = ("entities", "stale_entities", "out_of_order")
+METRICS = ("entities", "stale_entities", "out_of_order", "stale_if_blind")
 
 
 def knobs(run_dir_path: object, reconcile: bool) -> dict[str, Any]:
@@ -24,7 +24,9 @@ def knobs(run_dir_path: object, reconcile: bool) -> dict[str, Any]:
 
 def measure(run: Measured) -> dict[str, float]:
     """stale_entities: final state below the newest version sent; out_of_order: updates that
-    arrived after a newer one for the same entity."""
+    arrived after a newer one for the same entity; stale_if_blind: entities whose last
+    update to arrive is not their newest (what a blind apply would leave behind, so the run
+    really tested reconciliation)."""
     newest: dict[str, int] = {}
     for op in run.history:
         payload = op.value.get("payload") or {}
@@ -39,4 +41,5 @@ def measure(run: Measured) -> dict[str, float]:
         "entities": len(newest),
         "stale_entities": sum(1 for e, v in newest.items() if state.get(e) != v),
         "out_of_order": sum(inversions(versions) for versions in arrivals.values()),
+        "stale_if_blind": sum(1 for e, vs in arrivals.items() if vs[-1] != newest.get(e)),
     }

@@ -30,6 +30,8 @@ def test_defaults_match_the_seed() -> None:
         ("LOG_LEVEL", "LOUD", "one of DEBUG"),
         ("IDEMPOTENCY", "maybe", "one of on, off"),
         ("SIDE_EFFECT_DELAY_SECONDS", "-2", "between 0 and 900"),
+        ("VERSION_KEY", "", "must name a payload field"),
+        ("SIDE_EFFECT_LOG_PATH", "/no/such/dir/log", "'/no/such/dir' does not exist"),
     ],
 )
 def test_a_bad_value_names_the_variable_the_option_and_the_value(
@@ -63,3 +65,8 @@ def test_the_knob_table_and_the_config_have_the_same_fields() -> None:
 
 def test_the_consumer_id_defaults_to_the_pid() -> None:
     assert parse(VALID).consumer_id.startswith("consumer-")
+
+
+def test_a_business_key_without_idempotency_is_refused() -> None:
+    with pytest.raises(ConfigError, match="BUSINESS_IDEMPOTENCY_FIELD='order_id' needs"):
+        parse(VALID | {"BUSINESS_IDEMPOTENCY_FIELD": "order_id", "IDEMPOTENCY": "off"})

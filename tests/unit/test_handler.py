@@ -117,3 +117,28 @@ def test_crash_after_receive_happens_before_the_side_effect(ddb: Any) -> None:
     with pytest.raises(Crashed, match="after receive"):
         handler(ddb, CRASH_AFTER_RECEIVE="1").handle(message({"id": "a"}))
     assert performances(ddb, "a") == 0
+
+
+def test_deduping_on_the_message_id_lets_a_repeated_order_through(ddb: Any) -> None:
+    # Given two messages with different ids for the same order, deduped on the message id
+    handler(ddb, "c1").handle(message({"id": "a", "order_id": "o1"}))
+    handler(ddb, "c2").handle(message({"id": "b", "order_id": "o1"}))
+    # Then check-before-doing (which asks about this message's request) lets both through
+    assert performances(ddb, "o1") == 2
+
+
+def test_a_business_key_makes_a_repeated_order_a_no_op(ddb: Any) -> None:
+    by_order = {"BUSINESS_IDEMPOTENCY_FIELD": "order_id"}
+    handler(ddb, "c1", **by_order).handle(message({"id": "a", "order_id": "o1"}))
+    assert handler(ddb, "c2", **by_order).handle(message({"id": "b", "order_id": "o1"})) is True
+    assert performances(ddb, "o1") == 1
+
+
+def test_check_before_doing_finds_a_business_keyed_side_effect_after_a_crash(ddb: Any) -> None:
+    by_order = {"BUSINESS_IDEMPOTENCY_FIELD": "order_id"}
+    with pytest.raises(Crashed):
+        handler(ddb, "c1", CRASH_AFTER_SIDE_EFFECT="1", **by_order).handle(
+            message({"id": "a", "order_id": "o1"})
+        )
+    assert handler(ddb, "c2", **by_order).handle(message({"id": "b", "order_id": "o1"})) is True
+    assert performances(ddb, "o1") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from queuelab.history import Op
@@ -39,8 +40,13 @@ class Story:
         return self
 
 
+def computed(story: Story, observed: Observation) -> Any:
+    """The ledger, as the runner completes it (the queue drained while consumers ran)."""
+    return replace(compute(story.ops, observed, VISIBILITY), extra={"drained": 1})
+
+
 def judged(story: Story, observed: Observation, *expect: Expect) -> tuple[Any, Any]:
-    ledger = compute(story.ops, observed, VISIBILITY)
+    ledger = computed(story, observed)
     return ledger, judge(ledger, expect or EXACTLY_ONCE)
 
 
@@ -94,7 +100,7 @@ def test_sends_that_were_never_confirmed_cannot_pass() -> None:
 
 def test_an_unexercised_failure_mode_is_an_error() -> None:
     story = Story().sent("a").received("a")
-    ledger = compute(story.ops, Observation(side_effects={"a": 1}), VISIBILITY)
+    ledger = computed(story, Observation(side_effects={"a": 1}))
     verdict = judge(ledger, EXACTLY_ONCE, preconditions=(Expect("redeliveries", ">=", 1),))
     assert verdict.status is Status.ERROR
     assert verdict.reasons == ("not judged: needs redeliveries >= 1, got 0",)
@@ -175,3 +181,13 @@ def test_strays_of_an_earlier_run_are_ignored() -> None:
     story.add("c1", "ok", "receive", None, messages=[stray])
     ledger = compute(story.ops, Observation(side_effects={"a": 1}), VISIBILITY, run_id="run-1")
     assert (ledger.unexpected, ledger.redeliveries) == (0, 0)
+
+
+def test_a_queue_emptied_only_by_the_final_read_fails() -> None:
+    # Given every message was handled, but the queue had not drained when consumers stopped
+    story = Story().sent("a").received("a")
+    ledger = compute(story.ops, Observation(side_effects={"a": 1}), VISIBILITY)
+    ledger = replace(ledger, extra={"drained": 0})
+    verdict = judge(ledger, EXACTLY_ONCE)
+    assert verdict.status is Status.FAILED
+    assert verdict.reasons == ("drained == 1, got 0",)

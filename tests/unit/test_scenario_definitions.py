@@ -8,6 +8,7 @@ import pytest
 
 import scenarios
 from queuelab.cli import parse_sets
+from queuelab.lab import RUN_METRICS
 from queuelab.ledger import LEDGER_FIELDS
 from queuelab.plan import PLAN, resource_set
 from queuelab.scenario import ParamError, resolve_params
@@ -41,7 +42,7 @@ def test_every_scenario_declares_checks_and_an_anomaly_for_unsafe(
 ) -> None:
     assert scenario.expectations and scenario.unsafe
     assert scenario.has_negative_control == (scenario.name not in DIAGNOSTICS)
-    metrics = set(LEDGER_FIELDS) | set(scenario.extra_metrics)
+    metrics = set(LEDGER_FIELDS) | set(RUN_METRICS) | set(scenario.extra_metrics)
     for expect in (*scenario.expectations, *scenario.preconditions, *scenario.unsafe_shows):
         for name in (expect.metric, expect.target):
             assert not isinstance(name, str) or name in metrics, f"{expect}: unknown {name}"

@@ -1,0 +1,74 @@
+"""The scenario-specific measures that decide whether a failure mode really happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from queuelab.history import Op
+from queuelab.ledger import Observation
+from queuelab.scenario import Measured
+from scenarios import backpressure, business, dup_graceful_shutdown, versions
+from scenarios.common import polled_while_in_flight
+
+
+def op(time: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+    return Op(time, process, type_, f, key, value)
+
+
+def measured(history: list[Op], run_dir: Path = Path("/nonexistent")) -> Measured:
+    return Measured(history, Observation(), run_dir, {}, False)
+
+
+def receive(time: float, process: str, *keys: str) -> Op:
+    return op(time, process, "ok", "receive", messages=[{"key": k} for k in keys])
+
+
+def test_a_jittery_but_steady_backlog_is_not_growing() -> None:
+    assert backpressure.trend([60, 66, 59, 64, 60], 1.0) < 1
+    assert backpressure.trend([10, 25, 41, 55, 70], 1.0) > 14
+
+
+def test_polls_count_only_while_the_crashed_message_is_invisible() -> None:
+    history = [
+        receive(10.0, "crashy", "m3"),
+        op(10.1, "crashy", "info", "crash", "m3"),
+        receive(11.0, "healthy", "m4"),  # overtakes m3
+        receive(13.5, "healthy", "m3"),  # after the 2 s visibility timeout: the retry
+    ]
+    assert polled_while_in_flight(history, visibility_timeout=2) == 1
+    assert polled_while_in_flight(history[:2] + history[3:], visibility_timeout=2) == 0
+
+
+def test_a_blind_apply_would_be_stale_only_if_the_newest_did_not_arrive_last(
+    tmp_path: Path,
+) -> None:
+    sends = [
+        op(1.0, "producer", "invoke", "send", f"k{v}", payload={"entity_id": "e", "version": v})
+        for v in (1, 2, 3)
+    ]
+    (tmp_path / versions.LOG_FILE).write_text("e 2 applied\ne 1 stale\ne 3 applied\n")
+    assert versions.measure(measured(sends, tmp_path))["stale_if_blind"] == 0
+    (tmp_path / versions.LOG_FILE).write_text("e 1 applied\ne 3 applied\ne 2 stale\n")
+    assert versions.measure(measured(sends, tmp_path))["stale_if_blind"] == 1
+
+
+def test_repeated_orders_count_messages_beyond_the_first_per_order() -> None:
+    history = [
+        op(1.0, "producer", "invoke", "send", "a", subject="o1"),
+        op(1.0, "producer", "invoke", "send", "b", subject="o1"),
+        op(1.0, "producer", "invoke", "send", "c", subject="c"),  # no order: its own subject
+    ]
+    assert business.measure(measured(history))["repeated_orders"] == 1
+
+
+def test_sigterm_counts_as_mid_work_only_before_the_side_effect_of_the_message_in_hand() -> None:
+    before = [op(5.0, "consumer-1", "ok", "signal", "m1", signal="SIGTERM")]
+    after = [
+        op(4.0, "consumer-1", "ok", "side_effect", "m1"),
+        op(5.0, "consumer-1", "ok", "signal", "m1", signal="SIGTERM"),
+    ]
+    idle = [op(5.0, "consumer-1", "ok", "signal", None, signal="SIGTERM")]
+    assert dup_graceful_shutdown.measure(measured(before))["signalled_mid_work"] == 1
+    assert dup_graceful_shutdown.measure(measured(after))["signalled_mid_work"] == 0
+    assert dup_graceful_shutdown.measure(measured(idle))["signalled_mid_work"] == 0
