@@ -83,7 +83,7 @@ class Worker:
             if self._idle_too_long():
                 log.info("no message for %.1f s: exiting", self.config.idle_timeout_seconds)
                 break
-            batch = self.receive()
+            batch = self.drop_strays(self.receive())
             if self.config.batch_mode == "all-or-nothing":
                 self.process_all_or_nothing(batch)
                 continue
@@ -137,6 +137,21 @@ class Worker:
         if batch:
             self._last_message_at = time.monotonic()
         return batch
+
+    def drop_strays(self, batch: list[Received]) -> list[Received]:
+        """Delete, unprocessed, messages another run sent (SQS purges lazily, so an earlier
+        run's leftovers can still arrive): they must not trip this run's chaos knobs."""
+        if not self.config.run_id:
+            return batch  # run by hand: every message is ours
+        mine = []
+        for message in batch:
+            if message.run and message.run != self.config.run_id:
+                log.info("dropping %s: a stray of run %s", message.key, message.run)
+                self.history.ok("stray", message.key, run=message.run)
+                self.delete(message)
+            else:
+                mine.append(message)
+        return mine
 
     def process(self, message: Received) -> None:
         self.handled += 1

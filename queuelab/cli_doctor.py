@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,7 +12,7 @@ from rich.table import Table
 from queuelab import aws, doctor, report, workdir
 from queuelab.backend.launcher import endpoint_settings
 from queuelab.cli_local import read_state
-from queuelab.outputs import Outputs, SetOutputs
+from queuelab.outputs import Outputs, OutputsError, SetOutputs
 from queuelab.plan import DEFAULT_REGION, PLAN, ResourceSet
 from queuelab.targets import Target
 
@@ -54,7 +55,7 @@ def _target(
     if target == "aws":
         if not workdir.stack_outputs().exists():
             report.fail("no stack outputs: run `make infra-up` first")
-        outputs = Outputs.load(workdir.stack_outputs())
+        outputs = _load(workdir.stack_outputs(), "run `make infra-up` again")
         settings = replace(aws.AwsSettings.from_env(), endpoint_url=None, region=outputs.region)
         return settings, outputs.resources, outputs.stack
     state = read_state()
@@ -62,7 +63,18 @@ def _target(
     if state is None or not saved.exists():
         report.fail("no local server is running: start one with `queuelab local up`")
     settings = endpoint_settings(state["url"], state["region"])
-    return settings, Outputs.load(saved).resources, "local"
+    return (
+        settings,
+        _load(saved, "run `queuelab local down` then `queuelab local up`").resources,
+        "local",
+    )
+
+
+def _load(path: Path, hint: str) -> Outputs:
+    try:
+        return Outputs.load(path)
+    except OutputsError as err:
+        report.fail(f"{err}: {hint}")
 
 
 def doctor_table(rows: list[doctor.Row]) -> Table:
@@ -89,14 +101,17 @@ def run_doctor(
         Target, typer.Option(help="local (the `local up` server) or aws.")
     ] = Target.local,
     endpoint_url: Annotated[str | None, typer.Option(help="Check this endpoint instead.")] = None,
-    tools: Annotated[bool, typer.Option("--tools", help="Only check the tools.")] = False,
+    tools: Annotated[
+        bool, typer.Option("--tools", help="Only check the tools (and, for aws, credentials).")
+    ] = False,
 ) -> None:
     """Check tools, then every scenario's resources on the target; exit 1 on any mismatch."""
     rows = doctor.check_tools(target)
+    if target == "aws" and not endpoint_url:
+        real_aws = replace(aws.AwsSettings.from_env(), endpoint_url=None)
+        rows.append(doctor.check_credentials(lambda: aws.sts(real_aws)))
     if not tools:
         settings, resources, stack = _target(target, endpoint_url)
-        if target == "aws" and not endpoint_url:
-            rows.append(doctor.check_credentials(aws.sts(settings)))
         rows += doctor.check_resources(
             aws.sqs(settings), aws.dynamodb(settings), list(PLAN), resources, stack
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -142,7 +143,10 @@ def check_set(
             _tag_row(item.key, "queue tags", queue.tags, wanted_tags),
         ]
     if dlq.exists:
-        rows.append(Row(item.key, "DLQ FIFO", _yes(item.fifo), _yes(dlq.fifo)))
+        rows += [
+            Row(item.key, "DLQ FIFO", _yes(item.fifo), _yes(dlq.fifo)),
+            _tag_row(item.key, "DLQ tags", dlq.tags, wanted_tags),
+        ]
     if status.exists:
         rows += [
             Row(item.key, "status table key", STATUS_TABLE_KEY, status.hash_key),
@@ -150,9 +154,10 @@ def check_set(
             _tag_row(item.key, "status table tags", status.tags, wanted_tags),
         ]
     if effects.exists:
-        rows.append(
-            Row(item.key, "side-effects table key", SIDE_EFFECTS_TABLE_KEY, effects.hash_key)
-        )
+        rows += [
+            Row(item.key, "side-effects table key", SIDE_EFFECTS_TABLE_KEY, effects.hash_key),
+            _tag_row(item.key, "side-effects table tags", effects.tags, wanted_tags),
+        ]
     return rows
 
 
@@ -202,9 +207,10 @@ def check_tools(target: str) -> list[Row]:
     return rows
 
 
-def check_credentials(sts: Any) -> Row:
+def check_credentials(connect: Callable[[], Any]) -> Row:
+    """``connect`` builds the STS client: a missing profile fails there already."""
     try:
-        account = sts.get_caller_identity()["Account"]
+        account = connect().get_caller_identity()["Account"]
     except (ClientError, BotoCoreError) as err:
         return Row("tools", "AWS credentials", "valid", f"{type(err).__name__}: {err}", False)
     return Row("tools", "AWS credentials", "valid", f"account {account}", True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from queuelab.outputs import Outputs, SetOutputs
 from queuelab.plan import PROJECT
 
@@ -31,14 +33,18 @@ def check_owned(
     key = next(k for k, v in outputs.resources.items() if v == resources)
     wanted = {"project": PROJECT, "stack": outputs.stack, "scenario": key}
     for url in (resources.queue_url, resources.dlq_url):
-        tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+        try:
+            tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+        except (ClientError, BotoCoreError) as err:
+            raise _refuse(url, f"its tags cannot be read ({err})") from None
         _compare(url, wanted, tags)
     for table in (resources.status_table, resources.side_effects_table):
-        arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
-        tags = {
-            t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", [])
-        }
-        _compare(f"table {table}", wanted, tags)
+        try:
+            arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+            listed = ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", [])
+        except (ClientError, BotoCoreError) as err:
+            raise _refuse(f"table {table}", f"its tags cannot be read ({err})") from None
+        _compare(f"table {table}", wanted, {t["Key"]: t["Value"] for t in listed})
 
 
 def _compare(what: str, wanted: dict[str, str], tags: dict[str, str]) -> None:

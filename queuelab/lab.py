@@ -20,6 +20,7 @@ from queuelab.aws import AwsSettings
 from queuelab.history import Op
 from queuelab.observe import Depth, depth
 from queuelab.outputs import Outputs, SetOutputs
+from queuelab.pacing import EXACT, Pacing
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -63,7 +64,7 @@ class Lab:
     outputs: Outputs
     resources: SetOutputs
     sqs: SQSClient
-    settle_confirmations: int = 2  # consecutive empty readings (AWS counts are approximate)
+    pacing: Pacing = EXACT  # how far the target's counts can be trusted at once
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -183,7 +184,7 @@ class Lab:
         empty_readings = 0
         while time.monotonic() < deadline:
             empty_readings = empty_readings + 1 if self.depth(url).total == 0 else 0
-            if empty_readings >= self.settle_confirmations:
+            if empty_readings >= self.pacing.settle_confirmations:
                 return True
             if not any(child.alive() for child in self.consumers()):
                 self.note("every consumer has exited: the queue cannot drain any further")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from queuelab.history import KEY_ATTRIBUTE, RUN_ATTRIBUTE
 from queuelab.ledger import Observation
 from queuelab.outputs import SetOutputs
+from queuelab.pacing import EXACT, Pacing
 from queuelab.plan import SIDE_EFFECTS_TABLE_KEY
 
 if TYPE_CHECKING:
@@ -61,14 +62,20 @@ def depth(sqs: SQSClient, url: str) -> Depth:
     )
 
 
-def leftovers(sqs: SQSClient, url: str, run_id: str, wait_seconds: float) -> Leftovers:
+def leftovers(
+    sqs: SQSClient, url: str, run_id: str, wait_seconds: float, pacing: Pacing = EXACT
+) -> Leftovers:
+    """Receive (and delete) everything left, until the queue reads empty
+    ``pacing.read_confirmations`` times in a row or in-flight messages outstay
+    ``wait_seconds``."""
     found = Leftovers()
     deadline = time.monotonic() + wait_seconds + MARGIN_SECONDS
+    empty_reads = 0
     while True:
         messages = sqs.receive_message(
             QueueUrl=url,
             MaxNumberOfMessages=10,
-            WaitTimeSeconds=0,
+            WaitTimeSeconds=pacing.read_poll_seconds,
             VisibilityTimeout=READ_VISIBILITY_SECONDS,
             MessageAttributeNames=["All"],
         ).get("Messages", [])
@@ -88,9 +95,11 @@ def leftovers(sqs: SQSClient, url: str, run_id: str, wait_seconds: float) -> Lef
                     for i, m in enumerate(messages)
                 ],
             )
+            empty_reads = 0
             continue
         remaining = depth(sqs, url).total
-        if remaining == 0:
+        empty_reads = empty_reads + 1 if remaining == 0 else 0
+        if empty_reads >= pacing.read_confirmations:
             return found
         if time.monotonic() > deadline:
             found.unread = remaining
@@ -111,12 +120,16 @@ def side_effects(ddb: DynamoDBClient, table: str, run_id: str) -> dict[str, int]
 
 
 def observe(
-    sqs: SQSClient, ddb: DynamoDBClient, resources: SetOutputs, run_id: str
+    sqs: SQSClient,
+    ddb: DynamoDBClient,
+    resources: SetOutputs,
+    run_id: str,
+    pacing: Pacing = EXACT,
 ) -> tuple[Observation, list[str]]:
     """The final state, and problems that prevent judging it."""
     wait = float(resources.visibility_timeout)
-    queue = leftovers(sqs, resources.queue_url, run_id, wait)
-    dlq = leftovers(sqs, resources.dlq_url, run_id, wait)
+    queue = leftovers(sqs, resources.queue_url, run_id, wait, pacing)
+    dlq = leftovers(sqs, resources.dlq_url, run_id, wait, pacing)
     problems = [
         f"{n} message(s) in {name} stayed invisible: final state unknown"
         for name, n in (("the queue", queue.unread), ("the DLQ", dlq.unread))

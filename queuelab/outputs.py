@@ -85,4 +85,8 @@ class Outputs:
 
     @classmethod
     def load(cls, path: Path) -> Outputs:
-        return cls.from_dict(json.loads(path.read_text()))
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            raise OutputsError(f"cannot read {path}: {err}") from None
+        return cls.from_dict(data)

@@ -1,14 +1,18 @@
 """Start a run from empty: purge the queue and its DLQ, clear the two tables.
 
-Correctness never depends on this: every message carries its run id and the checker ignores
-strays, because on real AWS a purge takes up to 60 s and may be refused within 60 s of the
-previous one.
+Correctness never depends on the purge: every message carries its run id, consumers drop
+and the checker ignores strays of other runs, because on real AWS a purge takes up to 60 s
+and may be refused within 60 s of the previous one. What a purge can do on AWS is delete
+messages sent while it still runs, so after purging a queue that held anything the reset
+waits out that window (``purge_wait_seconds``) before the run sends its own.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
+from queuelab.observe import depth
 from queuelab.outputs import SetOutputs
 from queuelab.plan import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
 
@@ -38,16 +42,27 @@ def clear_table(ddb: DynamoDBClient, table: str, key: str) -> int:
     return deleted
 
 
-def reset(sqs: SQSClient, ddb: DynamoDBClient, resources: SetOutputs) -> list[str]:
-    """Purge and clear; returns notes for the journal (e.g. a purge that was refused)."""
+def reset(
+    sqs: SQSClient, ddb: DynamoDBClient, resources: SetOutputs, purge_wait_seconds: float = 0.0
+) -> list[str]:
+    """Purge the queues that hold anything and clear the tables; returns notes for the
+    journal (a purge that was refused, a wait for one to finish)."""
     notes = []
+    purging = False
     for url in (resources.queue_url, resources.dlq_url):
+        if depth(sqs, url).total == 0:
+            continue  # nothing to purge (a stray the counts missed is dropped by run id)
+        purging = True
         try:
             sqs.purge_queue(QueueUrl=url)
         except sqs.exceptions.PurgeQueueInProgress:
-            notes.append(
-                f"purge of {url} refused (one ran within 60 s): strays are ignored by run id"
-            )
+            notes.append(f"purge of {url} refused: one is running (strays are dropped by run id)")
     clear_table(ddb, resources.status_table, STATUS_TABLE_KEY)
     clear_table(ddb, resources.side_effects_table, SIDE_EFFECTS_TABLE_KEY)
+    if purging and purge_wait_seconds:
+        notes.append(
+            f"waited {purge_wait_seconds:.0f} s after purging: the target may delete messages "
+            "sent while a purge runs"
+        )
+        time.sleep(purge_wait_seconds)
     return notes

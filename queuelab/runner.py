@@ -69,17 +69,18 @@ def run_scenario(
     started = time.monotonic()
 
     session.check_owned(resources)
-    lab = Lab(
+    reset_notes = reset.reset(sqs, ddb, resources, session.pacing.purge_wait_seconds)
+    lab = Lab(  # its clock (the scenario's time limit) starts after the reset
         run_id=run_id,
         run_dir=run_dir,
         settings=session.settings,
         outputs=session.outputs,
         resources=resources,
         sqs=sqs,
-        settle_confirmations=session.settle_confirmations,
+        pacing=session.pacing,
         time_limit=scenario.timeout_seconds,
     )
-    for note in reset.reset(sqs, ddb, resources):
+    for note in reset_notes:
         lab.note(note)
     errors: list[str] = []
     try:
@@ -92,7 +93,7 @@ def run_scenario(
     finally:
         errors += lab.close()
 
-    observation, problems = observe.observe(sqs, ddb, resources, run_id)
+    observation, problems = observe.observe(sqs, ddb, resources, run_id, session.pacing)
     ops = history.read_dir(run_dir / "history")
     result = ledger.compute(ops, observation, resources.visibility_timeout, run_id)
     extra = {"drained": int(lab.drained), **lab.metrics}

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from queuelab import aws, guard, provision, workdir
+from queuelab import aws, guard, pacing, provision, workdir
 from queuelab.backend import EmbeddedBackend
 from queuelab.backend.launcher import endpoint_settings
-from queuelab.outputs import Outputs, SetOutputs
+from queuelab.outputs import Outputs, OutputsError, SetOutputs
 from queuelab.plan import DEFAULT_REGION, ResourceSet
 
 
@@ -32,7 +32,7 @@ class Session:
     name: str  # local | endpoint | aws
     settings: aws.AwsSettings
     outputs: Outputs
-    settle_confirmations: int = 2
+    pacing: pacing.Pacing = pacing.EXACT
     owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
 
     def check_owned(self, resources: SetOutputs) -> None:
@@ -83,7 +83,10 @@ def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
             f"no stack outputs at {path}: provision the AWS resources first with "
             "`make infra-up` (Pulumi), which caches them there"
         )
-    outputs = Outputs.load(path)
+    try:
+        outputs = Outputs.load(path)
+    except OutputsError as err:
+        raise TargetError(f"{err}: run `make infra-up` again to rewrite it") from None
     missing = sorted({r.key for r in resources} - set(outputs.resources))
     if missing:
         raise TargetError(
@@ -91,7 +94,10 @@ def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
         )
     from_env = aws.AwsSettings.from_env()
     settings = replace(from_env, endpoint_url=None, region=outputs.region)
-    sqs, ddb = aws.sqs(settings), aws.dynamodb(settings)
+    try:
+        sqs, ddb = aws.sqs(settings), aws.dynamodb(settings)
+    except BotoCoreError as err:  # e.g. AWS_PROFILE names a profile that does not exist
+        raise TargetError(f"cannot connect to AWS: {err}") from None
 
     def owned(item: SetOutputs) -> None:
         try:
@@ -99,8 +105,7 @@ def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
         except guard.NotOurs as err:
             raise TargetError(str(err)) from None
 
-    # AWS counts are approximate and lag: an empty queue must read empty for ~3 s.
-    yield Session("aws", settings, outputs, settle_confirmations=15, owned=owned)
+    yield Session("aws", settings, outputs, pacing=pacing.SQS, owned=owned)
 
 
 @contextmanager

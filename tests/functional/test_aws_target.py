@@ -35,6 +35,15 @@ def test_target_aws_without_a_stack_exits_2_and_says_to_run_infra_up(home: Path)
     assert "make infra-up" in result.output
 
 
+def test_a_corrupt_outputs_cache_exits_2_and_says_to_run_infra_up_again(home: Path) -> None:
+    cache = home / ".queuelab" / "stack-outputs.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text("{not json")
+    result = runner.invoke(app, ["run", "happy", "--target", "aws"])
+    assert result.exit_code == 2
+    assert "stack-outputs.json" in result.output and "make infra-up" in result.output
+
+
 def test_infra_up_without_the_pulumi_cli_explains_how_to_install_it(home: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "queuelab", "infra", "up"],
@@ -85,6 +94,16 @@ def test_guard_refuses_a_queue_without_the_labs_tags(
             guard.check_owned(sqs, dynamodb, session.outputs, resources)
     finally:
         sqs.tag_queue(QueueUrl=resources.dlq_url, Tags={"project": "queuelab"})
+
+
+def test_guard_refuses_a_queue_whose_tags_cannot_be_read(
+    session: Session, sqs: Any, dynamodb: Any
+) -> None:
+    happy = session.outputs["happy"]
+    gone = happy.__class__(**{**happy.__dict__, "dlq_url": happy.dlq_url + "-deleted"})
+    outputs = Outputs(session.outputs.region, session.outputs.stack, {"happy": gone})
+    with pytest.raises(guard.NotOurs, match="tags cannot be read"):
+        guard.check_owned(sqs, dynamodb, outputs, gone)
 
 
 def queuelab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

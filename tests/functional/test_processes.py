@@ -13,8 +13,9 @@ from typing import Any
 
 import psutil
 
+from consumer.handler import CRASH_EXIT_CODE
 from queuelab.backend import Endpoint
-from queuelab.history import read_dir
+from queuelab.history import KEY_ATTRIBUTE, RUN_ATTRIBUTE, read_dir
 from queuelab.targets import Session
 
 
@@ -76,6 +77,33 @@ def test_second_sigterm_exits_at_once(
 
     assert consumer.wait(timeout=5) == 128 + signal.SIGTERM
     assert ops(tmp_path, "side_effect") == []
+
+
+def test_a_stray_of_another_run_is_dropped_without_tripping_the_chaos_knobs(
+    endpoint: Endpoint, session: Session, sqs: Any, tmp_path: Path
+) -> None:
+    # Given a leftover of an earlier run ahead of this run's message
+    url = session.outputs["dup-graceful-shutdown"].queue_url
+    sqs.purge_queue(QueueUrl=url)
+    for key, run in (("old", "run-0"), ("mine", "run-1")):
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps({"id": key, "work": 1}),
+            MessageAttributes={
+                KEY_ATTRIBUTE: {"DataType": "String", "StringValue": key},
+                RUN_ATTRIBUTE: {"DataType": "String", "StringValue": run},
+            },
+        )
+    # When this run's consumer is told to crash after its first message
+    consumer = start_consumer(
+        endpoint, session, tmp_path, RUN_ID="run-1", CRASH_AFTER_RECEIVE="1", MAX_MESSAGES="10"
+    )
+
+    # Then the stray is deleted unprocessed and the crash hits this run's message
+    assert consumer.wait(timeout=15) == CRASH_EXIT_CODE
+    assert [op.key for op in ops(tmp_path, "stray")] == ["old"]
+    assert [op.key for op in ops(tmp_path, "crash")] == ["mine"]
+    assert [op.key for op in ops(tmp_path, "delete") if op.type == "ok"] == ["old"]
 
 
 def descendants(pid: int) -> list[psutil.Process]:

@@ -1,0 +1,36 @@
+"""The reset before a run: purge only what holds something, then wait out the purge."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from queuelab.observe import depth
+from queuelab.reset import reset
+from queuelab.targets import Session
+
+
+def test_empty_queues_are_not_purged_so_nothing_waits(
+    session: Session, sqs: Any, dynamodb: Any
+) -> None:
+    resources = session.outputs["purge-timing"]
+    reset(sqs, dynamodb, resources)  # from empty
+
+    started = time.monotonic()
+    notes = reset(sqs, dynamodb, resources, purge_wait_seconds=30)
+
+    assert notes == [] and time.monotonic() - started < 5
+
+
+def test_after_purging_a_queue_that_held_messages_the_reset_waits_out_the_purge(
+    session: Session, sqs: Any, dynamodb: Any
+) -> None:
+    resources = session.outputs["purge-timing"]
+    sqs.send_message(QueueUrl=resources.queue_url, MessageBody="left over")
+
+    started = time.monotonic()
+    notes = reset(sqs, dynamodb, resources, purge_wait_seconds=0.5)
+
+    assert time.monotonic() - started >= 0.5
+    assert any("waited" in note for note in notes)
+    assert depth(sqs, resources.queue_url).total == 0
