@@ -8,6 +8,7 @@ gracefully; a second one exits at once.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import time
@@ -101,13 +102,22 @@ class Worker:
         idle = self.config.idle_timeout_seconds
         return bool(idle) and time.monotonic() - self._last_message_at > idle
 
+    def _poll_seconds(self) -> int:
+        """The long-poll wait, cut so an idle timeout is not overshot by a whole poll."""
+        wait = self.config.wait_time_seconds
+        idle = self.config.idle_timeout_seconds
+        if idle:
+            left = idle - (time.monotonic() - self._last_message_at)
+            wait = max(0, min(wait, math.ceil(left)))
+        return wait
+
     def receive(self) -> list[Received]:
         self.history.invoke("receive")
         try:
             response = self.sqs.receive_message(
                 QueueUrl=self.config.queue_url,
                 MaxNumberOfMessages=self.config.max_messages,
-                WaitTimeSeconds=self.config.wait_time_seconds,
+                WaitTimeSeconds=self._poll_seconds(),
                 MessageAttributeNames=["All"],
                 MessageSystemAttributeNames=[
                     "ApproximateReceiveCount",

@@ -106,6 +106,17 @@ def test_a_stray_of_another_run_is_dropped_without_tripping_the_chaos_knobs(
     assert [op.key for op in ops(tmp_path, "delete") if op.type == "ok"] == ["old"]
 
 
+def test_an_idle_timeout_is_not_overshot_by_a_long_poll(
+    endpoint: Endpoint, session: Session, sqs: Any, tmp_path: Path
+) -> None:
+    sqs.purge_queue(QueueUrl=session.outputs["dup-graceful-shutdown"].queue_url)
+    consumer = start_consumer(
+        endpoint, session, tmp_path, WAIT_TIME_SECONDS="20", IDLE_TIMEOUT_SECONDS="1"
+    )
+    # a whole 20 s poll would blow this generous bound
+    assert consumer.wait(timeout=12) == 0
+
+
 def descendants(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
