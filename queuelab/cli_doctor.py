@@ -108,7 +108,8 @@ def run_doctor(
     """Check tools, then every scenario's resources on the target; exit 1 on any mismatch."""
     rows = doctor.check_tools(target)
     if target == "aws" and not endpoint_url:
-        real_aws = replace(aws.AwsSettings.from_env(), endpoint_url=None)
+        from_env = aws.AwsSettings.from_env()  # any region answers who the caller is
+        real_aws = replace(from_env, endpoint_url=None, region=from_env.region or DEFAULT_REGION)
         rows.append(doctor.check_credentials(lambda: aws.sts(real_aws)))
     if not tools:
         settings, resources, stack = _target(target, endpoint_url)
