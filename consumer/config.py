@@ -84,8 +84,9 @@ def _field(raw: str) -> str:
 
 def _file(raw: str) -> str:
     """A file the consumer appends to (empty: none); its directory must exist."""
-    if raw and not Path(raw).absolute().parent.is_dir():
-        raise ValueError(f"directory {str(Path(raw).absolute().parent)!r} does not exist")
+    directory = Path(raw).absolute().parent
+    if raw and not directory.is_dir():
+        raise ValueError(f"directory {str(directory)!r} does not exist")
     return raw
 
 

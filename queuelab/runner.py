@@ -99,7 +99,10 @@ def run_scenario(
     extra = {"drained": int(lab.drained), **lab.metrics}
     if scenario.measure is not None:
         try:
-            extra |= scenario.measure(Measured(ops, observation, run_dir, params, unsafe))
+            measured = Measured(
+                ops, observation, run_dir, params, unsafe, resources.visibility_timeout
+            )
+            extra |= scenario.measure(measured)
         except Exception as err:  # a broken measure: this run cannot be judged, go on
             (run_dir / "measure-error.txt").write_text(traceback.format_exc())
             problems.append(f"measuring raised {type(err).__name__}: {err} (see {run_dir})")

@@ -40,6 +40,7 @@ class Measured:
     run_dir: Path
     params: Params
     unsafe: bool
+    visibility_timeout: float  # of the queue the run used
 
 
 @dataclass(frozen=True)

@@ -28,14 +28,14 @@ def measure(run: Measured) -> dict[str, float]:
     """oldest_age_s: the longest a message waited, from its SentTimestamp to its first
     receive; drain_seconds: from the first message received to the last one deleted."""
     first: dict[str, float] = {}
-    for op, message in receives(run.history):
+    received = receives(run.history)
+    for op, message in received:
         if message.get("sent_at"):
             first.setdefault(message["key"], op.time - message["sent_at"])
-    received = [op.time for op, _ in receives(run.history)]
     deleted = [op.time for op in run.history if op.f == "delete" and op.type == OK]
     measured = {"oldest_age_s": round(max(first.values(), default=0.0), 2)}
     if received and deleted:  # else unmeasured
-        measured["drain_seconds"] = round(max(deleted) - min(received), 2)
+        measured["drain_seconds"] = round(max(deleted) - received[0][0].time, 2)
     return measured
 
 

@@ -21,7 +21,7 @@ def _purge(lab: Lab) -> bool:
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.producer("producer-before", n=p["before"])
-    # The runner's reset purged a moment ago: AWS refuses another purge for 60 s.
+    # The runner's reset may have purged a moment ago: AWS then refuses another for 60 s.
     asked = time.monotonic()
     while not _purge(lab):
         if time.monotonic() - asked > p["timeout_seconds"]:

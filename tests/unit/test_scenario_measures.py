@@ -17,7 +17,7 @@ def op(time: float, process: str, type_: str, f: str, key: str | None = None, **
 
 
 def measured(history: list[Op], run_dir: Path = Path("/nonexistent")) -> Measured:
-    return Measured(history, Observation(), run_dir, {}, False)
+    return Measured(history, Observation(), run_dir, {}, False, visibility_timeout=2)
 
 
 def receive(time: float, process: str, *keys: str) -> Op:
