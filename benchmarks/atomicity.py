@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "backend"))
 
 import test_atomicity as atomicity
 
-from queuelab import aws
 from queuelab.backend import EmbeddedBackend
 from queuelab.backend.launcher import server_argv
+from queuelab.contract import clients
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     atomicity.MESSAGES = args.messages
     for flavour, stock in (("stock moto", True), ("embedded", False)):
         with EmbeddedBackend(argv=server_argv(stock=stock)) as endpoint:
-            sqs = aws.sqs(aws.AwsSettings.from_env(endpoint.env()))
+            sqs = clients.sqs(clients.AwsSettings.from_env(endpoint.env()))
             for round_ in range(args.rounds):
                 tmp = Path(tempfile.mkdtemp())
                 url = sqs.create_queue(

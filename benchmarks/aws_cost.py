@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from queuelab.history import INVOKE, OK, read_dir
+from queuelab.contract.history import INVOKE, OK, read_dir
 
 SQS_PER_MILLION = 0.40
 DDB_WRITE_PER_MILLION = 0.625

@@ -1,4 +1,5 @@
-"""Idempotency claims in the status table (Powertools' pattern) and a local LRU of done keys.
+"""Idempotency: claims in the status table (Powertools' pattern), a local LRU of done keys,
+and check-before-doing against the external system.
 
 A claim is a conditional write: ``INPROGRESS`` with a lease, allowed when the key is new or
 its lease has expired; ``COMPLETED`` once the work is done. A claim also stores a hash of the
@@ -10,18 +11,28 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from queuelab.plan import STATUS_TABLE_KEY, STATUS_TTL_ATTRIBUTE
+from consumer.message import Received, Reject, Work
+from queuelab.contract.history import Fn, History
+from queuelab.contract.tables import (
+    COMPLETED,
+    INPROGRESS,
+    RUN_ID_ATTRIBUTE,
+    STATUS_TABLE_KEY,
+    STATUS_TTL_ATTRIBUTE,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-INPROGRESS, COMPLETED = "INPROGRESS", "COMPLETED"
+log = logging.getLogger("consumer")
 RECORD_TTL_SECONDS = 7 * 24 * 3600
 IGNORED_IN_HASH = ("id", "run", "sequence")  # delivery details, not the request itself
 
@@ -62,7 +73,7 @@ class StatusTable:
                     "owner": {"S": self.owner},
                     "lease_until": {"N": f"{now + self.lease_seconds:.3f}"},
                     "payload_hash": {"S": digest},
-                    "run": {"S": run_id},
+                    RUN_ID_ATTRIBUTE: {"S": run_id},
                     STATUS_TTL_ATTRIBUTE: {"N": str(int(now) + RECORD_TTL_SECONDS)},
                 },
                 ConditionExpression=(
@@ -135,3 +146,72 @@ class DoneCache:
         self._keys.move_to_end(key)
         while len(self._keys) > self.size:
             self._keys.popitem(last=False)
+
+
+Performed = Callable[[str, str], bool]  # (subject, request key) -> done already?
+
+
+def never_performed(subject: str, key: str) -> bool:
+    """No check-before-doing: the side effect is performed without asking first."""
+    return False
+
+
+class Idempotency:
+    """Deduplicate on a key: the local cache, then a claim in the status table (none: the
+    cache only), and check-before-doing with the external system (``performed``).
+    IDEMPOTENCY=off is this with no table, a cache of size 0 and ``never_performed``."""
+
+    def __init__(
+        self,
+        status: StatusTable | None,
+        cache: DoneCache,
+        performed: Performed,
+        history: History,
+        run_id: str = "",
+    ) -> None:
+        self.status = status
+        self.cache = cache
+        self.performed = performed
+        self.history = history
+        self.run_id = run_id
+
+    def begin(self, message: Received, work: Work) -> bool | None:
+        """None to go on with the side effect, else what ``handle()`` returns (True:
+        delete, done before; False: leave it for later). Raises ``Reject`` on a conflict."""
+        key = work.dedupe_key
+        if key in self.cache:
+            self.history.ok(Fn.SKIP, message.key, reason="completed (local cache)")
+            return True
+        if self.status is None:
+            return None
+        result = self.status.claim(key, payload_hash(work.payload), message.run or self.run_id)
+        self.history.ok(Fn.CLAIM, message.key, outcome=result.outcome.value, holder=result.holder)
+        if result.outcome is Claim.ACQUIRED:
+            return None
+        if result.outcome is Claim.COMPLETED:
+            self.cache.add(key)
+            self.history.ok(Fn.SKIP, message.key, reason="completed before")
+            return True
+        if result.outcome is Claim.CONFLICT:
+            raise Reject(f"another payload was processed under {key}")
+        if self.performed(work.subject, key):
+            self.status.complete(key)  # the holder did the work, then died or is slow
+            self.history.ok(
+                Fn.SKIP, message.key, reason="side effect performed by the lease holder"
+            )
+            return True
+        log.info("message %s is in progress at %s: leaving it", message.key, result.holder)
+        self.history.ok(Fn.SKIP, message.key, reason=f"in progress at {result.holder}")
+        return False
+
+    def already_performed(self, work: Work) -> bool:
+        return self.performed(work.subject, work.dedupe_key)
+
+    def complete(self, work: Work) -> None:
+        if self.status is not None:
+            self.status.complete(work.dedupe_key)
+        self.cache.add(work.dedupe_key)
+
+    def release(self, work: Work) -> None:
+        if self.status is not None:
+            self.status.release(work.dedupe_key)

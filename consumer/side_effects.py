@@ -7,23 +7,18 @@ asks whether this request was already done for this subject."""
 
 from __future__ import annotations
 
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from queuelab.plan import SIDE_EFFECTS_TABLE_KEY
+from queuelab.contract.files import append_line
+from queuelab.contract.tables import (
+    PERFORMANCES_ATTRIBUTE,
+    RUN_ID_ATTRIBUTE,
+    SIDE_EFFECTS_TABLE_KEY,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-def append_line(path: str, text: str) -> None:
-    """One O_APPEND write: lines from several processes never interleave."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (text + "\n").encode())
-    finally:
-        os.close(fd)
 
 
 class SideEffects:
@@ -59,11 +54,14 @@ class SideEffects:
             TableName=self.table,
             Key={SIDE_EFFECTS_TABLE_KEY: {"S": subject}},
             UpdateExpression=(
-                "ADD performances :one, request_keys :request, message_keys :keys, "
+                "ADD #performances :one, request_keys :request, message_keys :keys, "
                 "performers :me "
                 "SET last_performed_at = :now, #run = :run"
             ),
-            ExpressionAttributeNames={"#run": "run"},
+            ExpressionAttributeNames={
+                "#run": RUN_ID_ATTRIBUTE,
+                "#performances": PERFORMANCES_ATTRIBUTE,
+            },
             ExpressionAttributeValues={
                 ":one": {"N": "1"},
                 ":request": {"SS": [request_key]},

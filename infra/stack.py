@@ -20,9 +20,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from queuelab import plan as planmod
-from queuelab.outputs import Outputs
-from queuelab.plan import ResourceSet
+from queuelab.contract import tables
+from queuelab.target import plan as planmod
+from queuelab.target.outputs import Outputs
+from queuelab.target.plan import ResourceSet
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}(\.fifo)?|[A-Za-z0-9_-]{1,80}")  # SQS limits
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")  # DynamoDB limits
@@ -213,12 +214,12 @@ def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
         dlq=dlq,
         status_table=_table(
             item.status_table(prefix),
-            planmod.STATUS_TABLE_KEY,
+            tables.STATUS_TABLE_KEY,
             tags,
-            ttl_attribute=planmod.STATUS_TTL_ATTRIBUTE,
+            ttl_attribute=tables.STATUS_TTL_ATTRIBUTE,
         ),
         side_effects_table=_table(
-            item.side_effects_table(prefix), planmod.SIDE_EFFECTS_TABLE_KEY, tags, None
+            item.side_effects_table(prefix), tables.SIDE_EFFECTS_TABLE_KEY, tags, None
         ),
         redrive_allow=allow,
         queue_policies=(

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from producer.payloads import Outgoing
-from queuelab.history import History
+from queuelab.contract.history import Fn, History
+from queuelab.contract.producer_knobs import MAX_BATCH
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("producer")
-MAX_BATCH = 10
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Producer:
     def send_batch(self, batch: list[Outgoing]) -> None:
         for message in batch:
             self.history.invoke(
-                "send",
+                Fn.SEND,
                 message.key,
                 subject=message.subject,
                 poison=message.poison,
@@ -83,16 +83,16 @@ class Producer:
         failed = {int(f["Id"]): f.get("Message", f["Code"]) for f in response.get("Failed", [])}
         for i, message in enumerate(batch):
             if i in by_id:
-                self.history.ok("send", message.key, message_id=by_id[i])
+                self.history.ok(Fn.SEND, message.key, message_id=by_id[i])
                 self.tally.sent += 1
             else:
-                self.history.fail("send", message.key, error=failed.get(i, "not in response"))
+                self.history.fail(Fn.SEND, message.key, error=failed.get(i, "not in response"))
                 self.tally.failed += 1
 
     def _complete(self, batch: list[Outgoing], outcome: str, error: str) -> None:
         log.error("send_message_batch %s: %s", "refused" if outcome == "fail" else "unknown", error)
         for message in batch:
-            self.history.record(outcome, "send", message.key, error=error)
+            self.history.record(outcome, Fn.SEND, message.key, error=error)
         if outcome == "fail":
             self.tally.failed += len(batch)
         else:

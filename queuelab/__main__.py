@@ -1,3 +1,3 @@
-from queuelab.cli import main
+from queuelab.cli.main import main
 
 main()

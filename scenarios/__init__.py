@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queuelab.scenario import Category, Scenario
+from queuelab.run.scenario import Category, Scenario
 from scenarios import (
     backlog_drain,
     backpressure,

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from queuelab.history import OK
-from queuelab.lab import Lab
-from queuelab.ledger import receives
-from queuelab.scenario import Category, Measured, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.ledger import receives
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import OK
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    lab.producer(n=p["backlog"])
+    lab.producer(ProducerKnobs(n=p["backlog"]))
     backlog = lab.depth().total
     lab.metric("backlog", backlog)
     lab.note(f"{backlog} messages waiting; starting {p['consumers']} consumers")
     for _ in range(p["consumers"]):
         lab.consumer(
-            MAX_MESSAGES=10,
-            SIDE_EFFECT_DELAY_SECONDS=p["work_seconds"],
-            IDEMPOTENCY="off" if unsafe else "on",
+            ConsumerKnobs(
+                max_messages=10,
+                side_effect_delay_seconds=p["work_seconds"],
+                idempotency="off" if unsafe else "on",
+            )
         )
     lab.settle(timeout=p["settle_seconds"])
 

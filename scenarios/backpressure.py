@@ -5,10 +5,12 @@ from __future__ import annotations
 import statistics
 import time
 
-from queuelab.history import OK
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import OK
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 WINDOW = 5  # samples a trend is judged on: the depth jitters with each batch the producer sends
@@ -26,10 +28,11 @@ def trend(depths: list[int], sample_seconds: float) -> float:
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs = {"SIDE_EFFECT_DELAY_SECONDS": p["work_seconds"], "MAX_MESSAGES": 1}
-    lab.consumer(**knobs)
+    knobs = ConsumerKnobs(side_effect_delay_seconds=p["work_seconds"], max_messages=1)
+    lab.consumer(knobs)
     producer = lab.producer(
-        wait=False, continuous=True, n=100, rate=p["rate"], duration=p["produce_seconds"]
+        ProducerKnobs(continuous=True, n=100, rate=p["rate"], duration=p["produce_seconds"]),
+        wait=False,
     )
     noise = NOISE_SHARE * p["rate"]
     depths: list[int] = []
@@ -50,7 +53,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         growth = trend(depths[-3:], p["sample_seconds"])
         cooled = now - last_scaled >= 2 * p["sample_seconds"]
         if growth > 0 and not unsafe and cooled and consumers < p["max_consumers"]:
-            lab.consumer(**knobs)
+            lab.consumer(knobs)
             last_scaled = now
             lab.note(f"backlog {depths[-1]}, growing {growth:.1f}/s: consumer {consumers + 1}")
         if len(depths) == WINDOW:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 
-from queuelab.history import INVOKE
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Measured, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import INVOKE
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     field = "" if unsafe else "order_id"
     for _ in range(p["consumers"]):
-        lab.consumer(MAX_MESSAGES=10, BUSINESS_IDEMPOTENCY_FIELD=field)
-    lab.producer(n=p["messages"], order_ids=p["orders"])
+        lab.consumer(ConsumerKnobs(max_messages=10, business_idempotency_field=field))
+    lab.producer(ProducerKnobs(n=p["messages"], order_ids=p["orders"]))
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from queuelab.history import OK, Op
-from queuelab.verdict import Expect
-
-POISON_MARKER = '"poison": true'  # in the JSON body of the producer's poison messages
+from queuelab.check.verdict import Expect
+from queuelab.contract.history import OK, Op
 
 NOTHING_LOST = Expect("lost", "==", 0)
 NOTHING_UNEXPECTED = Expect("unexpected", "==", 0)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     crashy = lab.consumer(
+        ConsumerKnobs(
+            crash_after_receive=p["crash_after"], delete_mode="before" if unsafe else "after"
+        ),
         "consumer-crashy",
-        CRASH_AFTER_RECEIVE=p["crash_after"],
-        DELETE_MODE="before" if unsafe else "after",
     )
-    lab.producer(n=p["messages"])
+    lab.producer(ProducerKnobs(n=p["messages"]))
     lab.wait_exit(crashy, timeout=30)
     lab.note(f"consumer-crashy exited with code {crashy.exit_code}; starting a healthy one")
-    lab.consumer("consumer-healthy", MAX_MESSAGES=10)
+    lab.consumer(ConsumerKnobs(max_messages=10), "consumer-healthy")
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.redrive import FALLBACK, redrive
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
-from scenarios.common import EXACTLY_ONCE, POISON_MARKER
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.target.redrive import FALLBACK
+from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     # The bug: marked messages fail after their side effect was done (a partial success).
     buggy = lab.consumer(
+        ConsumerKnobs(
+            max_messages=10, reject_payload_marker=POISON_MARKER, reject_stage="after-side-effect"
+        ),
         "consumer-buggy",
-        MAX_MESSAGES=10,
-        REJECT_PAYLOAD_MARKER=POISON_MARKER,
-        REJECT_STAGE="after-side-effect",
     )
-    lab.producer(n=p["messages"], poison_every=p["fail_every"])
+    lab.producer(ProducerKnobs(n=p["messages"], poison_every=p["fail_every"]))
     lab.settle(timeout=p["settle_seconds"])
     lab.stop(buggy)
     dead = lab.depth(lab.resources.dlq_url).total
     lab.metric("dead_lettered_before_redrive", dead)
     lab.note(f"{dead} messages in the DLQ; deploying the fix and redriving")
 
-    lab.consumer("consumer-fixed", MAX_MESSAGES=10, IDEMPOTENCY="off" if unsafe else "on")
-    moved = redrive(lab.sqs, lab.resources)
+    lab.consumer(
+        ConsumerKnobs(max_messages=10, idempotency="off" if unsafe else "on"), "consumer-fixed"
+    )
+    moved = lab.redrive()
     lab.metric("redriven", moved.moved)
     lab.metric("redrive_fallback", int(moved.method == FALLBACK))
     lab.note(f"redrove {moved.moved} messages with {moved.method}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
@@ -13,10 +15,9 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.note(f"work takes {work:.1f} s, visibility timeout is {lab.resources.visibility_timeout} s")
     for _ in range(p["consumers"]):
         lab.consumer(
-            SIDE_EFFECT_DELAY_SECONDS=work,
-            IDEMPOTENCY="off" if unsafe else "on",
+            ConsumerKnobs(side_effect_delay_seconds=work, idempotency="off" if unsafe else "on")
         )
-    lab.producer(n=p["messages"])
+    lab.producer(ProducerKnobs(n=p["messages"]))
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 
-from queuelab.history import OK, Op
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Measured, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import OK, Op
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 LEASE_SECONDS = 2  # below the visibility timeout (3 s): an abandoned claim does not block
@@ -25,18 +27,20 @@ def in_hand(history: list[Op], process: str) -> str | None:
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     first = lab.consumer(
+        ConsumerKnobs(
+            side_effect_delay_seconds=p["work_seconds"],
+            idempotency_lease_seconds=LEASE_SECONDS,
+            shutdown_mode="immediate" if unsafe else "graceful",
+        ),
         "consumer-1",
-        SIDE_EFFECT_DELAY_SECONDS=p["work_seconds"],
-        IDEMPOTENCY_LEASE_SECONDS=LEASE_SECONDS,
-        SHUTDOWN_MODE="immediate" if unsafe else "graceful",
     )
-    lab.producer(n=p["messages"])
+    lab.producer(ProducerKnobs(n=p["messages"]))
     lab.wait_for(lambda: in_hand(lab.history(), "consumer-1") is not None, 20, "work in hand")
     lab.note(f"SIGTERM to consumer-1 while it works on {in_hand(lab.history(), 'consumer-1')}")
     lab.signal(first, signal.SIGTERM)
     code = lab.wait_exit(first, timeout=p["work_seconds"] + 10)
     lab.note(f"consumer-1 exited with code {code}; consumer-2 takes over")
-    lab.consumer("consumer-2", IDEMPOTENCY_LEASE_SECONDS=LEASE_SECONDS)
+    lab.consumer(ConsumerKnobs(idempotency_lease_seconds=LEASE_SECONDS), "consumer-2")
     lab.settle(timeout=p["settle_seconds"])
 
 

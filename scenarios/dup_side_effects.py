@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 LEASE_SECONDS = 1  # shorter than the visibility timeout: the retry may claim again
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs: dict[str, Any] = {
-        "IDEMPOTENCY_LEASE_SECONDS": LEASE_SECONDS,
-        "CHECK_BEFORE_DOING": "off" if unsafe else "on",
-    }
-    crashy = lab.consumer("consumer-crashy", CRASH_AFTER_SIDE_EFFECT=p["crash_after"], **knobs)
-    lab.producer(n=p["messages"])
+    knobs = ConsumerKnobs(
+        idempotency_lease_seconds=LEASE_SECONDS, check_before_doing="off" if unsafe else "on"
+    )
+    crashy = lab.consumer(knobs.but(crash_after_side_effect=p["crash_after"]), "consumer-crashy")
+    lab.producer(ProducerKnobs(n=p["messages"]))
     lab.wait_exit(crashy, timeout=30)
     lab.note("consumer-crashy died between its side effect and marking it complete")
-    lab.consumer("consumer-healthy", MAX_MESSAGES=10, **knobs)
+    lab.consumer(knobs.but(max_messages=10), "consumer-healthy")
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Measured, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE, inversions, polled_while_in_flight
 
 LOG_FILE = "side-effects.log"
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs: dict[str, Any] = {
-        "SIDE_EFFECT_LOG_PATH": lab.path(LOG_FILE),
-        "SIDE_EFFECT_LOG_FIELD": "sequence",
-    }
-    crashy = lab.consumer("consumer-crashy", CRASH_AFTER_RECEIVE=p["crash_after"], **knobs)
-    lab.producer(n=p["messages"], groups=p["groups"])
+    knobs = ConsumerKnobs(side_effect_log_path=lab.path(LOG_FILE), side_effect_log_field="sequence")
+    crashy = lab.consumer(knobs.but(crash_after_receive=p["crash_after"]), "consumer-crashy")
+    lab.producer(ProducerKnobs(n=p["messages"], groups=p["groups"]))
     lab.wait_exit(crashy, timeout=30)
     lab.note("the crash leaves one message in flight; the others are free to overtake it")
     for _ in range(p["consumers"]):
-        lab.consumer(**knobs)
+        lab.consumer(knobs)
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
-        lab.consumer(MAX_MESSAGES=10, DELETE_MODE="never" if unsafe else "after")
-    lab.producer(n=p["messages"])
+        lab.consumer(ConsumerKnobs(max_messages=10, delete_mode="never" if unsafe else "after"))
+    lab.producer(ProducerKnobs(n=p["messages"]))
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios import versions
 from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs = versions.knobs(lab.run_dir, reconcile=not unsafe)
-    crashy = lab.consumer("consumer-crashy", CRASH_AFTER_RECEIVE=p["crash_after"], **knobs)
-    lab.producer(n=p["entities"] * p["versions"], entities=p["entities"], versions="ascending")
+    knobs = versions.knobs(lab, reconcile=not unsafe)
+    crashy = lab.consumer(knobs.but(crash_after_receive=p["crash_after"]), "consumer-crashy")
+    lab.producer(
+        ProducerKnobs(n=p["entities"] * p["versions"], entities=p["entities"], versions="ascending")
+    )
     lab.wait_exit(crashy, timeout=30)
     lab.note("the crash leaves one update in flight; it comes back after newer ones")
     for _ in range(p["consumers"]):
-        lab.consumer(MAX_MESSAGES=1, **knobs)
+        lab.consumer(knobs.but(max_messages=1))
     lab.settle(timeout=p["settle_seconds"])
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
-from scenarios.common import POISON_HANDLED, POISON_MARKER
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
+from scenarios.common import POISON_HANDLED
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
-        lab.consumer(MAX_MESSAGES=10, REJECT_PAYLOAD_MARKER=POISON_MARKER)
-    lab.producer(n=p["messages"], poison_every=p["poison_every"], malformed_count=p["malformed"])
+        lab.consumer(ConsumerKnobs(max_messages=10, reject_payload_marker=POISON_MARKER))
+    lab.producer(
+        ProducerKnobs(
+            n=p["messages"], poison_every=p["poison_every"], malformed_count=p["malformed"]
+        )
+    )
     if unsafe:
         lab.note("no redrive policy: poison can only cycle; watching for a while")
         lab.settle(timeout=p["observe_seconds"])

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.ledger import receives
-from queuelab.scenario import Category, Measured, Param, Params, Scenario
-from queuelab.verdict import Expect
-from scenarios.common import POISON_HANDLED, POISON_MARKER
+from queuelab.check.ledger import receives
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from scenarios.common import POISON_HANDLED
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     # Send first, then start one consumer: its first receives are full, mixed batches.
-    lab.producer(n=p["messages"], poison_every=p["poison_every"])
+    lab.producer(ProducerKnobs(n=p["messages"], poison_every=p["poison_every"]))
     lab.consumer(
-        MAX_MESSAGES=10,
-        REJECT_PAYLOAD_MARKER=POISON_MARKER,
-        BATCH_MODE="all-or-nothing" if unsafe else "per-message",
+        ConsumerKnobs(
+            max_messages=10,
+            reject_payload_marker=POISON_MARKER,
+            batch_mode="all-or-nothing" if unsafe else "per-message",
+        )
     )
     lab.settle(timeout=p["settle_seconds"])
 

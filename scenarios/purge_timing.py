@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import time
 
-from queuelab.lab import Lab, LabTimeout
-from queuelab.scenario import Category, Measured, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
 
 RETRY_SECONDS = 5.0
 
 
-def _purge(lab: Lab) -> bool:
-    try:
-        lab.sqs.purge_queue(QueueUrl=lab.resources.queue_url)
-    except lab.sqs.exceptions.PurgeQueueInProgress:
-        return False
-    return True
-
-
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    lab.producer("producer-before", n=p["before"])
+    lab.producer(ProducerKnobs(n=p["before"]), "producer-before")
     # The runner's reset may have purged a moment ago: AWS then refuses another for 60 s.
     asked = time.monotonic()
-    while not _purge(lab):
-        if time.monotonic() - asked > p["timeout_seconds"]:
-            raise LabTimeout(f"purge refused for {p['timeout_seconds']:.0f} s")
-        time.sleep(RETRY_SECONDS)
+    lab.wait_for(lab.purge, p["timeout_seconds"], "an accepted purge", interval=RETRY_SECONDS)
     purged_at = time.monotonic()
     counted = lab.depth().total  # immediate purge: 0; AWS: the messages may still be counted
     lab.metric("purge_refused_s", round(purged_at - asked, 1))
     lab.metric("counted_right_after_purge", counted)
-    lab.metric("second_purge_refused", int(not _purge(lab)))
-    lab.producer("producer-after", n=p["after"])  # inside the danger window
+    lab.metric("second_purge_refused", int(not lab.purge()))
+    lab.producer(ProducerKnobs(n=p["after"]), "producer-after")  # inside the danger window
     lab.wait_for(
         lambda: lab.depth().total <= p["after"], p["timeout_seconds"], "the purge to take effect"
     )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from queuelab.lab import Lab
-from queuelab.scenario import Category, Param, Params, Scenario
-from queuelab.verdict import Expect
+from queuelab.check.verdict import Expect
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
 from scenarios import versions
 from scenarios.common import EXACTLY_ONCE
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    lab.consumer(MAX_MESSAGES=10, **versions.knobs(lab.run_dir, reconcile=not unsafe))
+    lab.consumer(versions.knobs(lab, reconcile=not unsafe).but(max_messages=10))
     lab.producer(
-        n=p["entities"] * p["versions"], entities=p["entities"], versions="shuffled", seed=p["seed"]
+        ProducerKnobs(
+            n=p["entities"] * p["versions"],
+            entities=p["entities"],
+            versions="shuffled",
+            seed=p["seed"],
+        )
     )
     lab.settle(timeout=p["settle_seconds"])
 

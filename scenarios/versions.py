@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
-from consumer.versions import read_log, read_state
-from queuelab.scenario import Measured
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.files import read_log, read_state
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Measured
 from scenarios.common import inversions
 
 STATE_FILE = "entities.json"
@@ -14,12 +15,12 @@ LOG_FILE = "versions.log"
 METRICS = ("entities", "stale_entities", "out_of_order", "stale_if_blind")
 
 
-def knobs(run_dir_path: object, reconcile: bool) -> dict[str, Any]:
-    return {
-        "VERSION_STATE_PATH": f"{run_dir_path}/{STATE_FILE}",
-        "VERSION_LOG_PATH": f"{run_dir_path}/{LOG_FILE}",
-        "VERSIONING_ENABLED": reconcile,
-    }
+def knobs(lab: Lab, reconcile: bool) -> ConsumerKnobs:
+    return ConsumerKnobs(
+        version_state_path=lab.path(STATE_FILE),
+        version_log_path=lab.path(LOG_FILE),
+        versioning_enabled=reconcile,
+    )
 
 
 def measure(run: Measured) -> dict[str, float]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from queuelab import aws
 from queuelab.backend import EmbeddedBackend, Endpoint
+from queuelab.contract import clients as aws
 
 
 @pytest.fixture(scope="session")

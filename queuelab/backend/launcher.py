@@ -8,7 +8,6 @@ import os
 import selectors
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -16,8 +15,9 @@ from urllib.parse import urlparse
 
 import psutil
 
-from queuelab import processes
-from queuelab.aws import AwsSettings
+from queuelab.contract.clients import AwsSettings
+from queuelab.system import spawn
+from queuelab.system.waiting import retry_on
 
 SERVER_MODULE = "queuelab.backend.server"
 START_TIMEOUT_SECONDS = 30.0
@@ -80,24 +80,25 @@ def _read_ready_line(popen: subprocess.Popen[bytes], timeout: float) -> dict[str
 def wait_until_answering(url: str, timeout: float = START_TIMEOUT_SECONDS) -> None:
     """Return once an HTTP request to ``url`` gets any answer."""
     parsed = urlparse(url)
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def ask() -> None:
+        conn = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=2)
         try:
-            conn = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=2)
             conn.request("GET", "/moto-api/")
             conn.getresponse().read()
+        finally:
             conn.close()
-            return
-        except OSError as err:
-            if time.monotonic() > deadline:
-                raise BackendError(f"embedded backend at {url} does not answer: {err}") from err
-            time.sleep(0.05)
+
+    try:
+        retry_on(OSError, ask, timeout)
+    except OSError as err:
+        raise BackendError(f"embedded backend at {url} does not answer: {err}") from err
 
 
 def _start(
     argv: list[str], tied: bool, region: str, log_path: Path | None
 ) -> tuple[subprocess.Popen[bytes], Endpoint]:
-    popen = processes.spawn(
+    popen = spawn.spawn(
         argv, env=_server_env(), log_path=log_path, tied=tied, stdout=subprocess.PIPE
     )
     try:
@@ -105,7 +106,7 @@ def _start(
         endpoint = Endpoint(url=str(ready["url"]), region=region, pid=popen.pid)
         wait_until_answering(endpoint.url)
     except BaseException:
-        processes.stop(popen)
+        spawn.stop(popen)
         raise
     return popen, endpoint
 
@@ -140,7 +141,7 @@ class EmbeddedBackend:
 
     def stop(self) -> None:
         if self._popen is not None:
-            processes.stop(self._popen)
+            spawn.stop(self._popen)
         self._popen, self.endpoint = None, None
 
     def __enter__(self) -> Endpoint:
@@ -174,5 +175,5 @@ def stop_detached(pid: int) -> bool:
     """Stop a server started by ``start_detached``; False if none was running at ``pid``."""
     if not is_server(pid):
         return False
-    processes.stop_tree(pid)
+    spawn.stop_tree(pid)
     return True

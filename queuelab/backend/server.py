@@ -14,8 +14,8 @@ import os
 import signal
 from typing import Any, NoReturn
 
-from queuelab import lifeline
 from queuelab.backend import patches
+from queuelab.contract import lifeline
 
 
 def _on_sigterm(signum: int, frame: Any) -> NoReturn:

@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from queuelab import aws
+from queuelab.contract import clients as aws
 
 
 def main(queue_url: str, out_path: str) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from queuelab import processes
 from queuelab.backend import Endpoint
+from queuelab.system import spawn as processes
 
 WORKER = Path(__file__).with_name("drain_worker.py")
 CONSUMERS = 6

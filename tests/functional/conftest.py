@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from queuelab import aws, provision
 from queuelab.backend import Endpoint
-from queuelab.targets import Session
+from queuelab.contract import clients as aws
+from queuelab.target import provision
+from queuelab.target.session import Session
 
 
 @pytest.fixture(scope="session")

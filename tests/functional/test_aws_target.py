@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from queuelab import guard
-from queuelab.cli import app
-from queuelab.cli_infra import save_outputs
-from queuelab.outputs import Outputs
-from queuelab.targets import Session
+from queuelab.cli.infra import save_outputs
+from queuelab.cli.main import app
+from queuelab.target import guard
+from queuelab.target.outputs import Outputs
+from queuelab.target.session import Session
 
 runner = CliRunner()
 
@@ -133,7 +133,7 @@ def test_doctor_finds_the_local_server_healthy_then_names_a_removed_redrive_poli
         assert "MISMATCH" not in healthy.stdout
 
         state = json.loads((tmp_path / ".queuelab" / "local.json").read_text())
-        from queuelab import aws
+        from queuelab.contract import clients as aws
 
         sqs = aws.sqs(
             aws.AwsSettings(

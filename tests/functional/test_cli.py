@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from queuelab.cli import app
-from queuelab.ledger import LEDGER_FIELDS
+from queuelab.check.ledger import LEDGER_FIELDS
+from queuelab.cli.main import app
 
 runner = CliRunner()
 

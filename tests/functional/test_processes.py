@@ -13,10 +13,11 @@ from typing import Any
 
 import psutil
 
-from consumer.handler import CRASH_EXIT_CODE
 from queuelab.backend import Endpoint
-from queuelab.history import KEY_ATTRIBUTE, RUN_ATTRIBUTE, read_dir
-from queuelab.targets import Session
+from queuelab.contract.history import read_dir
+from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
+from queuelab.contract.processes import EXIT_CRASH
+from queuelab.target.session import Session
 
 
 def wait_for(condition: Any, timeout: float = 20.0) -> None:
@@ -100,7 +101,7 @@ def test_a_stray_of_another_run_is_dropped_without_tripping_the_chaos_knobs(
     )
 
     # Then the stray is deleted unprocessed and the crash hits this run's message
-    assert consumer.wait(timeout=15) == CRASH_EXIT_CODE
+    assert consumer.wait(timeout=15) == EXIT_CRASH
     assert [op.key for op in ops(tmp_path, "stray")] == ["old"]
     assert [op.key for op in ops(tmp_path, "crash")] == ["mine"]
     assert [op.key for op in ops(tmp_path, "delete") if op.type == "ok"] == ["old"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from queuelab.redrive import FALLBACK, redrive
-from queuelab.reset import reset
-from queuelab.targets import Session
+from queuelab.target.redrive import FALLBACK, redrive
+from queuelab.target.reset import reset
+from queuelab.target.session import Session
 
 
 def test_redrive_moves_every_message_back_with_its_attributes(

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import scenarios
-from queuelab.runner import run_scenario
-from queuelab.scenario import Category, Scenario
-from queuelab.targets import Session
-from queuelab.verdict import Status
+from queuelab.check.verdict import Status
+from queuelab.run.runner import run_scenario
+from queuelab.run.scenario import Category, Scenario
+from queuelab.target.session import Session
 
 
 def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:

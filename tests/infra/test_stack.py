@@ -17,11 +17,12 @@ import pulumi
 import pytest
 
 from infra import stack as infra_stack
-from queuelab import plan as planmod
-from queuelab.doctor import read_queue, read_table
-from queuelab.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
-from queuelab.plan import PLAN, ResourceSet
-from queuelab.provision import provision
+from queuelab.contract import tables
+from queuelab.target import plan as planmod
+from queuelab.target.doctor import read_queue, read_table
+from queuelab.target.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
+from queuelab.target.plan import PLAN, ResourceSet
+from queuelab.target.provision import provision
 
 MAIN = Path(infra_stack.__file__).parent / "__main__.py"
 ACCOUNT = "123456789012"
@@ -253,14 +254,14 @@ def test_tables_are_on_demand_with_the_planned_hash_keys_and_ttl_on_status_only(
         status = run.named(TABLE, item.status_table(DEFAULT_PREFIX))
         side_effects = run.named(TABLE, item.side_effects_table(DEFAULT_PREFIX))
         for table, key in (
-            (status, planmod.STATUS_TABLE_KEY),
-            (side_effects, planmod.SIDE_EFFECTS_TABLE_KEY),
+            (status, tables.STATUS_TABLE_KEY),
+            (side_effects, tables.SIDE_EFFECTS_TABLE_KEY),
         ):
             assert table.inputs["billingMode"] == "PAY_PER_REQUEST", table.name
             assert table.inputs["hashKey"] == key, table.name
             assert table.inputs["attributes"] == [{"name": key, "type": "S"}], table.name
         assert status.inputs["ttl"] == {
-            "attributeName": planmod.STATUS_TTL_ATTRIBUTE,
+            "attributeName": tables.STATUS_TTL_ATTRIBUTE,
             "enabled": True,
         }
         assert not side_effects.inputs.get("ttl", {}).get("enabled"), side_effects.name

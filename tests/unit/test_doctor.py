@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from queuelab.doctor import QueueFacts, TableFacts, check_set
-from queuelab.outputs import SetOutputs
-from queuelab.plan import resource_set
+from queuelab.target.doctor import QueueFacts, TableFacts, check_set
+from queuelab.target.outputs import SetOutputs
+from queuelab.target.plan import resource_set
 
 ITEM = resource_set("poison")
 WHERE = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)

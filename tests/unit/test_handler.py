@@ -10,12 +10,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from consumer.config import parse
-from consumer.handler import Handler, Received
+from consumer import chaos, wiring
+from consumer.handler import Handler
 from consumer.idempotency import Claim, StatusTable
-from consumer.side_effects import SideEffects
-from queuelab.history import History
-from queuelab.plan import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
+from consumer.message import Received
+from consumer.middleware import Chain
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import History
+from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
 
 
 @pytest.fixture
@@ -41,11 +43,20 @@ def crash(history: History, key: str | None, point: str) -> None:
 
 
 def handler(ddb: Any, owner: str = "c1", lease: float = 30, **knobs: str) -> Handler:
-    config = parse({"QUEUE_URL": "q", "CONSUMER_ID": owner, **knobs})
-    status = StatusTable(ddb, "status", owner, lease)
-    return Handler(
-        config, status, SideEffects(ddb, "effects", owner), History(None, owner), crash=crash
+    """The consumer's handler as its knobs build it (chaos included), on in-process moto."""
+    config = ConsumerKnobs.from_env(
+        {
+            "QUEUE_URL": "q",
+            "CONSUMER_ID": owner,
+            "MESSAGE_STATUS_TABLE": "status",
+            "MESSAGE_SIDE_EFFECTS_TABLE": "effects",
+            "IDEMPOTENCY_LEASE_SECONDS": str(lease),
+            **knobs,
+        }
     )
+    history = History(None, owner)
+    hooks = Chain(chaos.layer(config, history, crash=crash))
+    return wiring.handler(config, ddb, history, hooks)
 
 
 def message(payload: dict[str, Any] | str, count: int = 1) -> Received:

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from queuelab.aws import AwsSettings
-from queuelab.lab import Lab, LabTimeout
-from queuelab.outputs import Outputs, SetOutputs
+from queuelab.contract.clients import AwsSettings
+from queuelab.run.lab import Lab, LabTimeout
+from queuelab.target.outputs import Outputs, SetOutputs
 
 RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)
 

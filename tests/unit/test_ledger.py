@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from queuelab.history import Op
-from queuelab.ledger import Observation, compute
-from queuelab.verdict import Expect, Status, judge
+from queuelab.check.ledger import Observation, compute
+from queuelab.check.verdict import Expect, Status, judge
+from queuelab.contract.history import Op
 from scenarios.common import EXACTLY_ONCE
 
 VISIBILITY = 2.0

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 
-from producer.payloads import Shape, messages, poison_indices
-from queuelab.history import KEY_ATTRIBUTE, RUN_ATTRIBUTE
+from producer import chaos
+from producer.cli import stream
+from producer.payloads import Shape, messages
+from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
+from queuelab.contract.producer_knobs import ProducerKnobs
 
 
 def test_plain_messages_have_a_unique_id_a_work_value_and_tracking_attributes() -> None:
@@ -17,14 +21,14 @@ def test_plain_messages_have_a_unique_id_a_work_value_and_tracking_attributes() 
 
 
 def test_poison_every_n_overrides_poison_count() -> None:
-    shape = Shape(count=10, poison_count=7, poison_every=3)
-    assert poison_indices(shape, __import__("random").Random(0)) == {2, 5, 8}
-    marked = [m for m in messages(shape, "r") if m.poison]
+    assert chaos.poison_indices(10, every=3, how_many=7, rng=random.Random(0)) == {2, 5, 8}
+    knobs = ProducerKnobs(n=10, poison_count=7, poison_every=3)
+    marked = [m for m in stream(knobs, "r") if m.poison]
     assert len(marked) == 3 and all('"poison": true' in m.body for m in marked)
 
 
 def test_malformed_bodies_are_not_json_but_still_tracked() -> None:
-    out = list(messages(Shape(count=1, malformed_count=2), "r"))
+    out = list(stream(ProducerKnobs(n=1, malformed_count=2), "r"))
     malformed = out[1:]
     assert all(m.payload is None and m.poison for m in malformed)
     assert all(m.attributes[KEY_ATTRIBUTE] == m.key for m in malformed)
@@ -41,3 +45,9 @@ def test_versions_cover_each_entity_and_can_arrive_newest_first() -> None:
     sent = [(p["entity_id"], p["version"]) for p in out if p]
     assert [version for _, version in sent] == [3, 3, 2, 2, 1, 1]
     assert sorted(sent) == [(f"entity-{e}", v) for e in (0, 1) for v in (1, 2, 3)]
+
+
+def test_continuous_rounds_each_carry_their_poison() -> None:
+    knobs = ProducerKnobs(n=4, poison_every=2, continuous=True)
+    first_eight = [m for _, m in zip(range(8), stream(knobs, "r"), strict=False)]
+    assert [m.poison for m in first_eight] == [False, True] * 4

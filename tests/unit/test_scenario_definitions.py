@@ -7,11 +7,11 @@ import pkgutil
 import pytest
 
 import scenarios
-from queuelab.cli import parse_sets
-from queuelab.lab import RUN_METRICS
-from queuelab.ledger import LEDGER_FIELDS
-from queuelab.plan import PLAN, resource_set
-from queuelab.scenario import ParamError, resolve_params
+from queuelab.check.ledger import LEDGER_FIELDS
+from queuelab.cli.run import parse_sets
+from queuelab.run.lab import RUN_METRICS
+from queuelab.run.scenario import ParamError, resolve_params
+from queuelab.target.plan import PLAN, resource_set
 
 NOT_SCENARIOS = {"common", "versions"}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from queuelab.history import Op
-from queuelab.ledger import Observation
-from queuelab.scenario import Measured
+from queuelab.check.ledger import Observation
+from queuelab.contract.history import Op
+from queuelab.run.scenario import Measured
 from scenarios import backpressure, business, dup_graceful_shutdown, versions
 from scenarios.common import polled_while_in_flight
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from queuelab.ledger import Ledger
-from queuelab.verdict import Expect, Status, judge
+from queuelab.check.ledger import Ledger
+from queuelab.check.verdict import Expect, Status, judge
 
 
 def test_a_string_target_compares_with_another_metric() -> None:

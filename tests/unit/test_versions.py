@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consumer.versions import VersionStore, read_log, read_state
+from consumer.versions import VersionStore
+from queuelab.contract.files import read_log, read_state
 from scenarios.common import inversions
 
 

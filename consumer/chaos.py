@@ -1,0 +1,191 @@
+"""The chaos layer: the faults a scenario switches on with knobs, plugged into the worker's
+hook points (``consumer/middleware.py``). Nothing here is needed by a correct worker; each
+class is one fault, built by ``layer`` only when its knob asks for it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable
+
+from consumer.message import Received, Reject, Work
+from consumer.middleware import Acknowledger, Delete, Middleware
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import Fn, History
+from queuelab.contract.processes import EXIT_CRASH
+
+log = logging.getLogger("consumer")
+Crash = Callable[[History, str | None, str], None]
+
+
+def crash_now(history: History, key: str | None, point: str) -> None:
+    """Die at once, as a process killed mid-work would (no cleanup, no delete)."""
+    log.warning("crashing on purpose (%s) with message %s in hand", point, key)
+    history.info(Fn.CRASH, key, point=point)
+    logging.shutdown()
+    os._exit(EXIT_CRASH)
+
+
+class CrashPoints(Middleware):
+    """Crash after the Nth valid message is received, after the Nth side effect, or at
+    random after receiving (a probability per message)."""
+
+    def __init__(
+        self,
+        history: History,
+        *,
+        after_receive: int = 0,
+        after_side_effect: int = 0,
+        rate: float = 0.0,
+        crash: Crash = crash_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.history = history
+        self.at_receive = after_receive
+        self.at_side_effect = after_side_effect
+        self.rate = rate
+        self.crash = crash
+        self.rng = rng or random.Random()
+        self.received = 0
+        self.performed = 0
+
+    def before_work(self, message: Received, work: Work) -> None:
+        self.received += 1
+        if self.received == self.at_receive or (self.rate and self.rng.random() < self.rate):
+            self.crash(self.history, message.key, "after receive")
+
+    def after_side_effect(self, message: Received, work: Work) -> None:
+        self.performed += 1
+        if self.performed == self.at_side_effect:
+            self.crash(self.history, message.key, "after side effect")
+
+
+class SlowWork(Middleware):
+    """Work that takes this long before the side effect (a slow external service)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def before_side_effect(self, message: Received, work: Work) -> None:
+        time.sleep(self.seconds)
+
+
+class RejectMarker(Middleware):
+    """Bodies containing the marker fail: before the work (poison), or after the side
+    effect was done (a late bug: a partial success)."""
+
+    def __init__(self, marker: str, after_side_effect: bool = False) -> None:
+        self.marker = marker
+        self.late = after_side_effect
+
+    def before_work(self, message: Received, work: Work) -> None:
+        if not self.late and self.marker in message.body:
+            raise Reject(f"payload contains the reject marker {self.marker!r}")
+
+    def before_complete(self, message: Received, work: Work) -> None:
+        if self.late and self.marker in message.body:
+            raise Reject("failed after its side effect (reject marker)")
+
+
+class NeverDelete(Acknowledger):
+    def succeeded(self, message: Received) -> None:
+        """Forgotten: the message comes back until it dead-letters."""
+
+
+class DeleteOnReceipt(Middleware):
+    """Delete before the work (at-most-once): a crash mid-work loses the message."""
+
+    def __init__(self) -> None:
+        self.delete: Delete | None = None
+
+    def after_receive(self, message: Received) -> None:
+        assert self.delete is not None, "acknowledger() binds the worker's delete"
+        self.delete(message)
+
+    def acknowledger(self, inner: Acknowledger) -> Acknowledger:
+        self.delete = inner.delete
+        return NeverDelete(inner.delete)
+
+
+class ForgetToDelete(Middleware):
+    def acknowledger(self, inner: Acknowledger) -> Acknowledger:
+        return NeverDelete(inner.delete)
+
+
+class AllOrNothingBatch(Middleware, Acknowledger):
+    """Delete a batch only if every message in it succeeded (a batch handler without
+    partial failure reporting): one failure and the good messages come back too."""
+
+    def __init__(self) -> None:
+        self.succeeded_messages: list[Received] = []
+        self.failures = 0
+        self.inner: Acknowledger | None = None
+
+    def acknowledger(self, inner: Acknowledger) -> Acknowledger:
+        self.inner = inner
+        return self
+
+    def succeeded(self, message: Received) -> None:
+        self.succeeded_messages.append(message)
+
+    def failed(self, message: Received) -> None:
+        self.failures += 1
+
+    def end_batch(self) -> None:
+        assert self.inner is not None
+        if self.failures:
+            log.warning(
+                "%d of %d messages failed: the whole batch will be retried",
+                self.failures,
+                self.failures + len(self.succeeded_messages),
+            )
+        else:
+            for message in self.succeeded_messages:
+                self.inner.succeeded(message)
+        self.succeeded_messages, self.failures = [], 0
+
+
+class ExitAtOnce(Middleware):
+    """The first SIGTERM ends the process, abandoning the message in hand."""
+
+    def exit_at_once(self, signals: int) -> bool:
+        return True
+
+
+def layer(
+    knobs: ConsumerKnobs,
+    history: History,
+    *,
+    crash: Crash = crash_now,
+    rng: random.Random | None = None,
+) -> list[Middleware]:
+    """The faults ``knobs`` switch on, in hook order (a marked message is rejected before a
+    crash point counts it)."""
+    faults: list[Middleware] = []
+    if knobs.reject_payload_marker:
+        late = knobs.reject_stage == "after-side-effect"
+        faults.append(RejectMarker(knobs.reject_payload_marker, after_side_effect=late))
+    if knobs.crash_after_receive or knobs.crash_after_side_effect or knobs.crash_rate:
+        faults.append(
+            CrashPoints(
+                history,
+                after_receive=knobs.crash_after_receive,
+                after_side_effect=knobs.crash_after_side_effect,
+                rate=knobs.crash_rate,
+                crash=crash,
+                rng=rng,
+            )
+        )
+    if knobs.side_effect_delay_seconds:
+        faults.append(SlowWork(knobs.side_effect_delay_seconds))
+    if knobs.delete_mode == "before":
+        faults.append(DeleteOnReceipt())
+    if knobs.delete_mode == "never":
+        faults.append(ForgetToDelete())
+    if knobs.batch_mode == "all-or-nothing":
+        faults.append(AllOrNothingBatch())
+    if knobs.shutdown_mode == "immediate":
+        faults.append(ExitAtOnce())
+    return faults

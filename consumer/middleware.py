@@ -1,0 +1,92 @@
+"""The worker's hook points, in the style of dramatiq's middleware.
+
+The production path (``worker.Worker``, ``handler.Handler``) calls these at fixed points
+and every default does nothing, so with no middleware it is a plain, correct worker. The
+chaos layer (``consumer/chaos.py``) plugs its faults in here: crash points, slow work,
+reject markers, delete and batch modes, shutdown modes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from consumer.message import Received, Work
+
+Delete = Callable[[Received], None]
+
+
+class Acknowledger:
+    """How successes are deleted: one by one, as soon as each succeeded (per-message
+    acknowledgement, what partial batch failure reporting gives you)."""
+
+    def __init__(self, delete: Delete) -> None:
+        self.delete = delete
+
+    def succeeded(self, message: Received) -> None:
+        self.delete(message)
+
+    def failed(self, message: Received) -> None:
+        """Not deleted: it comes back after its visibility timeout."""
+
+    def end_batch(self) -> None:
+        """Every message of the received batch was handled."""
+
+
+class Middleware:
+    def after_receive(self, message: Received) -> None:
+        """A message of this run is about to be handled."""
+
+    def before_work(self, message: Received, work: Work) -> None:
+        """The message is valid; raise ``Reject`` to refuse it."""
+
+    def before_side_effect(self, message: Received, work: Work) -> None:
+        """The claim is ours; the side effect comes next."""
+
+    def after_side_effect(self, message: Received, work: Work) -> None:
+        """The side effect was just performed (not when it was found done already)."""
+
+    def before_complete(self, message: Received, work: Work) -> None:
+        """The side effect is done (performed now or before); raise ``Reject`` to fail it."""
+
+    def acknowledger(self, inner: Acknowledger) -> Acknowledger:
+        """Replace how successes are deleted."""
+        return inner
+
+    def exit_at_once(self, signals: int) -> bool:
+        """A SIGTERM / SIGINT arrived (the ``signals``-th): True to exit without finishing."""
+        return False
+
+
+class Chain(Middleware):
+    """Several middleware, called in order."""
+
+    def __init__(self, middleware: Sequence[Middleware] = ()) -> None:
+        self.middleware = tuple(middleware)
+
+    def after_receive(self, message: Received) -> None:
+        for m in self.middleware:
+            m.after_receive(message)
+
+    def before_work(self, message: Received, work: Work) -> None:
+        for m in self.middleware:
+            m.before_work(message, work)
+
+    def before_side_effect(self, message: Received, work: Work) -> None:
+        for m in self.middleware:
+            m.before_side_effect(message, work)
+
+    def after_side_effect(self, message: Received, work: Work) -> None:
+        for m in self.middleware:
+            m.after_side_effect(message, work)
+
+    def before_complete(self, message: Received, work: Work) -> None:
+        for m in self.middleware:
+            m.before_complete(message, work)
+
+    def acknowledger(self, inner: Acknowledger) -> Acknowledger:
+        for m in self.middleware:
+            inner = m.acknowledger(inner)
+        return inner
+
+    def exit_at_once(self, signals: int) -> bool:
+        return any(m.exit_at_once(signals) for m in self.middleware)

@@ -1,0 +1,119 @@
+"""Build a worker from its knobs: the production parts, the safeguards the knobs keep on,
+and the chaos layer's faults."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from consumer import chaos
+from consumer.handler import Handler
+from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
+from consumer.middleware import Chain, Middleware
+from consumer.side_effects import SideEffects
+from consumer.versions import VersionStore
+from consumer.worker import Worker
+from queuelab.contract import clients, lifeline
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import History
+from queuelab.contract.knobs import lookalikes
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+log = logging.getLogger("consumer")
+
+
+def idempotency(
+    knobs: ConsumerKnobs,
+    effects: SideEffects,
+    history: History,
+    name: str,
+    ddb: DynamoDBClient | None,
+) -> Idempotency:
+    if not knobs.idempotent:
+        return Idempotency(None, DoneCache(0), never_performed, history)
+    status = None
+    if knobs.message_status_table and ddb is not None:
+        status = StatusTable(ddb, knobs.message_status_table, name, knobs.idempotency_lease_seconds)
+    else:
+        log.warning(
+            "IDEMPOTENCY=on without MESSAGE_STATUS_TABLE: only this process's in-memory cache "
+            "deduplicates; other consumers will repeat side effects"
+        )
+    performed = effects.performed if knobs.check_before_doing == "on" else never_performed
+    return Idempotency(
+        status, DoneCache(knobs.idempotency_cache_size), performed, history, knobs.run_id
+    )
+
+
+def handler(
+    knobs: ConsumerKnobs, ddb: DynamoDBClient | None, history: History, hooks: Middleware
+) -> Handler:
+    """The per-message path, with the safeguards the knobs keep on."""
+    name = history.process
+    effects = SideEffects(
+        ddb,
+        knobs.message_side_effects_table,
+        name,
+        knobs.side_effect_log_path,
+        knobs.side_effect_log_field,
+    )
+    versions = None
+    if knobs.version_state_path:
+        versions = VersionStore(
+            knobs.version_state_path, knobs.version_log_path, knobs.versioning_enabled
+        )
+    return Handler(
+        idempotency(knobs, effects, history, name, ddb),
+        effects,
+        history,
+        hooks=hooks,
+        dedupe_field=knobs.business_idempotency_field,
+        versions=versions,
+        version_key=knobs.version_key,
+        entity_key=knobs.entity_key,
+        run_id=knobs.run_id,
+    )
+
+
+def build(knobs: ConsumerKnobs) -> Worker:
+    name = knobs.consumer_id or f"consumer-{os.getpid()}"
+    settings = clients.AwsSettings.from_env()
+    if knobs.aws_region:
+        settings = replace(settings, region=knobs.aws_region)
+    tables = knobs.message_status_table or knobs.message_side_effects_table
+    ddb = clients.dynamodb(settings) if tables else None
+    history = History(knobs.history_path or None, name)
+    hooks = Chain(chaos.layer(knobs, history))
+    return Worker(
+        clients.sqs(settings),
+        knobs.queue_url,
+        handler(knobs, ddb, history, hooks),
+        history,
+        hooks=hooks,
+        name=name,
+        run_id=knobs.run_id,
+        max_messages=knobs.max_messages,
+        wait_time_seconds=knobs.wait_time_seconds,
+        message_limit=knobs.message_limit,
+        idle_timeout_seconds=knobs.idle_timeout_seconds,
+    )
+
+
+def run(knobs: ConsumerKnobs) -> int:
+    name = knobs.consumer_id or f"consumer-{os.getpid()}"
+    logging.basicConfig(
+        level=knobs.log_level,
+        format=f"%(asctime)s {name} %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    for variable, meant in lookalikes(os.environ, ConsumerKnobs):
+        log.warning("%s is not a consumer knob (ignored); did you mean %s?", variable, meant)
+    worker = build(knobs)
+    worker.install_signal_handlers()
+    lifeline.watch()  # started by the runner: stop gracefully if it dies
+    return worker.run()

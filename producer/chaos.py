@@ -1,0 +1,41 @@
+"""The producer's chaos layer: poison messages (``"poison": true``) and bodies that are not
+JSON at all, mixed into a stream of good messages. The sending path knows nothing of them."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+
+from producer.payloads import Outgoing, outgoing
+from queuelab.contract.messages import POISON_FIELD
+from queuelab.contract.producer_knobs import ProducerKnobs
+
+
+def poison_indices(count: int, every: int, how_many: int, rng: random.Random) -> set[int]:
+    """Every ``every``-th message (indices every-1, 2*every-1, ...), else ``how_many`` at
+    random indices."""
+    if every > 0:
+        return set(range(every - 1, count, every))
+    return set(rng.sample(range(count), min(how_many, count)))
+
+
+def poisoned(stream: Iterator[Outgoing], indices: set[int], run_id: str) -> Iterator[Outgoing]:
+    for i, message in enumerate(stream):
+        if i in indices and message.payload is not None:
+            yield outgoing(message.key, message.payload | {POISON_FIELD: True}, run_id)
+        else:
+            yield message
+
+
+def malformed(count: int, run_id: str) -> Iterator[Outgoing]:
+    for j in range(count):
+        yield outgoing(str(uuid.uuid4()), None, run_id, body=f"<malformed {j}: not JSON>")
+
+
+def layer(knobs: ProducerKnobs, stream: Iterator[Outgoing], run_id: str) -> Iterator[Outgoing]:
+    """One round of messages with the poison the knobs ask for."""
+    rng = random.Random(knobs.seed)
+    indices = poison_indices(knobs.n, knobs.poison_every, knobs.poison_count, rng)
+    yield from poisoned(stream, indices, run_id)
+    yield from malformed(knobs.malformed_count, run_id)

@@ -1,0 +1,173 @@
+"""The checker: history + final state -> a ledger of what really happened (pure).
+
+Like Jepsen's total-queue checker: what went in must come out. Messages are named by the
+producer's id (the history ``key``). The side-effects table is the ground truth for what the
+"external system" did; the queue and DLQ contents at the end say where the rest went.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Op
+
+LEDGER_FIELDS = (
+    "attempted",
+    "acknowledged",
+    "good",
+    "poison",
+    "delivered",
+    "lost",
+    "unexpected",
+    "duplicate_side_effects",
+    "redeliveries",
+    "deleted",
+    "dead_lettered",
+    "stuck",
+    "crashes",
+    "rejected",
+    "recovered",
+    "early_redeliveries",
+)
+SAMPLE = 10  # keys listed per anomaly in the journal
+
+
+@dataclass(frozen=True)
+class Observation:
+    """This run's messages left at the end, by key, and the side effects by subject."""
+
+    queue: tuple[str, ...] = ()
+    dlq: tuple[str, ...] = ()
+    side_effects: dict[str, int] = field(default_factory=dict)
+    strays: int = 0  # messages of other runs, ignored (real AWS purges lazily)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    attempted: int = 0  # sends invoked
+    acknowledged: int = 0  # sends the queue confirmed
+    good: int = 0  # acknowledged and not poison
+    poison: int = 0  # acknowledged poison (including malformed bodies)
+    delivered: int = 0  # messages whose side effect was performed at least once
+    lost: int = 0  # acknowledged, never delivered, and in neither queue nor DLQ
+    unexpected: int = 0  # seen (received, delivered or left over) but never sent
+    duplicate_side_effects: int = 0  # performances beyond the first, per subject
+    redeliveries: int = 0  # receives beyond the first, per message
+    deleted: int = 0  # messages a consumer deleted (at least once)
+    dead_lettered: int = 0  # in the DLQ at the end
+    stuck: int = 0  # still in the source queue at the end
+    crashes: int = 0
+    rejected: int = 0  # reject operations (poison handling)
+    recovered: int = 0  # sends that failed or timed out, yet the message arrived
+    early_redeliveries: int = 0  # the backend redelivered inside the visibility timeout
+    extra: dict[str, float] = field(default_factory=dict)  # scenario-specific measures
+    samples: dict[str, list[str]] = field(default_factory=dict)  # some keys per anomaly
+
+    def metrics(self) -> dict[str, float]:
+        values = {name: getattr(self, name) for name in LEDGER_FIELDS}
+        return values | self.extra
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op, dict[str, Any]]]:
+    """Every (receive op, message) pair, in time order; with ``run_id``, without the strays
+    of other runs (real AWS purges lazily, so an earlier run's message may come through)."""
+    return [
+        (op, message)
+        for op in history
+        if op.f == "receive" and op.type == OK
+        for message in op.value.get("messages", [])
+        if not (run_id and message.get("run") and message["run"] != run_id)
+    ]
+
+
+def count_early_redeliveries(history: Iterable[Op], visibility_timeout: float) -> int:
+    """Receives of a MessageId while an earlier receive's lease had clearly not expired.
+    Only a faulty backend does that.
+
+    The server starts a lease somewhere between a receive's invoke and its ok, so the
+    interval between two receives is at most (second ok) - (first invoke): only that upper
+    bound counts, and a slow process cannot make a redelivery look early. A release
+    (ChangeMessageVisibility 0) ends the lease from its invoke on, whatever its outcome:
+    another consumer may get the message before the releasing one records the answer.
+    """
+    tolerance = min(0.5, visibility_timeout / 2)
+    receive_invoked: dict[str, float] = {}  # process -> its pending receive's invoke time
+    lease_from: dict[str, float] = {}  # message id -> earliest start of its current lease
+    early = 0
+    for op in history:
+        if op.f == "release":
+            lease_from.pop(op.value.get("message_id", ""), None)
+        if op.f != "receive":
+            continue
+        if op.type == INVOKE:
+            receive_invoked[op.process] = op.time
+            continue
+        started_at = receive_invoked.pop(op.process, op.time)
+        if op.type != OK:
+            continue
+        for message in op.value.get("messages", []):
+            message_id = message["message_id"]
+            previous = lease_from.get(message_id)
+            if previous is not None and op.time - previous < visibility_timeout - tolerance:
+                early += 1
+            lease_from[message_id] = started_at
+    return early
+
+
+def compute(
+    history: list[Op], observed: Observation, visibility_timeout: float, run_id: str | None = None
+) -> Ledger:
+    sends = [op for op in history if op.f == "send"]
+    attempted = {op.key for op in sends if op.type == INVOKE and op.key}
+    acknowledged = {op.key for op in sends if op.type == OK and op.key}
+    unconfirmed = {op.key for op in sends if op.type in (FAIL, INFO) and op.key}
+    invoked = {op.key: op.value for op in sends if op.type == INVOKE and op.key}
+    subject_of = {key: str(value.get("subject") or key) for key, value in invoked.items()}
+    poison = {key for key, value in invoked.items() if value.get("poison")} & acknowledged
+
+    performed = {s: n for s, n in observed.side_effects.items() if n > 0}
+    delivered = {key for key in attempted if subject_of[key] in performed}
+    in_queue, in_dlq = set(observed.queue), set(observed.dlq)
+    lost = acknowledged - delivered - in_queue - in_dlq
+
+    received_keys = Counter(message["key"] for _, message in receives(history, run_id))
+    known_subjects = set(subject_of.values())
+    unexpected_keys = (set(received_keys) | in_queue | in_dlq) - attempted
+    unexpected_subjects = set(performed) - known_subjects
+    duplicates = {s: n - 1 for s, n in performed.items() if n > 1}
+
+    samples: dict[str, list[str]] = defaultdict(list)
+    for name, keys in (
+        ("lost", lost),
+        ("unexpected", unexpected_keys | unexpected_subjects),
+        ("duplicate_side_effects", set(duplicates)),
+        ("stuck", in_queue & attempted),
+        ("dead_lettered", in_dlq & attempted),
+    ):
+        samples[name] = sorted(keys)[:SAMPLE]
+
+    return Ledger(
+        attempted=len(attempted),
+        acknowledged=len(acknowledged),
+        good=len(acknowledged - poison),
+        poison=len(poison),
+        delivered=len(delivered),
+        lost=len(lost),
+        unexpected=len(unexpected_keys) + len(unexpected_subjects),
+        duplicate_side_effects=sum(duplicates.values()),
+        redeliveries=sum(n - 1 for key, n in received_keys.items() if key in attempted),
+        deleted=len({op.key for op in history if op.f == "delete" and op.type == OK} & attempted),
+        dead_lettered=len(in_dlq & attempted),
+        stuck=len(in_queue & attempted),
+        crashes=sum(1 for op in history if op.f == "crash"),
+        rejected=sum(1 for op in history if op.f == "reject" and op.type == OK),
+        recovered=len((unconfirmed - acknowledged) & (delivered | in_queue | in_dlq)),
+        early_redeliveries=count_early_redeliveries(history, visibility_timeout),
+        samples={k: v for k, v in samples.items() if v},
+    )

@@ -1,0 +1,94 @@
+"""``queuelab local up | down | status``: one embedded server in the background for ad-hoc
+use, with every scenario's resources, and a ``.env`` for ``produce`` / ``consume`` by hand."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from queuelab import workdir
+from queuelab.backend import BackendError, start_detached, stop_detached
+from queuelab.backend.launcher import endpoint_settings, is_server
+from queuelab.contract import clients
+from queuelab.report.console import console as make_console
+from queuelab.report.console import fail
+from queuelab.target import envfile, provision
+from queuelab.target.plan import DEFAULT_REGION
+
+WRITER = "queuelab local up"
+local_app = typer.Typer(help="A background embedded server for ad-hoc use.", no_args_is_help=True)
+console = make_console()
+
+
+def read_state() -> dict[str, Any] | None:
+    """The running server's state, or None (a stale state file is removed)."""
+    path = workdir.local_state()
+    if not path.exists():
+        return None
+    state: dict[str, Any] = json.loads(path.read_text())
+    if is_server(int(state["pid"])):
+        return state
+    path.unlink()
+    return None
+
+
+def _provision_and_write_env(url: str, region: str) -> None:
+    settings = endpoint_settings(url, region)
+    outputs = provision.provision(
+        clients.sqs(settings), clients.dynamodb(settings), region=region, stack="local"
+    )
+    outputs.save(workdir.local_outputs())
+    envfile.write_for(outputs, settings.env(), WRITER)
+
+
+@local_app.command()
+def up() -> None:
+    """Start the server (once), provision every scenario's resources, write .env."""
+    state = read_state()
+    if state is not None:
+        console.print(f"already running at {state['url']} (pid {state['pid']})")
+        _provision_and_write_env(state["url"], state["region"])
+        return
+    workdir.home().mkdir(parents=True, exist_ok=True)
+    try:
+        endpoint = start_detached(DEFAULT_REGION, workdir.home() / "local-server.log")
+    except BackendError as err:
+        fail(str(err), code=1)
+    state = {
+        "pid": endpoint.pid,
+        "url": endpoint.url,
+        "region": endpoint.region,
+        "started": time.time(),
+    }
+    workdir.local_state().write_text(json.dumps(state) + "\n")
+    _provision_and_write_env(endpoint.url, endpoint.region)
+    console.print(f"embedded server running at {endpoint.url} (pid {endpoint.pid})")
+    console.print(
+        "wrote .env; try: queuelab produce --n 5 && IDLE_TIMEOUT_SECONDS=3 queuelab consume"
+    )
+
+
+@local_app.command()
+def down() -> None:
+    """Stop the background server (saying so if none is running) and remove its .env."""
+    state = read_state()
+    if state is None:
+        console.print("no embedded server is running")
+        return
+    stop_detached(int(state["pid"]))
+    workdir.local_state().unlink(missing_ok=True)
+    removed = envfile.remove_if_written_by(Path.cwd() / ".env", WRITER)
+    console.print(
+        f"stopped the embedded server at {state['url']}" + (" and removed .env" if removed else "")
+    )
+
+
+@local_app.command()
+def status() -> None:
+    """Say whether the background server is running, and where."""
+    state = read_state()
+    console.print(f"running at {state['url']} (pid {state['pid']})" if state else "not running")

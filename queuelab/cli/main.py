@@ -1,0 +1,70 @@
+"""``queuelab``: list, show and run scenarios; produce and consume by hand; the local server.
+
+Exit codes: 0 every scenario passed, 1 one failed or errored, 2 usage or configuration error,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from dotenv import load_dotenv
+
+import scenarios
+from consumer.cli import consume
+from producer.cli import produce
+from queuelab.cli.doctor import run_doctor
+from queuelab.cli.infra import infra_app
+from queuelab.cli.local import local_app
+from queuelab.cli.run import run
+from queuelab.report import tables
+from queuelab.report.console import console as make_console
+from queuelab.report.console import fail
+
+app = typer.Typer(
+    help="A laboratory for message-queue failure modes on SQS, with checked verdicts.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(local_app, name="local")
+app.add_typer(infra_app, name="infra")
+console = make_console()
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    # `produce` and `consume` by hand read .env (written by `local up` / `make infra-up`),
+    # like `source .env` in the seed's README; variables already set win.
+    if ctx.invoked_subcommand in ("produce", "consume"):
+        load_dotenv(Path.cwd() / ".env", override=False)
+
+
+app.command(help="Send synthetic messages (reads .env in the current directory).")(produce)
+app.command(help="Run a consumer with chaos knobs (reads .env in the current directory).")(consume)
+
+
+app.command("doctor")(run_doctor)
+app.command("run")(run)
+
+
+@app.command("list")
+def list_scenarios() -> None:
+    """Every scenario: name, category, what it demonstrates, typical duration."""
+    console.print(tables.scenario_table(scenarios.ALL))
+
+
+@app.command()
+def show(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
+    """What a scenario demonstrates, its parameters, and what its verdict checks."""
+    try:
+        scenario = scenarios.get(name)
+    except scenarios.UnknownScenario as err:
+        fail(err.args[0])
+    tables.show(console, scenario)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,172 @@
+"""``queuelab run``: run scenarios and print checked verdicts.
+
+Exit codes: 0 every scenario passed, 1 one failed or could not be judged, 2 usage or
+configuration error, 130 interrupted (Ctrl-C or SIGTERM; the table so far is printed).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+import scenarios
+from queuelab import workdir
+from queuelab.backend import BackendError
+from queuelab.check.verdict import Status
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.knobs import lookalikes
+from queuelab.contract.processes import EXIT_INTERRUPTED
+from queuelab.report import tables
+from queuelab.report.console import STYLE, console, fail
+from queuelab.report.results import write_json
+from queuelab.run.runner import Interrupted, Result, run_scenario
+from queuelab.run.scenario import Category, ParamError, Scenario
+from queuelab.target import session as targets
+from queuelab.target.outputs import OutputsError
+from queuelab.target.plan import resource_set
+
+out = console()
+errors = console(stderr=True)
+
+
+def select(names: Sequence[str], all_: bool, category: Category | None) -> list[Scenario]:
+    if names and all_:
+        raise typer.BadParameter("give scenario names or --all, not both")
+    if names:
+        try:
+            return [scenarios.get(name) for name in names]
+        except scenarios.UnknownScenario as err:
+            raise typer.BadParameter(err.args[0]) from None
+    if all_ or category is not None:
+        return list(scenarios.in_category(category))
+    raise typer.BadParameter("name at least one scenario, or use --all / --category")
+
+
+def parse_sets(sets: Sequence[str], selected: Sequence[Scenario]) -> dict[str, dict[str, str]]:
+    """``KEY=VALUE`` (every selected scenario with that parameter) or ``NAME.KEY=VALUE``."""
+    per_scenario: dict[str, dict[str, str]] = {s.name: {} for s in selected}
+    for item in sets:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ParamError(f"--set {item!r}: expected KEY=VALUE or SCENARIO.KEY=VALUE")
+        name, dot, param = key.rpartition(".")
+        chosen = [s for s in selected if not dot or s.name == name]
+        if dot and not chosen:
+            raise ParamError(f"--set {item!r}: {name!r} is not among the scenarios run")
+        takers = [s for s in chosen if param in s.params]
+        if not takers:
+            raise ParamError(f"--set {item!r}: no selected scenario has a parameter {param!r}")
+        for s in takers:
+            per_scenario[s.name][param] = value
+    return per_scenario
+
+
+def warn_about_knobs_in_the_environment() -> None:
+    """Scenarios set their consumers' knobs themselves: one exported in the shell (or
+    something that looks like one) changes nothing, so say so."""
+    knobs = {k.env for k in ConsumerKnobs.declarations() if k.env and k.env != "AWS_REGION"}
+    ignored = sorted(name for name in os.environ if name in knobs)
+    for name in ignored:
+        errors.print(
+            f"[yellow]note:[/yellow] {name} is set in your environment; scenarios "
+            "set their own consumer knobs, so it is ignored",
+            highlight=False,
+        )
+    for name, meant in lookalikes(os.environ, ConsumerKnobs):
+        errors.print(f"[yellow]note:[/yellow] {name} looks like the consumer knob {meant} "
+                     "(it is none, and ignored)", highlight=False)  # fmt: skip
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C: unwind, stopping every process on the way out."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _line(result: Result) -> None:
+    colour = STYLE[result.status]
+    mode = "unsafe" if result.unsafe else "safe"
+    out.print(
+        f"[{colour}]{result.status.value}[/{colour}] {result.scenario} ({mode}) "
+        f"in {result.duration_s:.1f}s"
+    )
+
+
+def run(
+    names: Annotated[list[str] | None, typer.Argument(help="Scenario names (see `list`).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Run every scenario.")] = False,
+    category: Annotated[
+        Category | None, typer.Option(help="Only this category (implies --all).")
+    ] = None,
+    unsafe: Annotated[
+        bool, typer.Option("--unsafe", help="Turn the safeguard off (negative control).")
+    ] = False,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the results here as JSON.")
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter override KEY=VALUE or SCENARIO.KEY=VALUE."),
+    ] = None,
+    target: Annotated[
+        targets.Target, typer.Option(envvar="QUEUELAB_TARGET", help="Where to run.")
+    ] = targets.Target.local,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(help="Any SQS/DynamoDB-compatible endpoint (provisioned there first)."),
+    ] = None,
+) -> None:
+    """Run scenarios and print checked verdicts (exit 0 only if all passed)."""
+    try:
+        selected = select(names or [], all_, category)
+        overrides = parse_sets(sets or [], selected)
+    except (typer.BadParameter, ParamError) as err:
+        fail(str(err))
+    warn_about_knobs_in_the_environment()
+    plan = sorted({resource_set(s.resource_key(unsafe)) for s in selected}, key=lambda r: r.key)
+    results: list[Result] = []
+    interrupted = False
+    try:
+        with _interruptible(), targets.open_session(target.value, endpoint_url, plan) as session:
+            for scenario in selected:
+                mode = "unsafe" if unsafe else "safe"
+                with out.status(f"{scenario.name} ({mode}) on {session.name}..."):
+                    result = run_scenario(
+                        session,
+                        scenario,
+                        unsafe=unsafe,
+                        overrides=overrides[scenario.name],
+                        runs_root=workdir.runs(),
+                    )
+                results.append(result)
+                _line(result)
+    except Interrupted as stopped:
+        results.append(stopped.result)
+        _line(stopped.result)
+        interrupted = True
+    except KeyboardInterrupt:
+        interrupted = True
+    except (ParamError, targets.TargetError, OutputsError, BackendError) as err:
+        fail(str(err))
+    if interrupted:
+        errors.print("interrupted: every process this run started has been stopped")
+    tables.print_results(out, results)
+    if json_file is not None:
+        write_json(json_file, results)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(0 if all(r.status is Status.PASSED for r in results) else 1)

@@ -1,0 +1,108 @@
+"""The consumer's knobs (``python -m consumer`` / ``queuelab consume``): every one is an
+environment variable and a CLI option. The README's knob table is ``markdown_table`` of this
+model (a test keeps them equal)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import model_validator
+
+from queuelab.contract.knobs import AppendPath, KnobModel, PayloadField, knob
+
+OnOff = Literal["on", "off"]
+
+
+class ConsumerKnobs(KnobModel):
+    # Where and how to poll.
+    queue_url: str = knob("", "SQS queue URL to poll", required=True, shown="(required)")
+    aws_region: str = knob("", "Region override (default: the SDK's)", env="AWS_REGION")
+    wait_time_seconds: int = knob(10, "Long-poll wait (seconds)", ge=0, le=20)
+    max_messages: int = knob(1, "Messages per receive call (1-10)", ge=1, le=10)
+    message_limit: int = knob(0, "Stop after handling N messages (0 = unlimited)", ge=0)
+    idle_timeout_seconds: float = knob(
+        0.0, "Exit when no message arrived for this long (0 = never)", ge=0
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = knob("INFO", "Logging level")
+
+    # Safeguards (each one can be turned off for a negative control).
+    message_status_table: str = knob("", "DynamoDB table for idempotency claims (our bookkeeping)")
+    message_side_effects_table: str = knob("", "DynamoDB table standing for the external system")
+    idempotency: OnOff = knob("on", "off: no claim, no check-before-doing, no cache")
+    idempotency_lease_seconds: float = knob(
+        30.0, "How long an INPROGRESS claim blocks other consumers", ge=0.1, le=43200
+    )
+    idempotency_cache_size: int = knob(
+        1000, "In-memory LRU of completed keys (0 = disabled)", ge=0, le=10_000_000
+    )
+    business_idempotency_field: str = knob(
+        "", "Payload field to dedupe on (e.g. order_id) instead of the message id"
+    )
+    check_before_doing: OnOff = knob(
+        "on", "off: perform the side effect without asking the external system first"
+    )
+    versioning_enabled: bool = knob(False, "1: apply an update only if its version is newer")
+
+    # What the side effect writes besides the side-effects table (the lab's observations).
+    side_effect_log_path: AppendPath = knob(
+        "", "Append a payload field per side effect to this file"
+    )
+    side_effect_log_field: PayloadField = knob("sequence", "Payload field for SIDE_EFFECT_LOG_PATH")
+    version_state_path: AppendPath = knob(
+        "", "Entity state (JSON: entity -> version); enables updates"
+    )
+    version_log_path: AppendPath = knob("", "Append 'entity version applied|stale' per update")
+    version_key: PayloadField = knob("version", "Payload field with the version")
+    entity_key: PayloadField = knob("entity_id", "Payload field with the entity id")
+
+    # Chaos: faults the chaos layer plugs into the worker (consumer/chaos.py).
+    crash_rate: float = knob(
+        0.0, "Probability (0-1) of crashing after receiving a message", ge=0, le=1
+    )
+    crash_after_receive: int = knob(
+        0, "N > 0: crash after receiving the Nth valid message, before its side effect", ge=0
+    )
+    crash_after_side_effect: int = knob(
+        0, "N > 0: crash after the Nth side effect, before marking it complete", ge=0
+    )
+    side_effect_delay_seconds: float = knob(
+        0.0, "Work time before the side effect (slow external service)", ge=0, le=900
+    )
+    reject_payload_marker: str = knob(
+        "", "Reject (do not delete) bodies containing this text: poison"
+    )
+    reject_stage: Literal["before-work", "after-side-effect"] = knob(
+        "before-work",
+        "after-side-effect: the marker fails a message after its side effect (a late bug)",
+    )
+    delete_mode: Literal["after", "before", "never"] = knob(
+        "after", "before: delete on receipt, then work (at-most-once); never: forget to delete"
+    )
+    batch_mode: Literal["per-message", "all-or-nothing"] = knob(
+        "per-message", "all-or-nothing: delete a batch only if every message in it succeeded"
+    )
+    shutdown_mode: Literal["graceful", "immediate"] = knob(
+        "graceful", "immediate: exit at the first SIGTERM, abandoning the message in hand"
+    )
+
+    # Set by the runner.
+    run_id: str = knob("", "Run id stamped on status and side-effect records (set by the runner)")
+    history_path: str = knob("", "Append the operation history here (JSON lines)")
+    consumer_id: str = knob("", "Name in logs and history (default: consumer-PID)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.versioning_enabled:
+            for name in ("version_state_path", "version_log_path"):
+                if not getattr(self, name):
+                    raise ValueError(f"{name.upper()} is required when VERSIONING_ENABLED=1")
+        if self.business_idempotency_field and self.idempotency == "off":
+            raise ValueError(
+                f"BUSINESS_IDEMPOTENCY_FIELD={self.business_idempotency_field!r} needs "
+                "IDEMPOTENCY=on: with idempotency off nothing is deduplicated"
+            )
+        return self
+
+    @property
+    def idempotent(self) -> bool:
+        return self.idempotency == "on"

@@ -1,0 +1,134 @@
+"""The history of a run: every operation as ``invoke`` then ``ok`` / ``fail`` / ``info``.
+
+Each process appends JSON lines to its own file in the run's ``history/`` directory. A line
+is written with a single ``os.write`` on an ``O_APPEND`` descriptor, so a process that
+crashes (``os._exit``) right after recording loses nothing.
+
+    {"time": 1700000000.123, "process": "consumer-1", "type": "ok", "f": "delete",
+     "key": "6f1c...", "value": {"message_id": "..."}}
+
+``type`` is one of INVOKE / OK / FAIL / INFO (info: outcome unknown, e.g. a timeout).
+``f`` is one of the operations of ``Fn``. ``key`` is the producer's id for the message
+(``queuelab-id``), or null.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
+TYPES = (INVOKE, OK, FAIL, INFO)
+
+
+class Fn(StrEnum):
+    """The operations a process records (equal to their strings in the history)."""
+
+    SEND = "send"  # producer: value {subject, poison, payload}; ok {message_id}
+    RECEIVE = "receive"  # ok {messages: [{key, message_id, receive_count, run, sent_at}]}
+    STRAY = "stray"  # a message of another run, deleted unprocessed
+    CLAIM = "claim"  # ok {outcome, holder}
+    SKIP = "skip"  # ok {reason}: no side effect needed (done before, held elsewhere)
+    SIDE_EFFECT = "side_effect"  # invoke then ok {subject}
+    APPLY = "apply"  # ok {entity, version, applied}: a versioned update
+    REJECT = "reject"  # ok {reason, receive_count}: not deleted, left for the redrive policy
+    DELETE = "delete"  # invoke then ok / fail {message_id}
+    RELEASE = "release"  # visibility 0 (graceful stop): invoke then ok / fail {message_id}
+    CRASH = "crash"  # info {point}: a chaos crash, the process exits at once
+    SIGNAL = "signal"  # ok {signal, count}; key: the message in hand, if any
+    EXIT = "exit"  # ok {handled} (graceful) or info {reason} (immediate)
+
+
+@dataclass(frozen=True)
+class Op:
+    time: float
+    process: str
+    type: str
+    f: str
+    key: str | None = None
+    value: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "time": self.time,
+                "process": self.process,
+                "type": self.type,
+                "f": self.f,
+                "key": self.key,
+                "value": self.value,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Op:
+        data = json.loads(line)
+        if data.get("type") not in TYPES:
+            raise ValueError(f"history line has an unknown type: {line[:200]}")
+        return cls(
+            time=float(data["time"]),
+            process=str(data["process"]),
+            type=data["type"],
+            f=str(data["f"]),
+            key=data.get("key"),
+            value=data.get("value") or {},
+        )
+
+
+class History:
+    """Appends one process's operations to ``path``; with no path it records nothing."""
+
+    def __init__(self, path: Path | str | None, process: str) -> None:
+        self.process = process
+        self._fd: int | None = None
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def record(self, type_: str, f: str, key: str | None = None, **value: Any) -> None:
+        if self._fd is None:
+            return
+        op = Op(time.time(), self.process, type_, f, key, value)
+        os.write(self._fd, (op.to_json() + "\n").encode())
+
+    def invoke(self, f: str, key: str | None = None, **value: Any) -> None:
+        self.record(INVOKE, f, key, **value)
+
+    def ok(self, f: str, key: str | None = None, **value: Any) -> None:
+        self.record(OK, f, key, **value)
+
+    def fail(self, f: str, key: str | None = None, **value: Any) -> None:
+        self.record(FAIL, f, key, **value)
+
+    def info(self, f: str, key: str | None = None, **value: Any) -> None:
+        self.record(INFO, f, key, **value)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def read(paths: Iterable[Path]) -> list[Op]:
+    """All operations of a run, in time order. A torn last line (killed mid-write) is skipped."""
+    ops: list[Op] = []
+    for path in paths:
+        for line in path.read_text().splitlines():
+            if not line.strip():
+                continue
+            try:
+                ops.append(Op.from_json(line))
+            except (ValueError, KeyError):
+                continue
+    return sorted(ops, key=lambda op: op.time)
+
+
+def read_dir(directory: Path) -> list[Op]:
+    return read(sorted(directory.glob("*.jsonl")))

@@ -1,0 +1,54 @@
+"""The producer's options (``python -m producer`` / ``queuelab produce``): command-line
+options, the connection and run settings also as environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from queuelab.contract.knobs import KnobModel, knob
+
+MAX_BATCH = 10  # SendMessageBatch takes at most 10 entries
+
+
+class ProducerKnobs(KnobModel):
+    n: int = knob(10, "Messages to send (per round with --continuous)", env=None, ge=0)
+    rate: float = knob(0.0, "Messages per second; 0 = as fast as possible", env=None, ge=0)
+    batch_size: int = knob(
+        MAX_BATCH, "Messages per SendMessageBatch (1-10)", env=None, ge=1, le=MAX_BATCH
+    )
+    groups: int = knob(
+        0, "Spread messages over this many groups (MessageGroupId on FIFO)", env=None, ge=0
+    )
+    order_ids: int = knob(
+        0, "Give messages an order_id cycling over this many orders", env=None, ge=0
+    )
+    entities: int = knob(0, "Versioned updates spread over this many entities", env=None, ge=0)
+    versions: Literal["ascending", "descending", "shuffled"] = knob(
+        "shuffled", "Send order of the versions", env=None
+    )
+    continuous: bool = knob(
+        False, "Keep sending rounds of --n until stopped or --duration", env=None, flag=True
+    )
+    duration: float = knob(
+        0.0, "With --continuous: stop after this many seconds (0 = until SIGTERM)", env=None, ge=0
+    )
+    seed: int | None = knob(
+        None, "Seed for work values, poison indices and shuffles", env=None, shown="random"
+    )
+    # Chaos: what the chaos layer mixes into the stream (producer/chaos.py).
+    poison_count: int = knob(
+        0, 'Poison messages ("poison": true) at random indices', env=None, ge=0
+    )
+    poison_every: int = knob(
+        0, "Every Nth message is poison (overrides --poison-count)", env=None, ge=0
+    )
+    malformed_count: int = knob(0, "Extra bodies that are not JSON at all", env=None, ge=0)
+    # Connection and run.
+    queue_url: str = knob(
+        "", "Queue to send to", env="QUEUE_URL", required=True, shown="(required)"
+    )
+    region: str = knob("", "AWS region", env="AWS_REGION", shown="SDK default")
+    profile: str = knob("", "AWS profile", env="AWS_PROFILE", shown="SDK default")
+    run_id: str = knob("", "Run id stamped on every message", env="RUN_ID", shown="random")
+    history: str = knob("", "Append the send history here (JSON lines)", env="HISTORY_PATH")
+    name: str = knob("producer", "Process name in the history", env="PROCESS_NAME")

@@ -1,0 +1,1 @@
+"""What people and machines see of runs: console tables, JSON (and later, reports)."""

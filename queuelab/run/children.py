@@ -1,0 +1,66 @@
+"""The processes a run starts, and what their exit codes mean (pure)."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from queuelab.contract.processes import EXIT_CRASH, EXIT_OK, signal_exit
+
+
+class Role(StrEnum):
+    CONSUMER = "consumer"
+    PRODUCER = "producer"
+
+
+class Ending(StrEnum):
+    """How a process ended, as the run sees it."""
+
+    RUNNING = "running"  # not ended (yet)
+    CLEAN = "clean"  # exit 0
+    CRASHED_ON_PURPOSE = "crashed on purpose"  # a consumer's chaos crash point fired
+    STOPPED = "stopped"  # ended by a signal the lab sent (a stop, a SIGTERM mid-work)
+    UNEXPECTED = "unexpected"  # anything else: the run cannot be judged
+
+
+def ending(role: Role, code: int | None, stopped_by_lab: bool) -> Ending:
+    if code is None:
+        return Ending.RUNNING
+    if code == EXIT_OK:
+        return Ending.CLEAN
+    if role is Role.CONSUMER and code == EXIT_CRASH:
+        return Ending.CRASHED_ON_PURPOSE
+    if stopped_by_lab and signal_exit(code):
+        return Ending.STOPPED
+    return Ending.UNEXPECTED
+
+
+@dataclass
+class Child:
+    name: str
+    role: Role
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    grace: float = 10.0  # how long a graceful stop may take (the work in hand)
+    exit_code: int | None = None
+    stopped_by_lab: bool = False
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def code(self) -> int | None:
+        return self.exit_code if self.exit_code is not None else self.popen.poll()
+
+    def ending(self) -> Ending:
+        return ending(self.role, self.code(), self.stopped_by_lab)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "role": self.role.value,
+            "exit_code": self.code(),
+            "ending": self.ending().value,
+            "log": str(self.log_path),
+        }

@@ -1,0 +1,36 @@
+"""The journal of a run: ``journal.json`` in its directory (parameters, resources, verdict,
+ledger, notes, timeline, processes)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from queuelab.check.ledger import Ledger, Observation
+from queuelab.check.verdict import Verdict
+
+if TYPE_CHECKING:
+    from queuelab.run.runner import Run
+
+FILE = "journal.json"
+
+
+def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, duration: float) -> None:
+    lab = run.lab
+    journal = {
+        "scenario": run.scenario.name,
+        "run_id": run.run_id,
+        "target": run.session.name,
+        "unsafe": run.unsafe,
+        "params": dict(run.params),
+        "resources": asdict(run.resources),
+        "duration_s": round(duration, 2),
+        "verdict": verdict.to_dict(),
+        "ledger": counted.to_dict(),
+        "strays_ignored": seen.strays,
+        "notes": lab.notes if lab else run.reset_notes,
+        "timeline": lab.timeline if lab else [],
+        "processes": [child.to_dict() for child in lab.children] if lab else [],
+    }
+    (run.run_dir / FILE).write_text(json.dumps(journal, indent=2) + "\n")

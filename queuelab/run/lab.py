@@ -1,0 +1,239 @@
+"""What a scenario's method works with: start producers and consumers as real subprocesses,
+watch the queue, wait for things to settle. The lab owns every process it starts and stops
+them all in ``close()``, whatever happened. It knows the processes only through the
+contract (``queuelab.contract``): their commands, their knobs, their exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from queuelab.contract import clients, history
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import Op
+from queuelab.contract.processes import (
+    CONSUMER_MODULE,
+    HISTORY_PATH_ENV,
+    PRODUCER_MODULE,
+    RUN_ID_ENV,
+)
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.children import Child, Ending, Role
+from queuelab.system import spawn
+from queuelab.system.waiting import WaitTimeout, poll, wait_until
+from queuelab.target import redrive
+from queuelab.target.observe import Depth, depth
+from queuelab.target.outputs import Outputs, SetOutputs
+from queuelab.target.pacing import EXACT, Pacing
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+T = TypeVar("T")
+# What the lab measures in every run, besides the ledger and the scenario's own metrics.
+RUN_METRICS = ("drained",)
+# Only these of the caller's variables reach children: a consumer knob exported in the
+# user's shell must not change a scenario.
+PASSED_THROUGH = (
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_", "TZ", "TMPDIR", "SYSTEMROOT",
+    "VIRTUAL_ENV", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "http_proxy", "https_proxy", "no_proxy", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CA_BUNDLE",
+)  # fmt: skip
+
+
+class LabTimeout(RuntimeError):
+    """Something the method waited for did not happen in time: the run cannot be judged."""
+
+
+@dataclass
+class Lab:
+    run_id: str
+    run_dir: Path
+    settings: clients.AwsSettings
+    outputs: Outputs
+    resources: SetOutputs
+    sqs: SQSClient
+    pacing: Pacing = EXACT  # how far the target's counts can be trusted at once
+    children: list[Child] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timeline: list[dict[str, float]] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)  # measured by the method
+    drained: bool = False  # the last settle() saw the queue empty while consumers ran
+    time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
+    started: float = field(default_factory=time.monotonic)
+
+    def _within_limit(self, timeout: float) -> float:
+        """``timeout``, cut to what is left of the scenario's time limit."""
+        left = self.started + self.time_limit - time.monotonic()
+        if left <= 0:
+            raise LabTimeout(f"the scenario ran past its {self.time_limit:.0f} s time limit")
+        return min(timeout, left)
+
+    # -- processes -----------------------------------------------------------------------
+
+    def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_THROUGH)}
+        env |= self.settings.env() | {"PYTHONUNBUFFERED": "1", RUN_ID_ENV: self.run_id}
+        env[HISTORY_PATH_ENV] = str(self.run_dir / "history" / f"{name}.jsonl")
+        return env | extra
+
+    def _spawn(
+        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
+    ) -> Child:
+        if any(child.name == name for child in self.children):
+            raise ValueError(f"a process named {name!r} already exists in this run")
+        log_path = self.run_dir / "logs" / f"{name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        child = Child(name, role, spawn.spawn(argv, env, log_path), log_path, grace)
+        self.children.append(child)
+        return child
+
+    def consumer(self, knobs: ConsumerKnobs | None = None, name: str | None = None) -> Child:
+        """Start ``python -m consumer`` with the run's resources and these knobs."""
+        knobs = knobs or ConsumerKnobs()
+        name = name or f"consumer-{len(self.consumers()) + 1}"
+        target = self.resources
+        wiring = ConsumerKnobs(
+            queue_url=target.queue_url,
+            message_status_table=target.status_table,
+            message_side_effects_table=target.side_effects_table,
+            wait_time_seconds=target.receive_wait,
+            consumer_id=name,
+        )
+        env = wiring.to_env() | knobs.to_env()
+        # A graceful stop finishes the message in hand: its work, then a poll at most.
+        grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
+        argv = [sys.executable, "-m", CONSUMER_MODULE]
+        return self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+
+    def producer(
+        self,
+        knobs: ProducerKnobs,
+        name: str = "producer",
+        *,
+        wait: bool = True,
+        timeout: float = 60.0,
+    ) -> Child:
+        """Run ``python -m producer`` with these options (to completion unless
+        ``wait=False``)."""
+        argv = [sys.executable, "-m", PRODUCER_MODULE, *knobs.to_argv()]
+        env = self._env(name, {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name})
+        child = self._spawn(name, Role.PRODUCER, argv, env, grace=10.0)
+        if wait:
+            self.wait_exit(child, timeout)
+        return child
+
+    def wait_exit(self, child: Child, timeout: float) -> int:
+        try:
+            child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
+        except subprocess.TimeoutExpired:
+            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s") from None
+        return child.exit_code
+
+    def stop(self, child: Child) -> int | None:
+        """SIGTERM (graceful) then, after the child's grace period, SIGKILL."""
+        if child.alive():
+            child.stopped_by_lab = True
+        child.exit_code = spawn.stop(child.popen, child.grace)
+        return child.exit_code
+
+    def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
+        """Send a signal as an operator would (its exit is then not a surprise)."""
+        child.stopped_by_lab = True
+        child.popen.send_signal(signum)
+
+    def consumers(self) -> list[Child]:
+        return [c for c in self.children if c.role is Role.CONSUMER]
+
+    # -- the queue -----------------------------------------------------------------------
+
+    def depth(self, url: str | None = None) -> Depth:
+        return depth(self.sqs, url or self.resources.queue_url)
+
+    def wait_for(
+        self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
+    ) -> T:
+        try:
+            return wait_until(condition, self._within_limit(timeout), what, interval)
+        except WaitTimeout as err:
+            raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
+
+    def settle(self, timeout: float, url: str | None = None) -> bool:
+        """Wait until the queue holds nothing (visible, in flight or delayed). False when
+        ``timeout`` passes first (for a negative control that may be the expected outcome)
+        or when no consumer is left to change anything. The outcome is the run's
+        ``drained`` metric: reading the leftovers afterwards must not be what empties the
+        queue (on moto, a receive is what moves an over-limit message to the DLQ)."""
+        empty_readings = 0
+
+        def ended() -> str:
+            nonlocal empty_readings
+            empty_readings = empty_readings + 1 if self.depth(url).total == 0 else 0
+            if empty_readings >= self.pacing.settle_confirmations:
+                return "drained"
+            if not any(child.alive() for child in self.consumers()):
+                return "abandoned"
+            return ""
+
+        outcome = poll(ended, self._within_limit(timeout))
+        if outcome == "abandoned":
+            self.note("every consumer has exited: the queue cannot drain any further")
+        elif not outcome:
+            self.note(f"queue still not empty after {timeout:.0f} s")
+        self.drained = outcome == "drained"
+        return self.drained
+
+    def purge(self) -> bool:
+        """Purge the run's queue; False when the target refuses (one is still running)."""
+        try:
+            self.sqs.purge_queue(QueueUrl=self.resources.queue_url)
+        except self.sqs.exceptions.PurgeQueueInProgress:
+            return False
+        return True
+
+    def redrive(self) -> redrive.Redriven:
+        """Move the DLQ's messages back to the queue."""
+        return redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+
+    def history(self) -> list[Op]:
+        """Every operation recorded so far by the run's processes."""
+        return history.read_dir(self.run_dir / "history")
+
+    def path(self, name: str) -> str:
+        """A file in the run directory (side-effect logs, version state...), as a knob."""
+        return str(self.run_dir / name)
+
+    # -- the journal ---------------------------------------------------------------------
+
+    def metric(self, name: str, value: float) -> None:
+        self.metrics[name] = value
+
+    def note(self, text: str) -> None:
+        self.notes.append(f"{time.monotonic() - self.started:6.1f}s {text}")
+
+    def sample(self, **values: float) -> None:
+        self.timeline.append({"t": round(time.monotonic() - self.started, 2), **values})
+
+    def close(self) -> list[str]:
+        """Stop every process still running; return problems with the ones that ended."""
+        for child in self.children:
+            if child.alive():
+                self.stop(child)
+        problems = []
+        for child in self.children:
+            ending = child.ending()
+            if ending is Ending.STOPPED:
+                self.note(f"{child.name} ended by a signal (exit code {child.code()})")
+            elif ending is Ending.UNEXPECTED:
+                problems.append(
+                    f"{child.name} exited with code {child.code()} (see {child.log_path})"
+                )
+        return problems

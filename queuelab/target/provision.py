@@ -1,0 +1,104 @@
+"""Create the plan's resources through the SQS and DynamoDB APIs (embedded backend or any
+compatible endpoint), converging when they exist already. Real AWS uses Pulumi (``infra/``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from queuelab.contract import tables
+from queuelab.target import plan as planmod
+from queuelab.target.outputs import Outputs, SetOutputs
+from queuelab.target.plan import ResourceSet
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+
+def queue_arn(sqs: SQSClient, url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return attributes["QueueArn"]
+
+
+def _queue(
+    sqs: SQSClient, name: str, fifo: bool, attributes: dict[str, str], tags: dict[str, str]
+) -> str:
+    # Create with the attribute that cannot change, then converge the others.
+    url = sqs.create_queue(
+        QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {}, tags=tags
+    )["QueueUrl"]
+    settable = {k: v for k, v in attributes.items() if k != "FifoQueue"}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=settable)  # type: ignore[arg-type]
+    sqs.tag_queue(QueueUrl=url, Tags=tags)
+    return url
+
+
+def _table(
+    ddb: DynamoDBClient, name: str, key: str, tags: dict[str, str], ttl_attribute: str | None
+) -> None:
+    try:
+        ddb.describe_table(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        ddb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )
+        ddb.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        )
+    if ttl_attribute:
+        current = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            ddb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+            )
+
+
+def provision_set(
+    item: ResourceSet, sqs: SQSClient, ddb: DynamoDBClient, prefix: str, stack: str
+) -> SetOutputs:
+    tags = planmod.tags(item.key, stack)
+    dlq_url = _queue(sqs, item.dlq_name(prefix), item.fifo, item.dlq_attributes(), tags)
+    dlq_arn = queue_arn(sqs, dlq_url)
+    policy = item.redrive_policy(dlq_arn)
+    attributes = item.queue_attributes() | {"RedrivePolicy": json.dumps(policy) if policy else ""}
+    queue_url = _queue(sqs, item.queue_name(prefix), item.fifo, attributes, tags)
+    _table(
+        ddb,
+        item.status_table(prefix),
+        tables.STATUS_TABLE_KEY,
+        tags,
+        ttl_attribute=tables.STATUS_TTL_ATTRIBUTE,
+    )
+    _table(ddb, item.side_effects_table(prefix), tables.SIDE_EFFECTS_TABLE_KEY, tags, None)
+    return SetOutputs(
+        queue_url=queue_url,
+        queue_arn=queue_arn(sqs, queue_url),
+        dlq_url=dlq_url,
+        dlq_arn=dlq_arn,
+        status_table=item.status_table(prefix),
+        side_effects_table=item.side_effects_table(prefix),
+        fifo=item.fifo,
+        visibility_timeout=item.visibility_timeout,
+        receive_wait=item.receive_wait,
+        max_receive_count=item.max_receive_count,
+    )
+
+
+def provision(
+    sqs: SQSClient,
+    ddb: DynamoDBClient,
+    *,
+    region: str,
+    stack: str,
+    prefix: str = planmod.DEFAULT_PREFIX,
+    resources: Iterable[ResourceSet] = planmod.PLAN,
+) -> Outputs:
+    sets = {item.key: provision_set(item, sqs, ddb, prefix, stack) for item in resources}
+    return Outputs(region=region, stack=stack, resources=sets)

@@ -1,0 +1,127 @@
+"""Where scenarios run: the embedded backend (default), any SQS/DynamoDB-compatible
+endpoint, or real AWS through the Pulumi stack's outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from queuelab import workdir
+from queuelab.backend import EmbeddedBackend
+from queuelab.backend.launcher import endpoint_settings
+from queuelab.contract import clients
+from queuelab.target import guard, pacing, provision
+from queuelab.target.outputs import Outputs, OutputsError, SetOutputs
+from queuelab.target.plan import DEFAULT_REGION, ResourceSet
+
+
+class Target(StrEnum):
+    local = "local"  # the embedded backend (or, for doctor, the `local up` server)
+    aws = "aws"  # the Pulumi stack's resources
+
+
+class TargetError(RuntimeError):
+    """The target cannot be used (missing stack, refused resource...): exit code 2."""
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str  # local | endpoint | aws
+    settings: clients.AwsSettings
+    outputs: Outputs
+    pacing: pacing.Pacing = pacing.EXACT
+    owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
+
+    def check_owned(self, resources: SetOutputs) -> None:
+        if self.owned is not None:
+            self.owned(resources)
+
+
+@contextmanager
+def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
+    """An embedded backend for the duration of the block, with the plan provisioned."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log") as endpoint:
+        settings = endpoint.settings()
+        outputs = provision.provision(
+            clients.sqs(settings),
+            clients.dynamodb(settings),
+            region=endpoint.region,
+            stack="local",
+            resources=resources,
+        )
+        yield Session("local", settings, outputs)
+
+
+@contextmanager
+def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
+    """Any SQS/DynamoDB-compatible endpoint (LocalStack, a `queuelab local up` server...):
+    the plan is provisioned there through the APIs first."""
+    settings = endpoint_settings(url, clients.AwsSettings.from_env().region or DEFAULT_REGION)
+    try:
+        outputs = provision.provision(
+            clients.sqs(settings),
+            clients.dynamodb(settings),
+            region=settings.region or DEFAULT_REGION,
+            stack="local",  # made by queuelab's own provisioner, as on the embedded backend
+            resources=resources,
+        )
+    except (BotoCoreError, ClientError) as err:
+        raise TargetError(f"cannot provision at {url}: {err}") from err
+    yield Session("endpoint", settings, outputs)
+
+
+@contextmanager
+def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
+    """Real AWS: the resources of the Pulumi stack whose outputs `make infra-up` cached."""
+    path = workdir.stack_outputs()
+    if not path.exists():
+        raise TargetError(
+            f"no stack outputs at {path}: provision the AWS resources first with "
+            "`make infra-up` (Pulumi), which caches them there"
+        )
+    try:
+        outputs = Outputs.load(path)
+    except OutputsError as err:
+        raise TargetError(f"{err}: run `make infra-up` again to rewrite it") from None
+    missing = sorted({r.key for r in resources} - set(outputs.resources))
+    if missing:
+        raise TargetError(
+            f"the stack {outputs.stack!r} lacks {', '.join(missing)}: run `make infra-up` again"
+        )
+    from_env = clients.AwsSettings.from_env()
+    settings = replace(from_env, endpoint_url=None, region=outputs.region)
+    try:
+        sqs, ddb = clients.sqs(settings), clients.dynamodb(settings)
+    except BotoCoreError as err:  # e.g. AWS_PROFILE names a profile that does not exist
+        raise TargetError(f"cannot connect to AWS: {err}") from None
+
+    def owned(item: SetOutputs) -> None:
+        try:
+            guard.check_owned(sqs, ddb, outputs, item)
+        except guard.NotOurs as err:
+            raise TargetError(str(err)) from None
+
+    yield Session("aws", settings, outputs, pacing=pacing.SQS, owned=owned)
+
+
+@contextmanager
+def open_session(
+    target: str, endpoint_url: str | None, resources: Iterable[ResourceSet]
+) -> Iterator[Session]:
+    if endpoint_url:
+        if target != "local":
+            raise TargetError("--endpoint-url and --target aws exclude each other")
+        with endpoint(endpoint_url, resources) as session:
+            yield session
+    elif target == "aws":
+        with aws_stack(resources) as session:
+            yield session
+    else:
+        with local(workdir.runs(), resources) as session:
+            yield session

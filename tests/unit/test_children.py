@@ -1,0 +1,29 @@
+"""How the run reads a process's exit code."""
+
+from __future__ import annotations
+
+import pytest
+
+from queuelab.contract.processes import EXIT_CRASH
+from queuelab.run.children import Ending, Role, ending
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "stopped_by_lab", "expected"),
+    [
+        (Role.CONSUMER, None, False, Ending.RUNNING),
+        (Role.CONSUMER, 0, False, Ending.CLEAN),
+        (Role.PRODUCER, 0, True, Ending.CLEAN),
+        (Role.CONSUMER, EXIT_CRASH, False, Ending.CRASHED_ON_PURPOSE),
+        (Role.PRODUCER, EXIT_CRASH, False, Ending.UNEXPECTED),  # producers have no crash knob
+        (Role.CONSUMER, -9, True, Ending.STOPPED),  # SIGKILL after the grace period
+        (Role.CONSUMER, 128 + 15, True, Ending.STOPPED),  # second SIGTERM: exits at once
+        (Role.CONSUMER, -9, False, Ending.UNEXPECTED),  # killed by someone else
+        (Role.CONSUMER, 2, True, Ending.UNEXPECTED),  # a bad knob is never the lab's doing
+        (Role.PRODUCER, 1, False, Ending.UNEXPECTED),  # sends failed
+    ],
+)
+def test_an_exit_code_is_classified_by_role_and_by_who_stopped_the_process(
+    role: Role, code: int | None, stopped_by_lab: bool, expected: Ending
+) -> None:
+    assert ending(role, code, stopped_by_lab) is expected

@@ -1,0 +1,78 @@
+"""``queuelab run``'s error paths, with the target and the runner replaced by fakes: an
+error verdict does not stop the others, an interrupt prints the table so far and exits 130."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from queuelab.check.ledger import Ledger
+from queuelab.check.verdict import Status
+from queuelab.cli import app
+from queuelab.cli import run as run_command
+from queuelab.run.runner import Interrupted, Result
+
+
+def result(name: str, status: Status) -> Result:
+    return Result(name, status, False, 0.1, Ledger(), (), (f"{status.value} reason",), Path("/r"))
+
+
+@pytest.fixture
+def no_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    @contextmanager
+    def session(*args: Any) -> Iterator[Any]:
+        yield type("S", (), {"name": "fake"})()
+
+    monkeypatch.setattr(run_command.targets, "open_session", session)
+
+
+def test_an_error_verdict_does_not_stop_the_other_scenarios(
+    no_target: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statuses = iter([Status.ERROR, Status.PASSED])
+    ran: list[str] = []
+
+    def fake_run(session: Any, scenario: Any, **kwargs: Any) -> Result:
+        ran.append(scenario.name)
+        return result(scenario.name, next(statuses))
+
+    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    done = CliRunner().invoke(app, ["run", "happy", "crash"])
+    assert ran == ["happy", "crash"] and done.exit_code == 1
+    assert "error happy" in done.output and "passed crash" in done.output
+
+
+def test_an_interrupt_prints_the_table_so_far_and_exits_130(
+    no_target: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_run(session: Any, scenario: Any, **kwargs: Any) -> Result:
+        if scenario.name == "crash":
+            raise Interrupted(result("crash", Status.INTERRUPTED))
+        return result(scenario.name, Status.PASSED)
+
+    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup"])
+    assert done.exit_code == 130
+    assert "passed happy" in done.output and "interrupted crash" in done.output
+    assert "dup" not in done.output.split("verdicts")[0]  # never started
+    assert "interrupted: every process" in done.output
+
+
+def test_a_knob_exported_in_the_shell_is_reported_as_ignored(
+    no_target: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        run_command, "run_scenario", lambda s, sc, **k: result(sc.name, Status.PASSED)
+    )
+    monkeypatch.setenv("CRASH_RATE", "0.5")
+    monkeypatch.setenv("CRASH_AFTER_SIDEEFFECT", "2")
+    done = CliRunner().invoke(app, ["run", "happy"])
+    assert "CRASH_RATE is set in your environment" in done.output
+    assert "CRASH_AFTER_SIDEEFFECT looks like the consumer knob CRASH_AFTER_SIDE_EFFECT" in (
+        done.output.replace("\n", " ")
+    )

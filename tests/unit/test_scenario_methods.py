@@ -1,0 +1,111 @@
+"""Every scenario's method, rehearsed without processes or a queue: the knobs it passes are
+built (and so validated) in every branch, safe and --unsafe, so a misspelled or ill-typed
+knob fails here, before any real run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+import scenarios
+from queuelab.contract import clients
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.run.children import Child, Role
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Scenario, resolve_params
+from queuelab.target.observe import Depth
+from queuelab.target.outputs import Outputs, SetOutputs
+from queuelab.target.redrive import Redriven
+
+RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)
+
+
+class Exited:
+    """A process that has already ended well."""
+
+    pid = 0
+
+    def poll(self) -> int:
+        return 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+    def send_signal(self, signum: int) -> None:
+        pass
+
+
+class DryLab(Lab):
+    """A lab that records what it would start and answers every wait at once."""
+
+    started_env: list[tuple[Role, list[str], dict[str, str]]]
+
+    def _spawn(
+        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
+    ) -> Child:
+        self.started_env.append((role, argv, env))
+        popen: Any = Exited()
+        child = Child(name, role, popen, self.run_dir / f"{name}.log", grace)
+        self.children.append(child)
+        return child
+
+    def depth(self, url: str | None = None) -> Depth:
+        return Depth(0, 0, 0)
+
+    def wait_for(self, condition: Any, timeout: float, what: str, interval: float = 0.2) -> Any:
+        return True
+
+    def settle(self, timeout: float, url: str | None = None) -> bool:
+        self.drained = True
+        return True
+
+    def stop(self, child: Child) -> int | None:
+        return 0
+
+    def purge(self) -> bool:
+        return True
+
+    def redrive(self) -> Redriven:
+        return Redriven("rehearsal", 1)
+
+
+def rehearse(scenario: Scenario, unsafe: bool, tmp_path: Path) -> DryLab:
+    outputs = Outputs("us-east-1", "local", {scenario.resource_key(unsafe): RESOURCES})
+    lab = DryLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
+    lab.started_env = []
+    scenario.method(lab, resolve_params(scenario, {}), unsafe)
+    return lab
+
+
+CASES = [
+    pytest.param(s, unsafe, id=f"{s.name}-{'unsafe' if unsafe else 'safe'}")
+    for s in scenarios.ALL
+    for unsafe in (False, True)
+]
+
+
+@pytest.mark.parametrize(("scenario", "unsafe"), CASES)
+def test_every_method_starts_processes_whose_knobs_the_processes_accept(
+    scenario: Scenario, unsafe: bool, tmp_path: Path
+) -> None:
+    lab = rehearse(scenario, unsafe, tmp_path)
+
+    assert any(role is Role.PRODUCER for role, _, _ in lab.started_env)
+    for role, _, env in lab.started_env:
+        if role is Role.CONSUMER:
+            ConsumerKnobs.from_env(env)  # what python -m consumer will parse
+
+
+def test_a_misspelled_knob_in_a_method_fails_the_rehearsal(tmp_path: Path) -> None:
+    # Given a scenario whose --unsafe branch misspells a knob
+    def method(lab: Lab, p: Any, unsafe: bool) -> None:
+        lab.consumer(ConsumerKnobs(**({"crash_after_sideeffect": 2} if unsafe else {})))
+
+    broken = scenarios.get("happy").__class__(**{**vars(scenarios.get("happy")), "method": method})
+    # Then the safe branch rehearses, and the unsafe one is refused, naming the knob
+    rehearse(broken, False, tmp_path)
+    with pytest.raises(ValidationError, match="crash_after_sideeffect"):
+        rehearse(broken, True, tmp_path)
