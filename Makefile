@@ -9,9 +9,13 @@ BIN := $(VENV)/bin
 BASE := $(VENV)/.installed-base
 INFRA := $(VENV)/.installed-infra
 ARGS ?=
+# Test processes: the functional tests mostly wait on queues and subprocesses, so more
+# workers than cores pay off (each worker has its own embedded server).
+TEST_WORKERS ?= 4
+FAST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
-.PHONY: help venv scenarios scenarios-fast scenarios-slow test lint bench-backend \
+.PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench-backend \
 	local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
@@ -42,8 +46,11 @@ scenarios-slow: $(BASE) ## Run the slow scenarios
 scenario-%: $(BASE) ## Run one scenario, e.g. make scenario-dup ARGS=--unsafe
 	$(BIN)/queuelab run $* $(ARGS)
 
-test: $(INFRA) ## Run the tests (unit, backend, functional, Pulumi mocks)
-	$(BIN)/python -m pytest $(ARGS)
+test: $(INFRA) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
+
+test-fast: $(INFRA) ## The quick loop: every test but the slow ones, in parallel
+	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow" $(ARGS)
 
 lint: $(INFRA) ## ruff + mypy
 	$(BIN)/ruff check .

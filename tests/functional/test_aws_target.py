@@ -123,6 +123,7 @@ def test_doctor_without_a_local_server_says_how_to_start_one(tmp_path: Path) -> 
     assert done.returncode == 2 and "queuelab local up" in done.stderr
 
 
+@pytest.mark.slow  # a local server with the whole plan, then the doctor twice (~30 s)
 def test_doctor_finds_the_local_server_healthy_then_names_a_removed_redrive_policy(
     tmp_path: Path,
 ) -> None:

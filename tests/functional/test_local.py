@@ -31,6 +31,7 @@ def workdir(tmp_path: Path):  # type: ignore[no-untyped-def]
     queuelab("local", "down", cwd=tmp_path)  # whatever the test did
 
 
+@pytest.mark.slow  # two servers started and stopped, the whole plan provisioned (~20 s)
 def test_up_twice_then_down_twice(workdir: Path) -> None:
     first = queuelab("local", "up", cwd=workdir)
     second = queuelab("local", "up", cwd=workdir)
