@@ -9,9 +9,13 @@ import os
 import random
 import time
 from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from consumer.message import Received, Reject, Work
 from consumer.middleware import Acknowledger, Delete, Middleware
+from consumer.side_effects import SideEffects
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Fn, History
 from queuelab.contract.processes import EXIT_CRASH
@@ -152,6 +156,17 @@ class ExitAtOnce(Middleware):
 
     def exit_at_once(self, signals: int) -> bool:
         return True
+
+
+class SwallowingSideEffects(SideEffects):
+    """A side effect whose failure is logged and forgotten: the handler takes it as done,
+    completes and deletes the message, and the work is lost."""
+
+    def perform(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().perform(*args, **kwargs)
+        except (ClientError, BotoCoreError) as err:
+            log.warning("side effect failed, carrying on as if it was done: %s", err)
 
 
 def layer(

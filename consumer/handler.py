@@ -11,17 +11,22 @@ the DLQ.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from consumer.idempotency import Idempotency
+from consumer.keys import DedupeKey, payload_id
 from consumer.message import Received, Reject, Work, parse_payload
 from consumer.middleware import Middleware
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
 from queuelab.contract.history import Fn, History
-from queuelab.contract.messages import ID_FIELD, subject_of
+from queuelab.contract.messages import subject_of
 
 log = logging.getLogger("consumer")
+AWS_ERRORS = (ClientError, BotoCoreError)  # what is left once botocore's retries gave up
 
 
 class Handler:
@@ -32,7 +37,7 @@ class Handler:
         history: History,
         *,
         hooks: Middleware | None = None,
-        dedupe_field: str = "",
+        dedupe_key: DedupeKey = payload_id,
         versions: VersionStore | None = None,
         version_key: str = "version",
         entity_key: str = "entity_id",
@@ -42,14 +47,24 @@ class Handler:
         self.effects = effects
         self.history = history
         self.hooks = hooks or Middleware()
-        self.dedupe_field = dedupe_field  # a business key (order_id), else the message id
+        self.dedupe_key = dedupe_key
         self.versions = versions
         self.version_key = version_key
         self.entity_key = entity_key
         self.run_id = run_id
 
     def handle(self, message: Received) -> bool:
-        """Process one message; True when it may be deleted."""
+        """Process one message; True when it may be deleted. An AWS call that still fails
+        after the SDK's retries leaves the message for a retry (not deleted, claim given
+        back): it comes back after its visibility timeout."""
+        try:
+            return self._handle(message)
+        except AWS_ERRORS as err:
+            log.warning("message %s left for a retry: %s", message.key, err)
+            self.history.ok(Fn.LEAVE, message.key, reason=f"{type(err).__name__}: {err}")
+            return False
+
+    def _handle(self, message: Received) -> bool:
         try:
             work = self.validate(message)
             self.hooks.before_work(message, work)
@@ -68,25 +83,33 @@ class Handler:
         except Reject as rejected:
             self.idempotency.release(work)  # a retry may claim it again
             return self.reject(message, str(rejected))
+        except AWS_ERRORS:
+            with contextlib.suppress(*AWS_ERRORS):
+                self.idempotency.release(work)
+            raise
         self.idempotency.complete(work)
         return True
 
     def validate(self, message: Received) -> Work:
         payload = parse_payload(message.body)
-        field = self.dedupe_field
-        if field and not payload.get(field):
-            raise Reject(f"payload lacks {field} (BUSINESS_IDEMPOTENCY_FIELD)")
+        dedupe_key = self.dedupe_key(message, payload)
         if self.versions is not None:
             version = payload.get(self.version_key)
             if not payload.get(self.entity_key) or not isinstance(version, int):
                 raise Reject(f"payload lacks {self.entity_key} and an integer {self.version_key}")
-        dedupe_key = str(payload[field] if field else payload[ID_FIELD])
         return Work(payload, dedupe_key, subject_of(payload, message.key))
 
     def perform(self, message: Received, work: Work) -> None:
         self.history.invoke(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         run = message.run or self.run_id
-        self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
+        try:
+            self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
+        except ClientError as err:  # refused: not performed
+            self.history.fail(Fn.SIDE_EFFECT, message.key, error=str(err))
+            raise
+        except BotoCoreError as err:  # no answer: performed or not, nobody knows
+            self.history.info(Fn.SIDE_EFFECT, message.key, error=str(err))
+            raise
         self.history.ok(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         if self.versions is not None:
             entity = str(work.payload[self.entity_key])

@@ -9,7 +9,8 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from consumer import chaos
+from consumer import chaos, keys
+from consumer.backoff import ErrorBackoff
 from consumer.handler import Handler
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
 from consumer.middleware import Chain, Middleware
@@ -50,12 +51,21 @@ def idempotency(
     )
 
 
+def dedupe_key(knobs: ConsumerKnobs) -> keys.DedupeKey:
+    if knobs.dedupe_on == "sqs-message-id":
+        return keys.sqs_message_id
+    if knobs.business_idempotency_field:
+        return keys.payload_field(knobs.business_idempotency_field)
+    return keys.payload_id
+
+
 def handler(
     knobs: ConsumerKnobs, ddb: DynamoDBClient | None, history: History, hooks: Middleware
 ) -> Handler:
     """The per-message path, with the safeguards the knobs keep on."""
     name = history.process
-    effects = SideEffects(
+    kind = chaos.SwallowingSideEffects if knobs.swallow_errors else SideEffects
+    effects = kind(
         ddb,
         knobs.message_side_effects_table,
         name,
@@ -72,7 +82,7 @@ def handler(
         effects,
         history,
         hooks=hooks,
-        dedupe_field=knobs.business_idempotency_field,
+        dedupe_key=dedupe_key(knobs),
         versions=versions,
         version_key=knobs.version_key,
         entity_key=knobs.entity_key,
@@ -101,6 +111,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
         wait_time_seconds=knobs.wait_time_seconds,
         message_limit=knobs.message_limit,
         idle_timeout_seconds=knobs.idle_timeout_seconds,
+        backoff=ErrorBackoff(knobs.error_backoff_seconds, knobs.error_backoff_max_seconds),
     )
 
 

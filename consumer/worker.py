@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from consumer.backoff import ErrorBackoff
 from consumer.handler import Handler
 from consumer.message import SYSTEM_ATTRIBUTES, Received
 from consumer.middleware import Acknowledger, Middleware
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("consumer")
-ERROR_BACKOFF_SECONDS = 1.0
 
 
 class Worker:
@@ -43,6 +43,7 @@ class Worker:
         wait_time_seconds: int = 10,
         message_limit: int = 0,
         idle_timeout_seconds: float = 0.0,
+        backoff: ErrorBackoff | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -55,6 +56,7 @@ class Worker:
         self.wait_time_seconds = wait_time_seconds
         self.message_limit = message_limit
         self.idle_timeout_seconds = idle_timeout_seconds
+        self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)
         self.acknowledger = self.hooks.acknowledger(Acknowledger(self.delete))
         self.running = True
         self.handled = 0
@@ -123,10 +125,14 @@ class Worker:
                 MessageSystemAttributeNames=SYSTEM_ATTRIBUTES,  # type: ignore[arg-type]
             )
         except (ClientError, BotoCoreError) as err:
-            log.error("receive failed: %s", err)
-            self.history.fail(Fn.RECEIVE, error=str(err))
-            time.sleep(ERROR_BACKOFF_SECONDS)
+            wait = self.backoff.failed()
+            log.error(
+                "receive failed (%d in a row, next in %.2f s): %s", self.backoff.failures, wait, err
+            )
+            self.history.fail(Fn.RECEIVE, error=str(err), wait=round(wait, 3))
+            time.sleep(wait)
             return []
+        self.backoff.succeeded()
         batch = [Received.from_sqs(m) for m in response.get("Messages", [])]
         self.history.ok(Fn.RECEIVE, messages=[m.summary() for m in batch])
         if batch:

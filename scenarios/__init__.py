@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from queuelab.run.scenario import Category, Scenario
 from scenarios import (
+    ambiguous_send,
+    api_faults,
+    at_least_once,
     backlog_drain,
     backpressure,
     business,
@@ -18,6 +21,7 @@ from scenarios import (
     poison,
     poison_partial_batch,
     purge_timing,
+    queue_outage,
     version_order,
 )
 
@@ -39,6 +43,10 @@ ALL: tuple[Scenario, ...] = tuple(
         backlog_drain,
         backpressure,
         purge_timing,
+        api_faults,
+        ambiguous_send,
+        at_least_once,
+        queue_outage,
     )
 )
 

@@ -109,6 +109,7 @@ SCENARIO = Scenario(
     expectations=(Expect("still_growing", "==", 0), *EXACTLY_ONCE),
     unsafe="no scaling: one consumer for the whole run",
     unsafe_shows=(Expect("still_growing", "==", 1),),
+    intolerance="it measures an equilibrium of throughput, which retried calls slow down",
     typical_seconds=31,
     timeout_seconds=300,
 )

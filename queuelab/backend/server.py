@@ -14,7 +14,8 @@ import os
 import signal
 from typing import Any, NoReturn
 
-from queuelab.backend import patches
+from queuelab.backend import delivery, patches
+from queuelab.backend.gateway import Gateway
 from queuelab.contract import lifeline
 
 
@@ -23,15 +24,17 @@ def _on_sigterm(signum: int, frame: Any) -> NoReturn:
 
 
 def build_app(stock: bool = False) -> Any:
-    """moto's WSGI app for every service; patched and serialized unless ``stock``."""
+    """moto's WSGI app for every service; unless ``stock``: patched, serialized, and behind
+    the gateway (the witness and the nemesis)."""
     # Purge must be usable between scenario runs (moto refuses a second one within 60 s).
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
     if not stock:
         patches.apply()
+        delivery.apply()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     app = DomainDispatcherApplication(create_backend_app)
-    return app if stock else patches.serialized(app)
+    return app if stock else Gateway(patches.serialized(app))
 
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from queuelab.check.witness import Witnessed
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Op
 
 LEDGER_FIELDS = (
@@ -33,6 +34,32 @@ LEDGER_FIELDS = (
     "early_redeliveries",
 )
 SAMPLE = 10  # keys listed per anomaly in the journal
+# Where each count comes from: the processes' histories, the final state read after the
+# run (queue, DLQ, side-effects table), or the endpoint's witness.
+SOURCES = {
+    "attempted": "history",
+    "acknowledged": "history",
+    "good": "history",
+    "poison": "history",
+    "delivered": "final state (side-effects table)",
+    "lost": "history + final state",
+    "unexpected": "history + final state",
+    "duplicate_side_effects": "final state (side-effects table)",
+    "redeliveries": "history",
+    "deleted": "history",
+    "dead_lettered": "final state (DLQ)",
+    "stuck": "final state (queue)",
+    "crashes": "history",
+    "rejected": "history",
+    "recovered": "history + final state (+ witness: sends whose answer was lost)",
+    "early_redeliveries": "history (- witness: duplicates handed out on purpose)",
+    "faults_injected": "witness",
+    "ambiguous": "witness",
+    "duplicate_deliveries": "witness",
+    "duplicate_sends": "witness",
+    "unconfirmed": "history vs witness",
+    "unrecorded": "history vs witness",
+}
 
 
 @dataclass(frozen=True)
@@ -86,7 +113,9 @@ def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op,
     ]
 
 
-def count_early_redeliveries(history: Iterable[Op], visibility_timeout: float) -> int:
+def count_early_redeliveries(
+    history: Iterable[Op], visibility_timeout: float, excused: frozenset[str] = frozenset()
+) -> int:
     """Receives of a MessageId while an earlier receive's lease had clearly not expired.
     Only a faulty backend does that.
 
@@ -95,6 +124,7 @@ def count_early_redeliveries(history: Iterable[Op], visibility_timeout: float) -
     bound counts, and a slow process cannot make a redelivery look early. A release
     (ChangeMessageVisibility 0) ends the lease from its invoke on, whatever its outcome:
     another consumer may get the message before the releasing one records the answer.
+    ``excused``: message ids the endpoint handed out again on purpose (AWS-like delivery).
     """
     tolerance = min(0.5, visibility_timeout / 2)
     receive_invoked: dict[str, float] = {}  # process -> its pending receive's invoke time
@@ -115,13 +145,17 @@ def count_early_redeliveries(history: Iterable[Op], visibility_timeout: float) -
             message_id = message["message_id"]
             previous = lease_from.get(message_id)
             if previous is not None and op.time - previous < visibility_timeout - tolerance:
-                early += 1
+                early += message_id not in excused
             lease_from[message_id] = started_at
     return early
 
 
 def compute(
-    history: list[Op], observed: Observation, visibility_timeout: float, run_id: str | None = None
+    history: list[Op],
+    observed: Observation,
+    visibility_timeout: float,
+    run_id: str | None = None,
+    witnessed: Witnessed | None = None,
 ) -> Ledger:
     sends = [op for op in history if op.f == "send"]
     attempted = {op.key for op in sends if op.type == INVOKE and op.key}
@@ -135,6 +169,8 @@ def compute(
     delivered = {key for key in attempted if subject_of[key] in performed}
     in_queue, in_dlq = set(observed.queue), set(observed.dlq)
     lost = acknowledged - delivered - in_queue - in_dlq
+    arrived = delivered | in_queue | in_dlq
+    answer_lost = witnessed.ambiguous_sends if witnessed else frozenset()
 
     received_keys = Counter(message["key"] for _, message in receives(history, run_id))
     known_subjects = set(subject_of.values())
@@ -167,7 +203,9 @@ def compute(
         stuck=len(in_queue & attempted),
         crashes=sum(1 for op in history if op.f == "crash"),
         rejected=sum(1 for op in history if op.f == "reject" and op.type == OK),
-        recovered=len((unconfirmed - acknowledged) & (delivered | in_queue | in_dlq)),
-        early_redeliveries=count_early_redeliveries(history, visibility_timeout),
+        recovered=len(((unconfirmed - acknowledged) | answer_lost) & arrived),
+        early_redeliveries=count_early_redeliveries(
+            history, visibility_timeout, witnessed.injected_ids if witnessed else frozenset()
+        ),
         samples={k: v for k, v in samples.items() if v},
     )

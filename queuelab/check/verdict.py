@@ -2,8 +2,9 @@
 
 Status words are a fixed vocabulary: ``passed``, ``failed`` (an expectation broke),
 ``error`` (could not be judged: nothing happened, the failure mode was not exercised, a
-process timed out, the backend misbehaved) and ``interrupted`` (Ctrl-C or SIGTERM stopped the
-run before it could be judged). A run where nothing happened is never a pass.
+process timed out, the backend misbehaved), ``interrupted`` (Ctrl-C or SIGTERM stopped the
+run before it could be judged) and ``skipped`` (not run: the target or the options do not
+allow it, with the reason). A run where nothing happened is never a pass.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Status(StrEnum):
     FAILED = "failed"
     ERROR = "error"
     INTERRUPTED = "interrupted"
+    SKIPPED = "skipped"
 
 
 _OPS: dict[str, Callable[[float, float], bool]] = {

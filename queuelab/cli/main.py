@@ -19,6 +19,7 @@ from queuelab.cli.doctor import run_doctor
 from queuelab.cli.infra import infra_app
 from queuelab.cli.local import local_app
 from queuelab.cli.run import run
+from queuelab.cli.soak import soak
 from queuelab.report import tables
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
@@ -48,6 +49,7 @@ app.command(help="Run a consumer with chaos knobs (reads .env in the current dir
 
 app.command("doctor")(run_doctor)
 app.command("run")(run)
+app.command("soak")(soak)
 
 
 @app.command("list")

@@ -15,15 +15,22 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sts import STSClient
 
-# Read timeout above the longest long poll (20 s); botocore's standard retry mode. The
-# endpoint comes only from AwsSettings (which reads AWS_ENDPOINT_URL itself), so a target
-# without one (real AWS) is never redirected by a leftover variable or profile setting.
-CLIENT_CONFIG = Config(
-    connect_timeout=5,
-    read_timeout=30,
-    retries={"mode": "standard", "max_attempts": 3},
-    ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]  # older stubs lack it
-)
+# Retries are botocore's own (no hand-written loop): the standard variables AWS_RETRY_MODE
+# (standard | adaptive | legacy) and AWS_MAX_ATTEMPTS (1: no retry at all) choose them.
+DEFAULT_RETRY_MODE = "standard"
+DEFAULT_MAX_ATTEMPTS = 4  # total attempts, the first included
+
+
+def client_config(settings: AwsSettings) -> Config:
+    """Read timeout above the longest long poll (20 s); the settings' retry mode. The
+    endpoint comes only from AwsSettings (which reads AWS_ENDPOINT_URL itself), so a target
+    without one (real AWS) is never redirected by a leftover variable or profile setting."""
+    return Config(
+        connect_timeout=5,
+        read_timeout=30,
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},  # type: ignore[arg-type]
+        ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]  # older stubs lack it
+    )
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class AwsSettings:
     access_key_id: str | None = None
     secret_access_key: str | None = None
     session_token: str | None = None
+    retry_mode: str = DEFAULT_RETRY_MODE
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AwsSettings:
@@ -47,6 +56,8 @@ class AwsSettings:
             access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
             secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
             session_token=env.get("AWS_SESSION_TOKEN") or None,
+            retry_mode=env.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE,
+            max_attempts=int(env.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS),
         )
 
     def env(self) -> dict[str, str]:
@@ -59,6 +70,8 @@ class AwsSettings:
             "AWS_ACCESS_KEY_ID": self.access_key_id,
             "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
             "AWS_SESSION_TOKEN": self.session_token,
+            "AWS_RETRY_MODE": self.retry_mode,
+            "AWS_MAX_ATTEMPTS": str(self.max_attempts),
         }
         return {k: v for k, v in values.items() if v}
 
@@ -76,19 +89,19 @@ def _session(settings: AwsSettings) -> boto3.session.Session:
 def sqs(settings: AwsSettings | None = None) -> SQSClient:
     settings = settings or AwsSettings.from_env()
     return _session(settings).client(
-        "sqs", endpoint_url=settings.endpoint_url, config=CLIENT_CONFIG
+        "sqs", endpoint_url=settings.endpoint_url, config=client_config(settings)
     )
 
 
 def dynamodb(settings: AwsSettings | None = None) -> DynamoDBClient:
     settings = settings or AwsSettings.from_env()
     return _session(settings).client(
-        "dynamodb", endpoint_url=settings.endpoint_url, config=CLIENT_CONFIG
+        "dynamodb", endpoint_url=settings.endpoint_url, config=client_config(settings)
     )
 
 
 def sts(settings: AwsSettings | None = None) -> STSClient:
     settings = settings or AwsSettings.from_env()
     return _session(settings).client(
-        "sts", endpoint_url=settings.endpoint_url, config=CLIENT_CONFIG
+        "sts", endpoint_url=settings.endpoint_url, config=client_config(settings)
     )

@@ -24,6 +24,16 @@ class ConsumerKnobs(KnobModel):
         0.0, "Exit when no message arrived for this long (0 = never)", ge=0
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = knob("INFO", "Logging level")
+    error_backoff_seconds: float = knob(
+        0.5,
+        "After a failed receive, wait up to this, doubling per failure in a row (full jitter; "
+        "0: retry at once)",
+        ge=0,
+        le=60,
+    )
+    error_backoff_max_seconds: float = knob(
+        10.0, "Longest wait after failed receives in a row", ge=0, le=300
+    )
 
     # Safeguards (each one can be turned off for a negative control).
     message_status_table: str = knob("", "DynamoDB table for idempotency claims (our bookkeeping)")
@@ -40,6 +50,11 @@ class ConsumerKnobs(KnobModel):
     )
     check_before_doing: OnOff = knob(
         "on", "off: perform the side effect without asking the external system first"
+    )
+    dedupe_on: Literal["payload", "sqs-message-id"] = knob(
+        "payload",
+        "sqs-message-id: dedupe on SQS's MessageId, which differs between two sends of one "
+        "message (default: the payload's id, or BUSINESS_IDEMPOTENCY_FIELD)",
     )
     versioning_enabled: bool = knob(False, "1: apply an update only if its version is newer")
 
@@ -83,6 +98,9 @@ class ConsumerKnobs(KnobModel):
     )
     shutdown_mode: Literal["graceful", "immediate"] = knob(
         "graceful", "immediate: exit at the first SIGTERM, abandoning the message in hand"
+    )
+    swallow_errors: bool = knob(
+        False, "1: a side effect that fails is logged and taken as done (then deleted)"
     )
 
     # Set by the runner.

@@ -38,6 +38,7 @@ class Fn(StrEnum):
     SIDE_EFFECT = "side_effect"  # invoke then ok {subject}
     APPLY = "apply"  # ok {entity, version, applied}: a versioned update
     REJECT = "reject"  # ok {reason, receive_count}: not deleted, left for the redrive policy
+    LEAVE = "leave"  # ok {reason}: an error on the way; not deleted, it comes back later
     DELETE = "delete"  # invoke then ok / fail {message_id}
     RELEASE = "release"  # visibility 0 (graceful stop): invoke then ok / fail {message_id}
     CRASH = "crash"  # info {point}: a chaos crash, the process exits at once

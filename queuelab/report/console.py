@@ -14,6 +14,7 @@ STYLE = {
     Status.FAILED: "red",
     Status.ERROR: "yellow",
     Status.INTERRUPTED: "magenta",
+    Status.SKIPPED: "blue",
 }
 
 

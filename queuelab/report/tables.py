@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from queuelab.check.verdict import Status
+from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
 from queuelab.run.runner import Result
 from queuelab.run.scenario import Scenario
@@ -77,8 +78,9 @@ def results_table(results: Iterable[Result]) -> Table:
 def print_results(console: Console, results: list[Result]) -> None:
     console.print(results_table(results))
     for r in results:
-        if r.ledger.extra:
-            measured = ", ".join(f"{k}={v:g}" for k, v in r.ledger.extra.items())
+        shown = {k: v for k, v in r.ledger.extra.items() if v or k not in WITNESS_METRICS}
+        if shown:
+            measured = ", ".join(f"{k}={v:g}" for k, v in shown.items())
             console.print(f"{r.scenario}: {measured}", style="dim", highlight=False)
     for r in results:
         if r.status is not Status.PASSED:

@@ -20,16 +20,23 @@ class Ending(StrEnum):
 
     RUNNING = "running"  # not ended (yet)
     CLEAN = "clean"  # exit 0
+    ALLOWED = (
+        "allowed"  # a non-zero exit the scenario expects (e.g. sends whose outcome is unknown)
+    )
     CRASHED_ON_PURPOSE = "crashed on purpose"  # a consumer's chaos crash point fired
     STOPPED = "stopped"  # ended by a signal the lab sent (a stop, a SIGTERM mid-work)
     UNEXPECTED = "unexpected"  # anything else: the run cannot be judged
 
 
-def ending(role: Role, code: int | None, stopped_by_lab: bool) -> Ending:
+def ending(
+    role: Role, code: int | None, stopped_by_lab: bool, allowed: frozenset[int] = frozenset()
+) -> Ending:
     if code is None:
         return Ending.RUNNING
     if code == EXIT_OK:
         return Ending.CLEAN
+    if code in allowed:
+        return Ending.ALLOWED
     if role is Role.CONSUMER and code == EXIT_CRASH:
         return Ending.CRASHED_ON_PURPOSE
     if stopped_by_lab and signal_exit(code):
@@ -46,6 +53,7 @@ class Child:
     grace: float = 10.0  # how long a graceful stop may take (the work in hand)
     exit_code: int | None = None
     stopped_by_lab: bool = False
+    allowed: frozenset[int] = frozenset()  # exit codes the scenario expects besides 0
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -54,7 +62,7 @@ class Child:
         return self.exit_code if self.exit_code is not None else self.popen.poll()
 
     def ending(self) -> Ending:
-        return ending(self.role, self.code(), self.stopped_by_lab)
+        return ending(self.role, self.code(), self.stopped_by_lab, self.allowed)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from queuelab.check.ledger import Ledger, Observation
+from queuelab.check.ledger import SOURCES, Ledger, Observation
 from queuelab.check.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -28,6 +28,16 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         "duration_s": round(duration, 2),
         "verdict": verdict.to_dict(),
         "ledger": counted.to_dict(),
+        "sources": {
+            name: SOURCES.get(name, "the scenario's measure") for name in counted.metrics()
+        },
+        "faults": {
+            "spec": run.faults,
+            "seed": run.seed,
+            "injected": run.witnessed.faults if run.witnessed else {},
+            "schedule": run.witnessed.schedule if run.witnessed else [],
+        },
+        "witness": run.witnessed.samples if run.witnessed else None,
         "strays_ignored": seen.strays,
         "notes": lab.notes if lab else run.reset_notes,
         "timeline": lab.timeline if lab else [],

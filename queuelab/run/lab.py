@@ -10,16 +10,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from queuelab.contract import clients, history
+from queuelab.backend.control import Control
+from queuelab.contract import clients, history, witness
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
 from queuelab.contract.processes import (
     CONSUMER_MODULE,
+    EXIT_FAILED,
     HISTORY_PATH_ENV,
     PRODUCER_MODULE,
     RUN_ID_ENV,
@@ -28,7 +31,7 @@ from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.children import Child, Ending, Role
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
-from queuelab.target import redrive
+from queuelab.target import impairment, redrive
 from queuelab.target.observe import Depth, depth
 from queuelab.target.outputs import Outputs, SetOutputs
 from queuelab.target.pacing import EXACT, Pacing
@@ -62,6 +65,9 @@ class Lab:
     resources: SetOutputs
     sqs: SQSClient
     pacing: Pacing = EXACT  # how far the target's counts can be trusted at once
+    token: str | None = None  # the run's token: each process signs with its own key
+    control: Control | None = None  # the embedded server's nemesis, if the target has one
+    faults: str = ""  # the run's fault spec (switched by ``impaired``)
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -82,6 +88,9 @@ class Lab:
     def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_THROUGH)}
         env |= self.settings.env() | {"PYTHONUNBUFFERED": "1", RUN_ID_ENV: self.run_id}
+        if self.token is not None:  # the witness knows the caller from its key
+            env["AWS_ACCESS_KEY_ID"] = witness.access_key(self.token, name)
+            env["AWS_SECRET_ACCESS_KEY"] = witness.SECRET
         env[HISTORY_PATH_ENV] = str(self.run_dir / "history" / f"{name}.jsonl")
         return env | extra
 
@@ -96,8 +105,11 @@ class Lab:
         self.children.append(child)
         return child
 
-    def consumer(self, knobs: ConsumerKnobs | None = None, name: str | None = None) -> Child:
-        """Start ``python -m consumer`` with the run's resources and these knobs."""
+    def consumer(
+        self, knobs: ConsumerKnobs | None = None, name: str | None = None, *, retries: int = 0
+    ) -> Child:
+        """Start ``python -m consumer`` with the run's resources and these knobs; ``retries``
+        sets AWS_MAX_ATTEMPTS (1: the SDK never retries; 0: the target's default)."""
         knobs = knobs or ConsumerKnobs()
         name = name or f"consumer-{len(self.consumers()) + 1}"
         target = self.resources
@@ -108,7 +120,7 @@ class Lab:
             wait_time_seconds=target.receive_wait,
             consumer_id=name,
         )
-        env = wiring.to_env() | knobs.to_env()
+        env = wiring.to_env() | knobs.to_env() | _attempts(retries)
         # A graceful stop finishes the message in hand: its work, then a poll at most.
         grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
         argv = [sys.executable, "-m", CONSUMER_MODULE]
@@ -121,12 +133,18 @@ class Lab:
         *,
         wait: bool = True,
         timeout: float = 60.0,
+        retries: int = 0,
+        may_fail: bool = False,
     ) -> Child:
         """Run ``python -m producer`` with these options (to completion unless
-        ``wait=False``)."""
+        ``wait=False``); ``retries`` as for ``consumer``; ``may_fail``: an exit 1 (some sends
+        failed or their outcome is unknown) is part of the scenario, not a problem."""
         argv = [sys.executable, "-m", PRODUCER_MODULE, *knobs.to_argv()]
-        env = self._env(name, {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name})
+        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name} | _attempts(retries)
+        env = self._env(name, extra)
         child = self._spawn(name, Role.PRODUCER, argv, env, grace=10.0)
+        if may_fail:
+            child.allowed = frozenset({EXIT_FAILED})
         if wait:
             self.wait_exit(child, timeout)
         return child
@@ -166,6 +184,10 @@ class Lab:
         except WaitTimeout as err:
             raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
 
+    def pause(self, seconds: float) -> None:
+        """Let the processes run for a while (never past the scenario's time limit)."""
+        time.sleep(self._within_limit(seconds))
+
     def settle(self, timeout: float, url: str | None = None) -> bool:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
         ``timeout`` passes first (for a negative control that may be the expected outcome)
@@ -190,6 +212,27 @@ class Lab:
             self.note(f"queue still not empty after {timeout:.0f} s")
         self.drained = outcome == "drained"
         return self.drained
+
+    @contextmanager
+    def outage(self) -> Iterator[impairment.Rollback]:
+        """Consumers denied for the block (producers still send): the nemesis on the
+        embedded backend, a deny statement in the queue policy elsewhere. The rollback always
+        runs; the journal notes whether it was verified (metric ``outage_rolled_back``)."""
+        if self.control is not None and self.token is not None:
+            impaired = impairment.endpoint_deny(self.control, self.token, self.faults)
+        else:
+            sid = "queuelabOutage" + "".join(c for c in self.run_id if c.isalnum())[-24:]
+            impairment.preflight(self.sqs, self.resources, sid)
+            impaired = impairment.policy_deny(self.sqs, self.resources, sid)
+        with impaired as rollback:
+            self.note(f"outage begins: {rollback.how}")
+            try:
+                yield rollback
+            finally:
+                self.note("outage ends")
+        self.metric("outage_rolled_back", int(rollback.lifted and rollback.verified))
+        for text in rollback.notes:
+            self.note(text)
 
     def purge(self) -> bool:
         """Purge the run's queue; False when the target refuses (one is still running)."""
@@ -237,3 +280,8 @@ class Lab:
                     f"{child.name} exited with code {child.code()} (see {child.log_path})"
                 )
         return problems
+
+
+def _attempts(retries: int) -> dict[str, str]:
+    """AWS_MAX_ATTEMPTS for a process (botocore's own retries), if the scenario sets it."""
+    return {"AWS_MAX_ATTEMPTS": str(retries)} if retries else {}

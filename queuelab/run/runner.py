@@ -10,6 +10,7 @@ Each run gets a directory under the runs root with the processes' histories and 
 
 from __future__ import annotations
 
+import random
 import secrets
 import time
 import traceback
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from queuelab.check import ledger
-from queuelab.check.verdict import Check, Status, Verdict, judge
-from queuelab.contract import clients, history
+from queuelab.check import witness as witnessing
+from queuelab.check.verdict import Check, Expect, Status, Verdict, judge
+from queuelab.contract import clients, history, witness
 from queuelab.run import journal
 from queuelab.run.lab import Lab, LabTimeout
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
@@ -87,19 +89,43 @@ class Run:
     run_dir: Path
     started: float = field(default_factory=time.monotonic)
     phase: str = "reset"
+    faults: str = ""  # the endpoint faults of this run (scenario's, then --faults)
+    seed: int = 0
     lab: Lab | None = None
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
+    witnessed: witnessing.Witnessed | None = None
 
     def __post_init__(self) -> None:
-        self.sqs = clients.sqs(self.session.settings)
-        self.ddb = clients.dynamodb(self.session.settings)
+        self.token = secrets.token_hex(4)
+        self.settings = self.session.settings
+        if self.session.control is not None:  # our own calls are witnessed too, as the lab's
+            self.settings = replace(
+                self.settings,
+                access_key_id=witness.access_key(self.token, witness.LAB_CALLER),
+                secret_access_key=witness.SECRET,
+            )
+        self.sqs = clients.sqs(self.settings)
+        self.ddb = clients.dynamodb(self.settings)
 
     def execute(self) -> Result:
         self.session.check_owned(self.resources)  # a refusal is a configuration error
-        if self.reset():
-            self.method()
-        observation = self.observe()
+        control = self.session.control
+        if control is not None:
+            queues = [
+                url.rstrip("/").rsplit("/", 1)[-1]
+                for url in (self.resources.queue_url, self.resources.dlq_url)
+            ]
+            control.register(
+                self.token, self.run_dir / witness.FILE, self.faults, self.seed, queues
+            )
+        try:
+            if self.reset():
+                self.method()
+            observation = self.observe()
+        finally:
+            if control is not None:
+                control.forget(self.token)
         return self.judge(observation)
 
     def reset(self) -> bool:
@@ -117,6 +143,9 @@ class Run:
             run_id=self.run_id,
             run_dir=self.run_dir,
             settings=self.session.settings,
+            token=self.token if self.session.control is not None else None,
+            control=self.session.control,
+            faults=self.faults,
             outputs=self.session.outputs,
             resources=self.resources,
             sqs=self.sqs,
@@ -169,10 +198,19 @@ class Run:
         self.phase = "check"
         ops = history.read_dir(self.run_dir / "history")
         seen = observation or ledger.Observation()
-        counted = ledger.compute(ops, seen, self.resources.visibility_timeout, self.run_id)
-        counted = replace(counted, extra=self.measure(ops, seen))
+        preconditions = self.scenario.preconditions
+        if self.session.control is not None:
+            killed = {c.name for c in self.lab.children if c.code() == -9} if self.lab else set()
+            records = witness.read(self.run_dir / witness.FILE)
+            self.witnessed = witnessing.summarize(records, ops, killed)
+            preconditions += tuple(Expect(name, "==", 0) for name in witnessing.AGREES)
+        counted = ledger.compute(
+            ops, seen, self.resources.visibility_timeout, self.run_id, self.witnessed
+        )
+        extra = self.witnessed.metrics() if self.witnessed else {}
+        counted = replace(counted, extra=extra | self.measure(ops, seen))
         s = self.scenario
-        verdict = judge(counted, s.expectations, s.preconditions, self.errors)
+        verdict = judge(counted, s.expectations, preconditions, self.errors)
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:
@@ -198,6 +236,18 @@ class Run:
         )
 
 
+def skip_reason(session: Session, scenario: Scenario, faults: str) -> str:
+    """Why this scenario cannot run here with these options ("" if it can)."""
+    if faults and scenario.intolerance:
+        return f"not run under --faults: {scenario.intolerance}"
+    if (faults or scenario.faults) and session.control is None:
+        return (
+            f"endpoint faults need queuelab's embedded server (the {session.name} target has "
+            "no nemesis)"
+        )
+    return ""
+
+
 def run_scenario(
     session: Session,
     scenario: Scenario,
@@ -205,13 +255,24 @@ def run_scenario(
     unsafe: bool = False,
     overrides: Mapping[str, str] | None = None,
     runs_root: Path,
+    faults: str = "",
+    seed: int | None = None,
 ) -> Result:
+    """Run one scenario; ``faults`` (a ``queuelab.contract.faults`` spec) is added to the
+    scenario's own, ``seed`` (random if None) fixes which requests get them."""
     params = resolve_params(scenario, overrides or {})
     resources = session.outputs[scenario.resource_key(unsafe)]
     run_id = new_run_id(scenario.name)
     run_dir = runs_root / run_id
     run_dir.mkdir(parents=True)
-    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir)
+    spec = ",".join(part for part in (scenario.faults, faults) if part)
+    seed = random.randrange(2**31) if seed is None else seed
+    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, faults=spec, seed=seed)
+    why_not = skip_reason(session, scenario, faults)
+    if why_not:
+        return run.finish(
+            Verdict(Status.SKIPPED, (), (why_not,)), ledger.Ledger(), ledger.Observation()
+        )
     try:
         return run.execute()
     except KeyboardInterrupt:

@@ -63,6 +63,8 @@ class Scenario:
     typical_seconds: float = 10.0
     timeout_seconds: float = 180.0  # no wait of the method may go past this
     limits: str = ""  # what the embedded backend limits, if anything
+    faults: str = ""  # endpoint faults it runs with (a queuelab.contract.faults spec)
+    intolerance: str = ""  # why it cannot run under --faults ("" : it tolerates them)
 
     @property
     def has_negative_control(self) -> bool:

@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from queuelab import workdir
 from queuelab.backend import EmbeddedBackend
+from queuelab.backend.control import Control, probe
 from queuelab.backend.launcher import endpoint_settings
 from queuelab.contract import clients
 from queuelab.target import guard, pacing, provision
@@ -36,6 +37,7 @@ class Session:
     outputs: Outputs
     pacing: pacing.Pacing = pacing.EXACT
     owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
+    control: Control | None = None  # the embedded server's witness and nemesis, if any
 
     def check_owned(self, resources: SetOutputs) -> None:
         if self.owned is not None:
@@ -55,7 +57,7 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             stack="local",
             resources=resources,
         )
-        yield Session("local", settings, outputs)
+        yield Session("local", settings, outputs, control=Control(endpoint.url))
 
 
 @contextmanager
@@ -73,7 +75,7 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
         )
     except (BotoCoreError, ClientError) as err:
         raise TargetError(f"cannot provision at {url}: {err}") from err
-    yield Session("endpoint", settings, outputs)
+    yield Session("endpoint", settings, outputs, control=probe(url))
 
 
 @contextmanager

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from queuelab.backend import Endpoint
+from queuelab.backend.control import Control
 from queuelab.contract import clients as aws
 from queuelab.target import provision
 from queuelab.target.session import Session
@@ -14,4 +15,4 @@ def session(endpoint: Endpoint, settings: aws.AwsSettings) -> Session:
     outputs = provision.provision(
         aws.sqs(settings), aws.dynamodb(settings), region=endpoint.region, stack="local"
     )
-    return Session("local", settings, outputs)
+    return Session("local", settings, outputs, control=Control(endpoint.url))

@@ -8,12 +8,13 @@ import pytest
 
 import scenarios
 from queuelab.check.ledger import LEDGER_FIELDS
+from queuelab.check.witness import METRICS as WITNESSED
 from queuelab.cli.run import parse_sets
 from queuelab.run.lab import RUN_METRICS
 from queuelab.run.scenario import ParamError, resolve_params
 from queuelab.target.plan import PLAN, resource_set
 
-NOT_SCENARIOS = {"common", "versions"}
+NOT_SCENARIOS = {"common", "versions", "soak"}  # soak: run by `queuelab soak`
 
 
 def test_every_scenario_module_is_registered() -> None:
@@ -42,7 +43,7 @@ def test_every_scenario_declares_checks_and_an_anomaly_for_unsafe(
 ) -> None:
     assert scenario.expectations and scenario.unsafe
     assert scenario.has_negative_control == (scenario.name not in DIAGNOSTICS)
-    metrics = set(LEDGER_FIELDS) | set(RUN_METRICS) | set(scenario.extra_metrics)
+    metrics = set(LEDGER_FIELDS) | set(RUN_METRICS) | set(WITNESSED) | set(scenario.extra_metrics)
     for expect in (*scenario.expectations, *scenario.preconditions, *scenario.unsafe_shows):
         for name in (expect.metric, expect.target):
             assert not isinstance(name, str) or name in metrics, f"{expect}: unknown {name}"

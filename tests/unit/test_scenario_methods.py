@@ -4,6 +4,8 @@ knob fails here, before any real run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.run.children import Child, Role
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Scenario, resolve_params
+from queuelab.target.impairment import Rollback
 from queuelab.target.observe import Depth
 from queuelab.target.outputs import Outputs, SetOutputs
 from queuelab.target.redrive import Redriven
@@ -67,6 +70,13 @@ class DryLab(Lab):
 
     def purge(self) -> bool:
         return True
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+    @contextmanager
+    def outage(self) -> Iterator[Rollback]:
+        yield Rollback("rehearsal", lifted=True, verified=True)
 
     def redrive(self) -> Redriven:
         return Redriven("rehearsal", 1)

@@ -1,0 +1,99 @@
+"""The AWS-like delivery mode, inside the server process: standard queues that now and then
+hand a message out twice, and not in send order, as SQS's at-least-once delivery may.
+
+Off unless a run's fault spec asks for it (``duplicate=P``, ``reorder=P``, or the
+``aws-delivery`` preset) for its own queues; FIFO queues are never touched. A duplicate is
+the message made visible again right after a receive handed it out (the first receiver's
+handle stays valid, as on SQS); the receive's message ids handed out that way are noted in
+``injected`` so the witness can record them and the checker tell them from a backend bug.
+Decisions are seeded and keyed by (queue, message id, receive count)."""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from queuelab.contract.faults import draw
+
+REORDER_WINDOW = 20  # visible messages (from the head) a reordering receive may pick from
+
+
+@dataclass(frozen=True)
+class Delivery:
+    duplicate: float = 0.0
+    reorder: float = 0.0
+    seed: int = 0
+
+
+QUEUES: dict[str, Delivery] = {}  # queue name -> its delivery mode
+# Message ids the current request's receive handed out again on purpose.
+injected: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "queuelab_injected", default=None
+)
+_receives: dict[str, int] = {}  # queue name -> receives served (keys the reorder draws)
+_applied = False
+
+
+def configure(queue: str, mode: Delivery | None) -> None:
+    if mode is None or not (mode.duplicate or mode.reorder):
+        QUEUES.pop(queue, None)
+    else:
+        QUEUES[queue] = mode
+
+
+def _reordered(queue: Any, found: Iterator[Any], mode: Delivery) -> Iterator[Any]:
+    n = _receives[queue.name] = _receives.get(queue.name, 0) + 1
+    if draw(mode.seed, queue.name, "reorder", n) >= mode.reorder:
+        return found
+    window = list(itertools.islice(found, REORDER_WINDOW))
+    window.sort(key=lambda m: draw(mode.seed, queue.name, m.id, n))
+    return itertools.chain(window, found)
+
+
+def apply() -> None:
+    """Patch moto's SQS receive path (after ``patches.apply``). Idempotent."""
+    global _applied
+    if _applied:
+        return
+    from moto.sqs import models
+
+    from queuelab.backend.patches import notify
+
+    queue_cls: Any = models.Queue
+    backend_cls: Any = models.SQSBackend
+    original_messages = queue_cls.messages
+    original_receive = backend_cls.receive_message
+
+    def messages(self: Any) -> Iterator[Any]:
+        found = original_messages.fget(self)
+        mode = QUEUES.get(self.name)
+        if mode is None or not mode.reorder or self.fifo_queue:
+            return found  # type: ignore[no-any-return]
+        return _reordered(self, iter(found), mode)
+
+    def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> list[Any]:
+        result: list[Any] = original_receive(self, queue_name, *args, **kwargs)
+        mode = QUEUES.get(queue_name)
+        if mode is None or not mode.duplicate or not result:
+            return result
+        queue = self.get_queue(queue_name)
+        if queue.fifo_queue:
+            return result
+        stored = {m.id: m for m in queue._messages}
+        again = injected.get()
+        for copy in result:
+            roll = draw(mode.seed, queue_name, copy.id, copy.approximate_receive_count, "dup")
+            if roll < mode.duplicate and copy.id in stored:
+                stored[copy.id].change_visibility(0)
+                queue.pending_messages.discard(stored[copy.id])
+                if again is not None:
+                    again.append(copy.id)
+        notify()
+        return result
+
+    queue_cls.messages = property(messages)
+    backend_cls.receive_message = receive_message
+    _applied = True

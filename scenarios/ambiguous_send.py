@@ -1,0 +1,60 @@
+"""ambiguous-send: sends applied whose answer is lost; the retry stores the message twice,
+and deduplicating on the producer's id keeps one side effect per logical message."""
+
+from __future__ import annotations
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
+from scenarios.common import DLQ_EMPTY, DRAINED, NO_DUPLICATES, NOTHING_LOST, QUEUE_EMPTY
+
+FAULTS = "send:ambiguous=0.5"  # half the sends: applied, then the connection drops
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    dedupe = "sqs-message-id" if unsafe else "payload"
+    for _ in range(p["consumers"]):
+        lab.consumer(ConsumerKnobs(max_messages=10, dedupe_on=dedupe))
+    # A send whose every attempt lost its answer ends "unknown" (exit 1): part of the lesson.
+    lab.producer(ProducerKnobs(n=p["messages"], batch_size=p["batch_size"]), may_fail=True)
+    lab.settle(timeout=p["settle_seconds"])
+
+
+SCENARIO = Scenario(
+    name="ambiguous-send",
+    category=Category.FAST,
+    summary="Sends whose answer is lost are retried and stored twice: one side effect each.",
+    demonstrates=(
+        "A send can be applied while its answer is lost (a dropped connection, a timeout): "
+        "the producer cannot know, so it retries (botocore does), and the queue now holds "
+        "the message twice under two MessageIds. The producer's id in the body is the "
+        "dedup key that survives: the consumer claims on it, so each logical message has "
+        "one side effect. On a FIFO queue MessageDeduplicationId does the same job at the "
+        "queue. `recovered` counts the sends whose answer was lost but which arrived."
+    ),
+    resources="ambiguous-send",
+    method=method,
+    faults=FAULTS,
+    intolerance="it sets its own endpoint faults",
+    params={
+        "messages": Param(20, "messages to send"),
+        "batch_size": Param(2, "messages per SendMessageBatch (small: many chances to lose one)"),
+        "consumers": Param(2, "consumer processes"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("ambiguous", ">=", 1), Expect("duplicate_sends", ">=", 1)),
+    expectations=(
+        Expect("delivered", "==", "attempted"),  # an answer lost is not a message lost
+        Expect("recovered", ">=", 1),
+        NOTHING_LOST,
+        NO_DUPLICATES,
+        QUEUE_EMPTY,
+        DRAINED,
+        DLQ_EMPTY,
+    ),
+    unsafe="dedupe on SQS's MessageId (DEDUPE_ON=sqs-message-id), which differs per send",
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    typical_seconds=4,
+)

@@ -1,0 +1,106 @@
+"""queue-outage: consumers are denied for a while (a deny window, then its rollback); they
+back off instead of hammering the endpoint, the backlog grows, then drains."""
+
+from __future__ import annotations
+
+import time
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import FAIL, Fn
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.children import Role
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario
+from scenarios.common import EXACTLY_ONCE
+
+CONSUMER_CALLS = (Fn.RECEIVE, Fn.DELETE, Fn.RELEASE)
+SAMPLE_SECONDS = 0.25
+
+
+def failed_calls(lab: Lab, start: float, end: float) -> int:
+    """Calls the consumers saw refused between ``start`` and ``end`` (epoch seconds)."""
+    consumers = {c.name for c in lab.children if c.role is Role.CONSUMER}
+    return sum(
+        1
+        for op in lab.history()
+        if op.process in consumers and op.f in CONSUMER_CALLS and op.type == FAIL
+        and start <= op.time <= end
+    )  # fmt: skip
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    backoff = 0.0 if unsafe else p["backoff_seconds"]
+    for _ in range(p["consumers"]):
+        lab.consumer(ConsumerKnobs(max_messages=10, error_backoff_seconds=backoff))
+    sending = p["lead_seconds"] + p["outage_seconds"]
+    producer = lab.producer(
+        ProducerKnobs(continuous=True, n=10, rate=p["rate"], duration=sending), wait=False
+    )
+    lab.pause(p["lead_seconds"])  # the consumers keep up before the outage
+    before = peak = lab.depth().total
+    started = time.time()
+    with lab.outage():
+        for _ in range(max(1, round(p["outage_seconds"] / SAMPLE_SECONDS))):
+            lab.pause(SAMPLE_SECONDS)
+            peak = max(peak, lab.depth().total)
+            lab.sample(backlog=peak)
+    ended = time.time()
+    lab.wait_exit(producer, timeout=p["lead_seconds"] + 10)
+    drained = lab.settle(timeout=p["settle_seconds"])
+    calls = failed_calls(lab, started, ended)
+    lab.metric("backlog_growth", peak - before)
+    lab.metric("outage_calls", calls)
+    lab.metric("outage_call_rate", round(calls / max(ended - started, 1e-6), 1))
+    if drained:
+        lab.metric("recovery_seconds", round(time.time() - ended, 1))
+    lab.note(
+        f"outage of {ended - started:.1f} s: the consumers' calls were refused {calls} times; "
+        f"the backlog grew from {before} to {peak}"
+    )
+
+
+SCENARIO = Scenario(
+    name="queue-outage",
+    category=Category.FAST,
+    summary="Consumers denied for a while: they back off, the backlog grows, then drains.",
+    demonstrates=(
+        "For a few seconds every consumer call on the queue is refused (AccessDenied), as "
+        "when a policy change or an outage hits one side of a system. Consumers that back "
+        "off exponentially with jitter make a handful of calls and pick up the backlog once "
+        "the window ends; nothing is lost. The journal reports the time to recover."
+    ),
+    limits=(
+        "offline the nemesis denies the consumers' calls; on AWS a deny statement in the "
+        "queue policy does (removed and verified afterwards), and policy changes take up to "
+        "a minute to apply there: run it with --set outage_seconds=90 on AWS."
+    ),
+    resources="queue-outage",
+    method=method,
+    intolerance="it measures the consumers' call rate, which other faults would blur",
+    extra_metrics=(
+        "backlog_growth",
+        "outage_calls",
+        "outage_call_rate",
+        "recovery_seconds",
+        "outage_rolled_back",
+    ),
+    params={
+        "consumers": Param(2, "consumer processes"),
+        "rate": Param(10.0, "producer messages per second (it stops when the outage ends)"),
+        "lead_seconds": Param(1.5, "how long the consumers run before the outage"),
+        "outage_seconds": Param(3.0, "how long the consumers are denied"),
+        "backoff_seconds": Param(0.5, "ERROR_BACKOFF_SECONDS: first wait after a refusal"),
+        "max_call_rate": Param(10.0, "the error-storm bound: refused calls per second, all"),
+        "settle_seconds": Param(30.0, "how long to wait for the backlog to drain"),
+    },
+    preconditions=(
+        Expect("outage_calls", ">=", 1),
+        Expect("backlog_growth", ">=", 1),
+        Expect("outage_rolled_back", "==", 1),
+    ),
+    expectations=(*EXACTLY_ONCE, Expect("outage_call_rate", "<=", 10)),
+    unsafe="no backoff (ERROR_BACKOFF_SECONDS=0): a refused consumer retries at once",
+    unsafe_shows=(Expect("outage_call_rate", ">", 10),),
+    typical_seconds=8,
+)
