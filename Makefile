@@ -15,7 +15,7 @@ TEST_WORKERS ?= 4
 FAST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
-.PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench-backend \
+.PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench bench-backend \
 	local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
@@ -59,6 +59,10 @@ lint: $(INFRA) ## ruff + mypy
 
 bench-backend: $(BASE) ## Per-call cost of the embedded backend vs stock moto
 	$(BIN)/python benchmarks/backend.py $(ARGS)
+
+bench: $(BASE) ## Benchmarks that print figures: throughput, then the backend's per-call cost
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/backend.py
 
 local-up: $(BASE) ## Start a background embedded server and write .env
 	$(BIN)/queuelab local up
