@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from consumer import chaos
+from consumer import chaos, logs
 from consumer.handler import Handler
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
+from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
@@ -88,7 +88,13 @@ def build(knobs: ConsumerKnobs) -> Worker:
     tables = knobs.message_status_table or knobs.message_side_effects_table
     ddb = clients.dynamodb(settings) if tables else None
     history = History(knobs.history_path or None, name)
-    hooks = Chain(chaos.layer(knobs, history))
+    layers = chaos.layer(knobs, history)
+    if knobs.metrics_port:  # observed, not in the path: a history observer, a middleware
+        metrics = Metrics(name)
+        history.watch(metrics.observe)
+        layers = [*layers, metrics.middleware()]  # last: the outermost acknowledger
+        metrics.serve(knobs.metrics_host, knobs.metrics_port)
+    hooks = Chain(layers)
     return Worker(
         clients.sqs(settings),
         knobs.queue_url,
@@ -106,11 +112,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
 
 def run(knobs: ConsumerKnobs) -> int:
     name = knobs.consumer_id or f"consumer-{os.getpid()}"
-    logging.basicConfig(
-        level=knobs.log_level,
-        format=f"%(asctime)s {name} %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(name, knobs.log_level, knobs.log_format)
     for variable, meant in lookalikes(os.environ, ConsumerKnobs):
         log.warning("%s is not a consumer knob (ignored); did you mean %s?", variable, meant)
     worker = build(knobs)

@@ -46,6 +46,7 @@ class Child:
     grace: float = 10.0  # how long a graceful stop may take (the work in hand)
     exit_code: int | None = None
     stopped_by_lab: bool = False
+    metrics_url: str = ""  # a consumer's /metrics, scraped while it runs
 
     def alive(self) -> bool:
         return self.popen.poll() is None

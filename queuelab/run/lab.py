@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from queuelab.contract.processes import (
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.children import Child, Ending, Role
+from queuelab.run.events import Event, Kind, Phase, Sink, ignore
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.target import redrive
@@ -49,6 +51,13 @@ PASSED_THROUGH = (
 )  # fmt: skip
 
 
+def free_port() -> int:
+    """A loopback port free right now (for a consumer's metrics)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class LabTimeout(RuntimeError):
     """Something the method waited for did not happen in time: the run cannot be judged."""
 
@@ -69,6 +78,7 @@ class Lab:
     drained: bool = False  # the last settle() saw the queue empty while consumers ran
     time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
+    emit: Sink = ignore  # settling, notes and redrives, as they happen
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit."""
@@ -107,12 +117,16 @@ class Lab:
             message_side_effects_table=target.side_effects_table,
             wait_time_seconds=target.receive_wait,
             consumer_id=name,
+            metrics_port=free_port(),  # scraped while it runs (the report shows the last)
         )
         env = wiring.to_env() | knobs.to_env()
         # A graceful stop finishes the message in hand: its work, then a poll at most.
         grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
         argv = [sys.executable, "-m", CONSUMER_MODULE]
-        return self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+        child = self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+        port = knobs.metrics_port or wiring.metrics_port
+        child.metrics_url = f"http://127.0.0.1:{port}/metrics"
+        return child
 
     def producer(
         self,
@@ -183,7 +197,11 @@ class Lab:
                 return "abandoned"
             return ""
 
-        outcome = poll(ended, self._within_limit(timeout))
+        self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.SETTLE.value}))
+        try:
+            outcome = poll(ended, self._within_limit(timeout))
+        finally:
+            self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.METHOD.value}))
         if outcome == "abandoned":
             self.note("every consumer has exited: the queue cannot drain any further")
         elif not outcome:
@@ -201,7 +219,9 @@ class Lab:
 
     def redrive(self) -> redrive.Redriven:
         """Move the DLQ's messages back to the queue."""
-        return redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+        moved = redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+        self.emit(Event(Kind.REDRIVE, self.run_id, {"moved": moved.moved, "method": moved.method}))
+        return moved
 
     def history(self) -> list[Op]:
         """Every operation recorded so far by the run's processes."""
@@ -218,6 +238,7 @@ class Lab:
 
     def note(self, text: str) -> None:
         self.notes.append(f"{time.monotonic() - self.started:6.1f}s {text}")
+        self.emit(Event(Kind.NOTE, self.run_id, {"text": text}))
 
     def sample(self, **values: float) -> None:
         self.timeline.append({"t": round(time.monotonic() - self.started, 2), **values})

@@ -23,7 +23,9 @@ from queuelab.check import ledger
 from queuelab.check.verdict import Check, Status, Verdict, judge
 from queuelab.contract import clients, history
 from queuelab.run import journal
+from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
 from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
 from queuelab.target import observe, reset
 from queuelab.target.outputs import SetOutputs
@@ -85,8 +87,9 @@ class Run:
     resources: SetOutputs
     run_id: str
     run_dir: Path
+    emit: Sink = ignore  # phases, processes, notes, samples (queuelab.run.events)
     started: float = field(default_factory=time.monotonic)
-    phase: str = "reset"
+    phase: str = Phase.RESET
     lab: Lab | None = None
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
@@ -95,8 +98,16 @@ class Run:
         self.sqs = clients.sqs(self.session.settings)
         self.ddb = clients.dynamodb(self.session.settings)
 
+    def enter(self, phase: Phase) -> None:
+        self.phase = phase
+        self.emit(Event(Kind.PHASE, self.run_id, {"name": phase.value}))
+
     def execute(self) -> Result:
         self.session.check_owned(self.resources)  # a refusal is a configuration error
+        started = {"scenario": self.scenario.name, "unsafe": self.unsafe}
+        started |= {"run_dir": str(self.run_dir), "time_limit": self.scenario.timeout_seconds}
+        self.emit(Event(Kind.RUN, self.run_id, started))
+        self.enter(Phase.RESET)
         if self.reset():
             self.method()
         observation = self.observe()
@@ -112,7 +123,7 @@ class Run:
         return True
 
     def method(self) -> None:
-        self.phase = "method"
+        self.enter(Phase.METHOD)
         self.lab = Lab(  # its clock (the scenario's time limit) starts after the reset
             run_id=self.run_id,
             run_dir=self.run_dir,
@@ -122,20 +133,25 @@ class Run:
             sqs=self.sqs,
             pacing=self.session.pacing,
             time_limit=self.scenario.timeout_seconds,
+            emit=self.emit,
         )
         for note in self.reset_notes:
             self.lab.note(note)
-        try:
-            self.scenario.method(self.lab, self.params, self.unsafe)
-        except LabTimeout as err:
-            self.errors.append(str(err))
-        except Exception as err:  # a broken method or backend: report it, go on
-            self.errors.append(_failure(self.run_dir, "the method", err))
-        finally:
-            self.errors += self.lab.close()
+        sqs = clients.sqs(self.session.settings)  # its own client: it samples on a thread
+        lab = self.lab
+        with Sampler(sqs, self.resources, lambda: lab.children, self.emit, self.run_id):
+            try:
+                self.scenario.method(lab, self.params, self.unsafe)
+            except LabTimeout as err:
+                self.errors.append(str(err))
+            except Exception as err:  # a broken method or backend: report it, go on
+                self.errors.append(_failure(self.run_dir, "the method", err))
+            finally:  # the phase stays "method" for an interrupt's reason
+                self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.STOP.value}))
+                self.errors += lab.close()
 
     def observe(self) -> ledger.Observation | None:
-        self.phase = "observe"
+        self.enter(Phase.OBSERVE)
         try:
             observation, problems = observe.observe(
                 self.sqs, self.ddb, self.resources, self.run_id, self.session.pacing
@@ -166,7 +182,7 @@ class Run:
             return extra
 
     def judge(self, observation: ledger.Observation | None) -> Result:
-        self.phase = "check"
+        self.enter(Phase.CHECK)
         ops = history.read_dir(self.run_dir / "history")
         seen = observation or ledger.Observation()
         counted = ledger.compute(ops, seen, self.resources.visibility_timeout, self.run_id)
@@ -186,6 +202,8 @@ class Run:
     def finish(self, verdict: Verdict, counted: ledger.Ledger, seen: ledger.Observation) -> Result:
         duration = time.monotonic() - self.started
         journal.write(self, verdict, counted, seen, duration)
+        done = {"status": verdict.status.value, "duration_s": round(duration, 2)}
+        self.emit(Event(Kind.VERDICT, self.run_id, done))
         return Result(
             scenario=self.scenario.name,
             status=verdict.status,
@@ -205,13 +223,17 @@ def run_scenario(
     unsafe: bool = False,
     overrides: Mapping[str, str] | None = None,
     runs_root: Path,
+    sink: Sink = ignore,
 ) -> Result:
+    """Run one scenario; ``sink`` sees its events as they happen (the run directory's
+    ``events.jsonl`` gets them too)."""
     params = resolve_params(scenario, overrides or {})
     resources = session.outputs[scenario.resource_key(unsafe)]
     run_id = new_run_id(scenario.name)
     run_dir = runs_root / run_id
     run_dir.mkdir(parents=True)
-    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir)
+    emit = fan_out((EventLog(run_dir), sink))
+    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, emit)
     try:
         return run.execute()
     except KeyboardInterrupt:
