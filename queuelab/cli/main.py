@@ -15,9 +15,11 @@ from dotenv import load_dotenv
 import scenarios
 from consumer.cli import consume
 from producer.cli import produce
+from queuelab.cli import by_hand
 from queuelab.cli.doctor import run_doctor
 from queuelab.cli.infra import infra_app
 from queuelab.cli.local import local_app
+from queuelab.cli.report import report
 from queuelab.cli.run import run
 from queuelab.report import tables
 from queuelab.report.console import console as make_console
@@ -38,7 +40,7 @@ console = make_console()
 def _main(ctx: typer.Context) -> None:
     # `produce` and `consume` by hand read .env (written by `local up` / `make infra-up`),
     # like `source .env` in the seed's README; variables already set win.
-    if ctx.invoked_subcommand in ("produce", "consume"):
+    if ctx.invoked_subcommand in ("produce", "consume", *by_hand.COMMANDS):
         load_dotenv(Path.cwd() / ".env", override=False)
 
 
@@ -48,6 +50,8 @@ app.command(help="Run a consumer with chaos knobs (reads .env in the current dir
 
 app.command("doctor")(run_doctor)
 app.command("run")(run)
+app.command("report")(report)
+by_hand.register(app)
 
 
 @app.command("list")

@@ -22,7 +22,7 @@ from queuelab.check.verdict import Status
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.knobs import lookalikes
 from queuelab.contract.processes import EXIT_INTERRUPTED
-from queuelab.report import html, tables
+from queuelab.report import tables
 from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
@@ -110,6 +110,8 @@ def _line(result: Result) -> None:
 
 def write_report(result: Result) -> None:
     """``report.html`` next to the journal; a report that cannot be made is a warning."""
+    from queuelab.report import html  # matplotlib: imported when a report is drawn
+
     try:
         about = scenarios.get(result.scenario).summary
         path = html.write_report(result.run_dir, about)
@@ -188,6 +190,8 @@ def run(
         errors.print("interrupted: every process this run started has been stopped")
     tables.print_results(out, results)
     if results:
+        from queuelab.report import html
+
         index = html.write_index(workdir.runs())
         if len(results) > 1:
             out.print(f"index of the runs: {index}", highlight=False, soft_wrap=True)

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from queuelab.report import charts
-from queuelab.report.rundir import NotARun, RunDir
+from queuelab.report.rundir import RunDir
 from queuelab.report.timeline import message_timeline, queue_series
 from queuelab.run import journal
 from queuelab.run.events import Kind
@@ -114,6 +114,3 @@ def write_index(runs_root: Path) -> Path:
     page = ENVIRONMENT.get_template("index.html.j2").render(runs=runs, root=runs_root)
     path.write_text(page)
     return path
-
-
-__all__ = ["INDEX", "REPORT", "NotARun", "render_report", "write_index", "write_report"]
