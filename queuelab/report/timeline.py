@@ -6,13 +6,14 @@ started."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.report.rundir import RunDir
 from queuelab.run.events import Kind
 
 ROWS = 60  # most messages drawn; the rest are summed up
+SAMPLED_AT_LEAST = 10  # rows kept for a sample of the unflagged, however many are flagged
 # Flags, most serious first: what the ledger counts as an anomaly, then what the lesson is.
 ANOMALIES = ("duplicate", "lost", "unexpected", "stuck", "early redelivery")
 NOTABLE = ("concurrent", "dead-lettered", "redelivered", "rejected", "crashed", "released")
@@ -95,17 +96,17 @@ class MessageTimeline:
 
 def _leases(ops: list[Op], visibility: float, t0: float) -> dict[str, list[Lease]]:
     """Each receive's lease: ended by a delete (the message is gone, whoever deleted it),
-    by that process's release, else expired after the visibility timeout."""
+    by that process's release, else expired after the visibility timeout. A lease also
+    says until when its process worked on the message (up to its next receive of it)."""
     leases: dict[str, list[Lease]] = defaultdict(list)
-    # (key, process) -> start, receive count, last operation of that process on the key
-    open_: dict[tuple[str, str], list[float]] = {}
+    open_: dict[tuple[str, str], tuple[float, int]] = {}  # (key, process) -> start, count
 
     def close(key: str, process: str, at: float, how: str) -> None:
-        start, count, last = open_.pop((key, process))
+        start, count = open_.pop((key, process))
         expires = start + visibility
         if at > expires:
             at, how = expires, "expired"
-        leases[key].append(Lease(start - t0, at - t0, process, int(count), how, last - t0))
+        leases[key].append(Lease(start - t0, at - t0, process, count, how, start - t0))
 
     for op in ops:
         if op.f == Fn.RECEIVE and op.type == OK:
@@ -113,24 +114,34 @@ def _leases(ops: list[Op], visibility: float, t0: float) -> dict[str, list[Lease
                 key = str(message.get("key") or message.get("message_id"))
                 if (key, op.process) in open_:
                     close(key, op.process, op.time, "expired")
-                count = float(message.get("receive_count") or 1)
-                open_[(key, op.process)] = [op.time, count, op.time]
-            continue
-        if not op.key:
-            continue
-        if (op.key, op.process) in open_:
-            open_[(op.key, op.process)][2] = op.time
-        if op.f == Fn.DELETE and op.type == OK:
+                open_[(key, op.process)] = (op.time, int(message.get("receive_count") or 1))
+        elif op.key and op.f == Fn.DELETE and op.type == OK:
             for key, process in [held for held in open_ if held[0] == op.key]:
                 how = "delete" if process == op.process else f"deleted by {op.process}"
                 close(key, process, op.time, how)
         elif op.f == Fn.RELEASE and op.type == INVOKE and (op.key, op.process) in open_:
-            close(op.key, op.process, op.time, "release")
+            close(str(op.key), op.process, op.time, "release")
     for key, process in list(open_):
         close(key, process, open_[(key, process)][0] + visibility, "expired")
-    for found in leases.values():
-        found.sort(key=lambda lease: lease.start)
-    return leases
+    by_key: dict[str, list[Op]] = defaultdict(list)
+    for op in ops:
+        if op.key and op.f != Fn.RECEIVE:
+            by_key[op.key].append(op)
+    return {key: _with_work(sorted(found, key=lambda x: x.start), by_key[key], t0)
+            for key, found in leases.items()}  # fmt: skip
+
+
+def _with_work(leases: list[Lease], ops: list[Op], t0: float) -> list[Lease]:
+    """Each lease's ``worked_until``: its process's last operation on the message before
+    that process received it again."""
+    worked = [lease.start for lease in leases]
+    for op in ops:  # the message's own, receives aside
+        at = op.time - t0
+        mine = [i for i, lease in enumerate(leases) if lease.process == op.process]
+        before = [i for i in mine if leases[i].start <= at]
+        if before:
+            worked[before[-1]] = max(worked[before[-1]], at)
+    return [replace(lease, worked_until=w) for lease, w in zip(leases, worked, strict=True)]
 
 
 def _overlaps(leases: list[Lease], work: bool) -> bool:
@@ -176,14 +187,15 @@ def _flags(run: RunDir, rows: dict[str, MessageRow], ops: list[Op]) -> None:
 
 
 def _choose(rows: list[MessageRow], limit: int) -> list[MessageRow]:
-    """Every flagged row (anomalies first) up to ``limit``, then an even sample of the rest,
-    shown in send order."""
+    """Flagged rows (anomalies first), leaving room for an even sample of the rest, shown in
+    send order."""
     if len(rows) <= limit:
         return rows
+    rest = [r for r in rows if not r.notable]
+    room_for_flagged = limit - min(len(rest), SAMPLED_AT_LEAST)
     flagged = sorted(
         (r for r in rows if r.notable), key=lambda r: (not r.anomalous, r.sent or 0.0)
-    )[:limit]
-    rest = [r for r in rows if not r.notable]
+    )[:room_for_flagged]
     room = limit - len(flagged)
     step = len(rest) / room if room > 0 else 0
     sample = [rest[int(i * step)] for i in range(room)] if room > 0 and rest else []
