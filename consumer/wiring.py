@@ -93,7 +93,12 @@ def build(knobs: ConsumerKnobs) -> Worker:
         metrics = Metrics(name)
         history.watch(metrics.observe)
         layers = [*layers, metrics.middleware()]  # last: the outermost acknowledger
-        metrics.serve(knobs.metrics_host, knobs.metrics_port)
+        try:
+            metrics.serve(knobs.metrics_host, knobs.metrics_port)
+        except OSError as err:  # observability must not stop the work
+            log.error(
+                "cannot serve metrics on %s:%d: %s", knobs.metrics_host, knobs.metrics_port, err
+            )
     hooks = Chain(layers)
     return Worker(
         clients.sqs(settings),

@@ -28,6 +28,7 @@ from queuelab.contract.processes import (
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.children import Child, Ending, Role
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
+from queuelab.run.sampler import scrape
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.target import redrive
@@ -51,11 +52,15 @@ PASSED_THROUGH = (
 )  # fmt: skip
 
 
-def free_port() -> int:
-    """A loopback port free right now (for a consumer's metrics)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_port(taken: set[int]) -> int:
+    """A loopback port free right now and not handed out yet (for a consumer's metrics)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port not in taken:
+            taken.add(port)
+            return port
 
 
 class LabTimeout(RuntimeError):
@@ -79,6 +84,7 @@ class Lab:
     time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
     emit: Sink = ignore  # settling, notes and redrives, as they happen
+    ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit."""
@@ -117,7 +123,7 @@ class Lab:
             message_side_effects_table=target.side_effects_table,
             wait_time_seconds=target.receive_wait,
             consumer_id=name,
-            metrics_port=free_port(),  # scraped while it runs (the report shows the last)
+            metrics_port=free_port(self.ports),  # scraped when stopped (the report shows it)
         )
         env = wiring.to_env() | knobs.to_env()
         # A graceful stop finishes the message in hand: its work, then a poll at most.
@@ -153,11 +159,22 @@ class Lab:
         return child.exit_code
 
     def stop(self, child: Child) -> int | None:
-        """SIGTERM (graceful) then, after the child's grace period, SIGKILL."""
+        """SIGTERM (graceful) then, after the child's grace period, SIGKILL. A consumer's
+        metrics are scraped first: its last counts go to the report."""
         if child.alive():
             child.stopped_by_lab = True
+            self._scrape(child)
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
+
+    def _scrape(self, child: Child) -> None:
+        if not child.metrics_url:
+            return
+        try:
+            values = scrape(child.metrics_url)
+        except (OSError, ValueError):  # not serving (yet): the report goes without
+            return
+        self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""

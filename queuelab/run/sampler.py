@@ -65,7 +65,6 @@ class Sampler:
         self.run_id = run_id
         self.interval = interval
         self._states: dict[str, str] = {}
-        self._scraped: dict[str, dict[str, float]] = {}  # consumer -> its last scrape
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="queuelab-sampler", daemon=True)
 
@@ -82,8 +81,6 @@ class Sampler:
         self._stop.set()
         self._thread.join(timeout=5)
         self.processes()  # the last endings, after the lab stopped everything
-        for name, values in self._scraped.items():
-            self.emit(Event(Kind.METRICS, self.run_id, {"name": name, "values": values}))
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
@@ -91,7 +88,6 @@ class Sampler:
 
     def tick(self) -> None:
         self.processes()
-        self.scrape()
         try:
             queue = depth(self.sqs, self.resources.queue_url)
             dlq = depth(self.sqs, self.resources.dlq_url)
@@ -106,15 +102,6 @@ class Sampler:
             "consumers": consumers,
         }
         self.emit(Event(Kind.SAMPLE, self.run_id, values))
-
-    def scrape(self) -> None:
-        """Each running consumer's metrics; one that does not answer keeps its last."""
-        for child in list(self.children()):
-            if child.metrics_url and child.alive():
-                try:
-                    self._scraped[child.name] = scrape(child.metrics_url)
-                except (OSError, ValueError):
-                    continue
 
     def processes(self) -> None:
         """A PROCESS event for every process whose state changed since the last tick."""

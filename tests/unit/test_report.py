@@ -174,3 +174,29 @@ def test_the_index_links_every_run_with_its_verdict(tmp_path: Path) -> None:
     page = write_index(tmp_path).read_text()
     assert 'href="dup-run/report.html"' in page and 'class="status failed"' in page
     assert page.count("<tr>") == 2  # the header and the one run
+
+
+def test_more_flagged_messages_than_rows_still_leave_room_for_a_sample(tmp_path: Path) -> None:
+    ops = []
+    for i in range(100):
+        key = f"k{i:03d}"
+        ops += [op(0.01 * i, "producer", "invoke", "send", key), receive(1, "consumer-1", key, 1)]
+        if i % 2:
+            ops.append(receive(4, "consumer-2", key, 2))  # redelivered: flagged
+    timeline = message_timeline(RunDir.load(make_run(tmp_path, ops)), limit=30)
+    assert len(timeline.rows) == 30
+    assert sum(1 for r in timeline.rows if not r.notable) == 10
+
+
+def test_work_after_another_consumer_deleted_the_message_is_drawn(tmp_path: Path) -> None:
+    ops = [
+        op(0.1, "producer", "invoke", "send", "k1"),
+        receive(0.5, "consumer-1", "k1", 1),
+        receive(2.6, "consumer-2", "k1", 2),
+        op(3.0, "consumer-2", "ok", "delete", "k1"),
+        op(4.0, "consumer-1", "ok", "side_effect", "k1", subject="k1"),  # no claim: done twice
+    ]
+    [row] = message_timeline(RunDir.load(make_run(tmp_path, ops))).rows
+    first, second = row.leases
+    assert first.ended_by == "expired" and first.worked_until == 4.0
+    assert second.ended_by == "delete" and second.end == 3.0
