@@ -4,8 +4,8 @@ GitLab, GitHub Actions reporters and most CI systems render.
 One ``testsuite`` named ``queuelab``, one ``testcase`` per scenario run (classname
 ``queuelab.safe`` / ``queuelab.unsafe``, name the scenario): ``failed`` is a ``failure``
 listing the broken checks, ``error`` an ``error`` with its reasons, ``interrupted`` an
-``error`` too (it was not judged). Every check, expected against actual, is in
-``system-out``, with the paths of the journal and the report.
+``error`` too (it was not judged), ``skipped`` a ``skipped``. Every check, expected
+against actual, is in ``system-out``, with the paths of the journal and the report.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from queuelab.check.verdict import Status
 from queuelab.run.runner import Result
@@ -42,6 +42,8 @@ def testcase(result: Result) -> TestCase:
         problem = Failure("; ".join(broken or result.reasons), "failed")
         problem.text = "\n".join(broken or result.reasons)
         case.result = [problem]
+    elif result.status.value == "skipped":  # a verdict the runner may give (not run here)
+        case.result = [Skipped("; ".join(result.reasons) or "skipped")]
     elif result.status in (Status.ERROR, Status.INTERRUPTED):
         error = Error("; ".join(result.reasons) or result.status.value, result.status.value)
         error.text = "\n".join(result.reasons)

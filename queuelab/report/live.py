@@ -88,7 +88,8 @@ class Board:
         for name in self.planned:
             if name in self.done:
                 status, seconds = self.done[name]
-                colour = STYLE.get(Status(status), "white")
+                known = status in {s.value for s in Status}
+                colour = STYLE.get(Status(status), "white") if known else "white"
                 table.add_row(f"[{colour}]{status}[/{colour}]", name, f"{seconds:.1f}s")
             elif name == running:
                 table.add_row("[cyan]running[/cyan]", f"[bold]{name}[/bold]", "")
