@@ -1,4 +1,5 @@
-"""``queuelab``: list, show and run scenarios; produce and consume by hand; the local server.
+"""``queuelab``: list, show and run scenarios and their reports; produce, consume, send,
+receive, ack, extend and stats by hand; the local server.
 
 Exit codes: 0 every scenario passed, 1 one failed or errored, 2 usage or configuration error,
 130 interrupted.
