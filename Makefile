@@ -16,7 +16,7 @@ FAST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
 .PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench bench-backend \
-	local-up local-down infra-up infra-down preflight validate clean
+	browser local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -46,16 +46,27 @@ scenarios-slow: $(BASE) ## Run the slow scenarios
 scenario-%: $(BASE) ## Run one scenario, e.g. make scenario-dup ARGS=--unsafe
 	$(BIN)/queuelab run $* $(ARGS)
 
-test: $(INFRA) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
+test: $(INFRA) browser ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
 
-test-fast: $(INFRA) ## The quick loop: every test but the slow ones, in parallel
+test-fast: $(INFRA) browser ## The quick loop: every test but the slow ones, in parallel
 	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow" $(ARGS)
 
 lint: $(INFRA) ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The report test opens a report in headless Chromium: Debian's chromium and chromedriver.
+# Installed when missing and apt-get can (as root); otherwise that test is skipped, saying why.
+browser: ## Install Debian's chromium and chromium-driver (for the report's browser test)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (Debian packages)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; } \
+		|| echo "could not install chromium: the browser test will be skipped"; \
+	else echo "chromium is not installed (needs root and apt-get): the browser test will be skipped"; fi
 
 bench-backend: $(BASE) ## Per-call cost of the embedded backend vs stock moto
 	$(BIN)/python benchmarks/backend.py $(ARGS)

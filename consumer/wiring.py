@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from consumer import chaos, keys
+from consumer import chaos, keys, logs
 from consumer.backoff import ErrorBackoff
 from consumer.handler import Handler
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
+from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
@@ -98,7 +98,18 @@ def build(knobs: ConsumerKnobs) -> Worker:
     tables = knobs.message_status_table or knobs.message_side_effects_table
     ddb = clients.dynamodb(settings) if tables else None
     history = History(knobs.history_path or None, name)
-    hooks = Chain(chaos.layer(knobs, history))
+    layers = chaos.layer(knobs, history)
+    if knobs.metrics_port:  # observed, not in the path: a history observer, a middleware
+        metrics = Metrics(name)
+        history.watch(metrics.observe)
+        layers = [*layers, metrics.middleware()]  # last: the outermost acknowledger
+        try:
+            metrics.serve(knobs.metrics_host, knobs.metrics_port)
+        except OSError as err:  # observability must not stop the work
+            log.error(
+                "cannot serve metrics on %s:%d: %s", knobs.metrics_host, knobs.metrics_port, err
+            )
+    hooks = Chain(layers)
     return Worker(
         clients.sqs(settings),
         knobs.queue_url,
@@ -117,11 +128,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
 
 def run(knobs: ConsumerKnobs) -> int:
     name = knobs.consumer_id or f"consumer-{os.getpid()}"
-    logging.basicConfig(
-        level=knobs.log_level,
-        format=f"%(asctime)s {name} %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(name, knobs.log_level, knobs.log_format)
     for variable, meant in lookalikes(os.environ, ConsumerKnobs):
         log.warning("%s is not a consumer knob (ignored); did you mean %s?", variable, meant)
     worker = build(knobs)

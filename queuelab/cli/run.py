@@ -25,6 +25,8 @@ from queuelab.contract.knobs import lookalikes
 from queuelab.contract.processes import EXIT_INTERRUPTED
 from queuelab.report import tables
 from queuelab.report.console import STYLE, console, fail
+from queuelab.report.junit import write_junit
+from queuelab.report.live import watching
 from queuelab.report.results import write_json
 from queuelab.run.runner import Interrupted, Result, run_scenario
 from queuelab.run.scenario import Category, ParamError, Scenario
@@ -107,6 +109,19 @@ def _line(result: Result) -> None:
     )
 
 
+def write_report(result: Result) -> None:
+    """``report.html`` next to the journal; a report that cannot be made is a warning."""
+    from queuelab.report import html  # matplotlib: imported when a report is drawn
+
+    try:
+        about = scenarios.get(result.scenario).summary
+        path = html.write_report(result.run_dir, about)
+    except Exception as err:  # the verdict stands without its picture
+        errors.print(f"[yellow]note:[/yellow] no report for {result.run_dir}: {err}")
+        return
+    out.print(f"  report: {path}", style="dim", highlight=False, soft_wrap=True)
+
+
 def run(
     names: Annotated[list[str] | None, typer.Argument(help="Scenario names (see `list`).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Run every scenario.")] = False,
@@ -118,6 +133,10 @@ def run(
     ] = False,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Also write the results here as JSON.")
+    ] = None,
+    junit_file: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Also write the results here as JUnit XML (for CI)."),
     ] = None,
     sets: Annotated[
         list[str] | None,
@@ -154,24 +173,29 @@ def run(
     results: list[Result] = []
     interrupted = False
     try:
-        with _interruptible(), targets.open_session(target.value, endpoint_url, plan) as session:
+        with (
+            _interruptible(),
+            targets.open_session(target.value, endpoint_url, plan) as session,
+            watching(out, [s.name for s in selected]) as sink,
+        ):
             for scenario in selected:
-                mode = "unsafe" if unsafe else "safe"
-                with out.status(f"{scenario.name} ({mode}) on {session.name}..."):
-                    result = run_scenario(
-                        session,
-                        scenario,
-                        unsafe=unsafe,
-                        overrides=overrides[scenario.name],
-                        runs_root=workdir.runs(),
-                        faults=faults,
-                        seed=seed,
-                    )
+                result = run_scenario(
+                    session,
+                    scenario,
+                    unsafe=unsafe,
+                    overrides=overrides[scenario.name],
+                    runs_root=workdir.runs(),
+                    faults=faults,
+                    seed=seed,
+                    sink=sink,
+                )
                 results.append(result)
                 _line(result)
+                write_report(result)
     except Interrupted as stopped:
         results.append(stopped.result)
         _line(stopped.result)
+        write_report(stopped.result)
         interrupted = True
     except KeyboardInterrupt:
         interrupted = True
@@ -180,8 +204,16 @@ def run(
     if interrupted:
         errors.print("interrupted: every process this run started has been stopped")
     tables.print_results(out, results)
+    if results:
+        from queuelab.report import html
+
+        index = html.write_index(workdir.runs())
+        if len(results) > 1:
+            out.print(f"index of the runs: {index}", highlight=False, soft_wrap=True)
     if json_file is not None:
         write_json(json_file, results)
+    if junit_file is not None:
+        write_junit(junit_file, results)
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(0 if all_passed(results) else 1)

@@ -34,6 +34,14 @@ class ConsumerKnobs(KnobModel):
     error_backoff_max_seconds: float = knob(
         10.0, "Longest wait after failed receives in a row", ge=0, le=300
     )
+    log_format: Literal["text", "json"] = knob("text", "json: one JSON object per log line")
+
+    # Observability (consumer/metrics.py): Prometheus metrics and health checks over HTTP.
+    metrics_port: int = knob(
+        0, "Serve /metrics (Prometheus), /livez and /readyz on this port (0 = off)", ge=0,
+        le=65535,
+    )  # fmt: skip
+    metrics_host: str = knob("127.0.0.1", "Address METRICS_PORT listens on (0.0.0.0: all)")
 
     # Safeguards (each one can be turned off for a negative control).
     message_status_table: str = knob("", "DynamoDB table for idempotency claims (our bookkeeping)")

@@ -54,6 +54,7 @@ class Child:
     exit_code: int | None = None
     stopped_by_lab: bool = False
     allowed: frozenset[int] = frozenset()  # exit codes the scenario expects besides 0
+    metrics_url: str = ""  # a consumer's /metrics, scraped while it runs
 
     def alive(self) -> bool:
         return self.popen.poll() is None

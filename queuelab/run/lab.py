@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +30,8 @@ from queuelab.contract.processes import (
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.children import Child, Ending, Role
+from queuelab.run.events import Event, Kind, Phase, Sink, ignore
+from queuelab.run.sampler import scrape
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.target import impairment, redrive
@@ -50,6 +53,17 @@ PASSED_THROUGH = (
     "http_proxy", "https_proxy", "no_proxy", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_CA_BUNDLE",
 )  # fmt: skip
+
+
+def free_port(taken: set[int]) -> int:
+    """A loopback port free right now and not handed out yet (for a consumer's metrics)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port not in taken:
+            taken.add(port)
+            return port
 
 
 class LabTimeout(RuntimeError):
@@ -75,6 +89,8 @@ class Lab:
     drained: bool = False  # the last settle() saw the queue empty while consumers ran
     time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
+    emit: Sink = ignore  # settling, notes and redrives, as they happen
+    ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit."""
@@ -119,12 +135,16 @@ class Lab:
             message_side_effects_table=target.side_effects_table,
             wait_time_seconds=target.receive_wait,
             consumer_id=name,
+            metrics_port=free_port(self.ports),  # scraped when stopped (the report shows it)
         )
         env = wiring.to_env() | knobs.to_env() | _attempts(retries)
         # A graceful stop finishes the message in hand: its work, then a poll at most.
         grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
         argv = [sys.executable, "-m", CONSUMER_MODULE]
-        return self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+        child = self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+        port = knobs.metrics_port or wiring.metrics_port
+        child.metrics_url = f"http://127.0.0.1:{port}/metrics"
+        return child
 
     def producer(
         self,
@@ -157,11 +177,22 @@ class Lab:
         return child.exit_code
 
     def stop(self, child: Child) -> int | None:
-        """SIGTERM (graceful) then, after the child's grace period, SIGKILL."""
+        """SIGTERM (graceful) then, after the child's grace period, SIGKILL. A consumer's
+        metrics are scraped first: its last counts go to the report."""
         if child.alive():
             child.stopped_by_lab = True
+            self._scrape(child)
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
+
+    def _scrape(self, child: Child) -> None:
+        if not child.metrics_url:
+            return
+        try:
+            values = scrape(child.metrics_url)
+        except (OSError, ValueError):  # not serving (yet): the report goes without
+            return
+        self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""
@@ -205,7 +236,11 @@ class Lab:
                 return "abandoned"
             return ""
 
-        outcome = poll(ended, self._within_limit(timeout))
+        self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.SETTLE.value}))
+        try:
+            outcome = poll(ended, self._within_limit(timeout))
+        finally:
+            self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.METHOD.value}))
         if outcome == "abandoned":
             self.note("every consumer has exited: the queue cannot drain any further")
         elif not outcome:
@@ -244,7 +279,9 @@ class Lab:
 
     def redrive(self) -> redrive.Redriven:
         """Move the DLQ's messages back to the queue."""
-        return redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+        moved = redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+        self.emit(Event(Kind.REDRIVE, self.run_id, {"moved": moved.moved, "method": moved.method}))
+        return moved
 
     def history(self) -> list[Op]:
         """Every operation recorded so far by the run's processes."""
@@ -261,6 +298,7 @@ class Lab:
 
     def note(self, text: str) -> None:
         self.notes.append(f"{time.monotonic() - self.started:6.1f}s {text}")
+        self.emit(Event(Kind.NOTE, self.run_id, {"text": text}))
 
     def sample(self, **values: float) -> None:
         self.timeline.append({"t": round(time.monotonic() - self.started, 2), **values})

@@ -25,7 +25,9 @@ from queuelab.check import witness as witnessing
 from queuelab.check.verdict import Check, Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
 from queuelab.run import journal
+from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
 from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
 from queuelab.target import observe, reset
 from queuelab.target.outputs import SetOutputs
@@ -87,8 +89,9 @@ class Run:
     resources: SetOutputs
     run_id: str
     run_dir: Path
+    emit: Sink = ignore  # phases, processes, notes, samples (queuelab.run.events)
     started: float = field(default_factory=time.monotonic)
-    phase: str = "reset"
+    phase: str = Phase.RESET
     faults: str = ""  # the endpoint faults of this run (scenario's, then --faults)
     seed: int = 0
     lab: Lab | None = None
@@ -108,8 +111,15 @@ class Run:
         self.sqs = clients.sqs(self.settings)
         self.ddb = clients.dynamodb(self.settings)
 
+    def enter(self, phase: Phase) -> None:
+        self.phase = phase
+        self.emit(Event(Kind.PHASE, self.run_id, {"name": phase.value}))
+
     def execute(self) -> Result:
         self.session.check_owned(self.resources)  # a refusal is a configuration error
+        started = {"scenario": self.scenario.name, "unsafe": self.unsafe}
+        started |= {"run_dir": str(self.run_dir), "time_limit": self.scenario.timeout_seconds}
+        self.emit(Event(Kind.RUN, self.run_id, started))
         control = self.session.control
         if control is not None:
             queues = [
@@ -120,6 +130,7 @@ class Run:
                 self.token, self.run_dir / witness.FILE, self.faults, self.seed, queues
             )
         try:
+            self.enter(Phase.RESET)
             if self.reset():
                 self.method()
             observation = self.observe()
@@ -138,7 +149,7 @@ class Run:
         return True
 
     def method(self) -> None:
-        self.phase = "method"
+        self.enter(Phase.METHOD)
         self.lab = Lab(  # its clock (the scenario's time limit) starts after the reset
             run_id=self.run_id,
             run_dir=self.run_dir,
@@ -151,20 +162,25 @@ class Run:
             sqs=self.sqs,
             pacing=self.session.pacing,
             time_limit=self.scenario.timeout_seconds,
+            emit=self.emit,
         )
         for note in self.reset_notes:
             self.lab.note(note)
-        try:
-            self.scenario.method(self.lab, self.params, self.unsafe)
-        except LabTimeout as err:
-            self.errors.append(str(err))
-        except Exception as err:  # a broken method or backend: report it, go on
-            self.errors.append(_failure(self.run_dir, "the method", err))
-        finally:
-            self.errors += self.lab.close()
+        sqs = clients.sqs(self.session.settings)  # its own client: it samples on a thread
+        lab = self.lab
+        with Sampler(sqs, self.resources, lambda: lab.children, self.emit, self.run_id):
+            try:
+                self.scenario.method(lab, self.params, self.unsafe)
+            except LabTimeout as err:
+                self.errors.append(str(err))
+            except Exception as err:  # a broken method or backend: report it, go on
+                self.errors.append(_failure(self.run_dir, "the method", err))
+            finally:  # the phase stays "method" for an interrupt's reason
+                self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.STOP.value}))
+                self.errors += lab.close()
 
     def observe(self) -> ledger.Observation | None:
-        self.phase = "observe"
+        self.enter(Phase.OBSERVE)
         try:
             observation, problems = observe.observe(
                 self.sqs, self.ddb, self.resources, self.run_id, self.session.pacing
@@ -195,7 +211,7 @@ class Run:
             return extra
 
     def judge(self, observation: ledger.Observation | None) -> Result:
-        self.phase = "check"
+        self.enter(Phase.CHECK)
         ops = history.read_dir(self.run_dir / "history")
         seen = observation or ledger.Observation()
         preconditions = self.scenario.preconditions
@@ -224,6 +240,8 @@ class Run:
     def finish(self, verdict: Verdict, counted: ledger.Ledger, seen: ledger.Observation) -> Result:
         duration = time.monotonic() - self.started
         journal.write(self, verdict, counted, seen, duration)
+        done = {"status": verdict.status.value, "duration_s": round(duration, 2)}
+        self.emit(Event(Kind.VERDICT, self.run_id, done))
         return Result(
             scenario=self.scenario.name,
             status=verdict.status,
@@ -257,9 +275,11 @@ def run_scenario(
     runs_root: Path,
     faults: str = "",
     seed: int | None = None,
+    sink: Sink = ignore,
 ) -> Result:
     """Run one scenario; ``faults`` (a ``queuelab.contract.faults`` spec) is added to the
-    scenario's own, ``seed`` (random if None) fixes which requests get them."""
+    scenario's own, ``seed`` (random if None) fixes which requests get them; ``sink`` sees
+    its events as they happen (the run directory's ``events.jsonl`` gets them too)."""
     params = resolve_params(scenario, overrides or {})
     resources = session.outputs[scenario.resource_key(unsafe)]
     run_id = new_run_id(scenario.name)
@@ -267,7 +287,10 @@ def run_scenario(
     run_dir.mkdir(parents=True)
     spec = ",".join(part for part in (scenario.faults, faults) if part)
     seed = random.randrange(2**31) if seed is None else seed
-    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, faults=spec, seed=seed)
+    emit = fan_out((EventLog(run_dir), sink))
+    run = Run(
+        session, scenario, unsafe, params, resources, run_id, run_dir, emit, faults=spec, seed=seed
+    )
     why_not = skip_reason(session, scenario, faults)
     if why_not:
         return run.finish(
