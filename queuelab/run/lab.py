@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from queuelab.backend.settings import AWS, BackendSettings
 from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
@@ -69,6 +70,7 @@ class Lab:
     drained: bool = False  # the last settle() saw the queue empty while consumers ran
     time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
+    backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit."""
@@ -202,6 +204,11 @@ class Lab:
     def redrive(self) -> redrive.Redriven:
         """Move the DLQ's messages back to the queue."""
         return redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+
+    def dedup_window_seconds(self) -> float:
+        """The target's FIFO deduplication window: the embedded backend's setting, else
+        AWS's 5 minutes."""
+        return (self.backend or AWS).dedup_window_seconds
 
     def history(self) -> list[Op]:
         """Every operation recorded so far by the run's processes."""

@@ -25,7 +25,7 @@ from queuelab.contract import clients, history
 from queuelab.run import journal
 from queuelab.run.lab import Lab, LabTimeout
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
-from queuelab.target import observe, reset
+from queuelab.target import conformance, observe, reset
 from queuelab.target.outputs import SetOutputs
 from queuelab.target.session import Session
 
@@ -90,6 +90,7 @@ class Run:
     lab: Lab | None = None
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
+    semantics: list[conformance.Row] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.sqs = clients.sqs(self.session.settings)
@@ -97,15 +98,36 @@ class Run:
 
     def execute(self) -> Result:
         self.session.check_owned(self.resources)  # a refusal is a configuration error
-        if self.reset():
+        if self.preflight() and self.reset():
             self.method()
         observation = self.observe()
         return self.judge(observation)
 
+    def preflight(self) -> bool:
+        """The SQS behaviours the scenario relies on or adapts to, as this target does them
+        (probed once per session; the run's clock starts after)."""
+        s = self.scenario
+        try:
+            self.semantics = self.session.conformance.rows((*s.relies_on, *s.adapts_to))
+        except Exception as err:
+            self.errors.append(_failure(self.run_dir, "the semantics probe", err))
+            return False
+        finally:
+            self.started = time.monotonic()
+        for row in self.semantics:
+            if row.name in s.adapts_to and row.status is not conformance.Status.OK:
+                self.reset_notes.append(
+                    f"the target differs from SQS on {row.name}: {row.observed}; "
+                    "the scenario adapts to it"
+                )
+        refusals = conformance.departures(self.semantics, s.relies_on)
+        self.errors += refusals
+        return not refusals
+
     def reset(self) -> bool:
         try:
             wait = self.session.pacing.purge_wait_seconds
-            self.reset_notes = reset.reset(self.sqs, self.ddb, self.resources, wait)
+            self.reset_notes += reset.reset(self.sqs, self.ddb, self.resources, wait)
         except Exception as err:  # the run cannot start from empty: judge nothing
             self.errors.append(_failure(self.run_dir, "reset", err))
             return False
@@ -122,6 +144,7 @@ class Run:
             sqs=self.sqs,
             pacing=self.session.pacing,
             time_limit=self.scenario.timeout_seconds,
+            backend=self.session.backend,
         )
         for note in self.reset_notes:
             self.lab.note(note)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from queuelab.check.ledger import Observation
 from queuelab.check.verdict import Expect
 from queuelab.contract.history import Op
+from queuelab.target import semantics
 
 if TYPE_CHECKING:
     from queuelab.run.lab import Lab
@@ -63,6 +64,15 @@ class Scenario:
     typical_seconds: float = 10.0
     timeout_seconds: float = 180.0  # no wait of the method may go past this
     limits: str = ""  # what the embedded backend limits, if anything
+    # SQS behaviours (``queuelab.target.semantics``) the verdict is only true under: a target
+    # that does not honour one makes the run an error naming it, before anything runs.
+    relies_on: tuple[str, ...] = ()
+    # Behaviours the method reads and adapts to; where the target differs, the journal says so.
+    adapts_to: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in (*self.relies_on, *self.adapts_to):
+            semantics.get(name)  # an unknown name is a typo: refuse it at import
 
     @property
     def has_negative_control(self) -> bool:

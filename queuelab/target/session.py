@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -14,8 +15,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from queuelab import workdir
 from queuelab.backend import EmbeddedBackend
 from queuelab.backend.launcher import endpoint_settings
+from queuelab.backend.settings import LAB, BackendSettings
 from queuelab.contract import clients
 from queuelab.target import guard, pacing, provision
+from queuelab.target.conformance import Conformance
 from queuelab.target.outputs import Outputs, OutputsError, SetOutputs
 from queuelab.target.plan import DEFAULT_REGION, ResourceSet
 
@@ -36,17 +39,24 @@ class Session:
     outputs: Outputs
     pacing: pacing.Pacing = pacing.EXACT
     owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
+    backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
 
     def check_owned(self, resources: SetOutputs) -> None:
         if self.owned is not None:
             self.owned(resources)
+
+    @cached_property
+    def conformance(self) -> Conformance:
+        """What this target does like SQS, probed on demand once per session."""
+        return Conformance(self.settings, self.backend, reference=self.name == "aws")
 
 
 @contextmanager
 def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
     """An embedded backend for the duration of the block, with the plan provisioned."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    with EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log") as endpoint:
+    backend = EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log", settings=LAB)
+    with backend as endpoint:
         settings = endpoint.settings()
         outputs = provision.provision(
             clients.sqs(settings),
@@ -55,7 +65,7 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             stack="local",
             resources=resources,
         )
-        yield Session("local", settings, outputs)
+        yield Session("local", settings, outputs, backend=endpoint.backend)
 
 
 @contextmanager
