@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from producer import chaos
-from producer.payloads import Outgoing, Shape, messages
+from producer.payloads import Outgoing, Shape, messages, replayed
 from producer.producer import Producer
 from queuelab.contract import clients, lifeline
 from queuelab.contract.history import History
@@ -24,7 +24,11 @@ from queuelab.contract.producer_knobs import ProducerKnobs
 
 
 def stream(knobs: ProducerKnobs, run_id: str) -> Iterator[Outgoing]:
-    """Rounds of ``--n`` messages (one, or endless with ``--continuous``), poison mixed in."""
+    """Rounds of ``--n`` messages (one, or endless with ``--continuous``), poison mixed in;
+    or, with ``--replay``, the messages an earlier history recorded."""
+    if knobs.replay:
+        yield from chaos.unrecognisable(replayed(knobs.replay, run_id), knobs)
+        return
     shape = Shape(
         count=knobs.n,
         groups=knobs.groups,
@@ -49,7 +53,9 @@ def run(knobs: ProducerKnobs) -> int:
         }
     )
     recorder = History(knobs.history or None, knobs.name)
-    producer = Producer(clients.sqs(settings), knobs.queue_url, recorder)
+    producer = Producer(
+        clients.sqs(settings), knobs.queue_url, recorder, content_dedup=knobs.content_dedup
+    )
 
     stopping = False
 

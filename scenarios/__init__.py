@@ -12,8 +12,10 @@ from scenarios import (
     dup,
     dup_graceful_shutdown,
     dup_side_effects,
+    fifo_dedup_window,
     fifo_order,
     happy,
+    late_delete,
     out_of_order,
     poison,
     poison_partial_batch,
@@ -39,6 +41,8 @@ ALL: tuple[Scenario, ...] = tuple(
         backlog_drain,
         backpressure,
         purge_timing,
+        fifo_dedup_window,
+        late_delete,
     )
 )
 
