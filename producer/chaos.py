@@ -50,9 +50,8 @@ def unrecognisable(stream: Iterator[Outgoing], knobs: ProducerKnobs) -> Iterator
 
 
 def layer(knobs: ProducerKnobs, stream: Iterator[Outgoing], run_id: str) -> Iterator[Outgoing]:
-    """One round of messages with the faults the knobs ask for."""
+    """One round of messages with the poison the knobs ask for."""
     rng = random.Random(knobs.seed)
     indices = poison_indices(knobs.n, knobs.poison_every, knobs.poison_count, rng)
-    faulty = poisoned(stream, indices, run_id)
-    yield from unrecognisable(faulty, knobs)
+    yield from poisoned(stream, indices, run_id)
     yield from malformed(knobs.malformed_count, run_id)

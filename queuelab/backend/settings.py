@@ -55,7 +55,7 @@ class BackendSettings:
 
 
 AWS = BackendSettings()
-LAB = BackendSettings(purge_cooldown_seconds=0.0, dedup_window_seconds=5.0)
+LAB = BackendSettings(purge_cooldown_seconds=0.0, dedup_window_seconds=4.0)
 
 # The settings of this process's backend (set by the server before it serves).
 current: BackendSettings = AWS

@@ -4,9 +4,9 @@ options, the connection and run settings also as environment variables."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
 
 from queuelab.contract.knobs import KnobModel, knob
 
@@ -53,6 +53,14 @@ class ProducerKnobs(KnobModel):
         "restarted producer replaying its outbox); --n and the shape options are ignored",
         env=None,
     )
+    resend_after_seconds: float = knob(
+        0.0,
+        "Send every message once more, with the same id, this long after the first send (a "
+        "producer retrying what it cannot be sure arrived); 0 = never",
+        env=None,
+        ge=0,
+        le=3600,
+    )
     content_dedup: bool = knob(
         False,
         "FIFO: send no MessageDeduplicationId (the queue's content-based deduplication hashes "
@@ -90,3 +98,9 @@ class ProducerKnobs(KnobModel):
     run_id: str = knob("", "Run id stamped on every message", env="RUN_ID", shown="random")
     history: str = knob("", "Append the send history here (JSON lines)", env="HISTORY_PATH")
     name: str = knob("producer", "Process name in the history", env="PROCESS_NAME")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.resend_after_seconds and self.continuous:
+            raise ValueError("--resend-after-seconds resends one round: not with --continuous")
+        return self

@@ -46,10 +46,11 @@ def test_the_embedded_backend_behaves_like_sqs_but_for_its_declared_settings(
     rows = Conformance(endpoint.settings(), endpoint.backend).all()
 
     status = {row.name: row.status for row in rows}
+    seen = [f"{row.name}: {row.status.value} ({row.observed})" for row in rows]
     assert {name for name, s in status.items() if s is not Status.OK} == {
         "purge-cooldown",
         "fifo-dedup-window",
-    }
+    }, seen
     assert status["purge-cooldown"] is Status.SETTING
     assert status["fifo-dedup-window"] is Status.SETTING
 
@@ -60,7 +61,7 @@ def test_stock_moto_shows_the_differences_the_patches_fix() -> None:
         rows = Conformance(stock.settings()).all()
 
     differs = {row.name for row in rows if row.status is Status.DIFFERS}
-    assert differs == STOCK_MOTO_DIFFERS
+    assert differs == STOCK_MOTO_DIFFERS, [f"{row.name}: {row.observed}" for row in rows]
     assert not [row for row in rows if row.status is Status.UNKNOWN]
 
 

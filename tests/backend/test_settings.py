@@ -25,7 +25,7 @@ def test_the_launcher_starts_the_lab_settings_and_says_so() -> None:
         assert endpoint.backend == LAB
     assert LAB.departures() == {
         "purge_cooldown_seconds": (0.0, 60.0),
-        "dedup_window_seconds": (5.0, 300.0),
+        "dedup_window_seconds": (4.0, 300.0),
     }
 
 

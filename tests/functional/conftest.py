@@ -14,4 +14,4 @@ def session(endpoint: Endpoint, settings: aws.AwsSettings) -> Session:
     outputs = provision.provision(
         aws.sqs(settings), aws.dynamodb(settings), region=endpoint.region, stack="local"
     )
-    return Session("local", settings, outputs)
+    return Session("local", settings, outputs, backend=endpoint.backend)
