@@ -85,8 +85,6 @@ def _polling(lab: Lab, consumers: int) -> bool:
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    if p["dedup_by"] not in ("id", "content"):
-        raise ValueError(f"dedup_by must be id or content, not {p['dedup_by']!r}")
     content = p["dedup_by"] == "content"
     window = lab.dedup_window_seconds()
     if window != AWS_WINDOW_SECONDS:
@@ -158,7 +156,9 @@ SCENARIO = Scenario(
         "groups": Param(2, "message groups"),
         "consumers": Param(2, "consumers (without idempotency)"),
         "dedup_by": Param(
-            "id", "id: MessageDeduplicationId = the message id; content: content-based"
+            "id",
+            "id: MessageDeduplicationId = the message id; content: content-based",
+            choices=("id", "content"),
         ),
         "resend_at": Param(0.6, "when the producer sends again, in deduplication windows"),
         "max_window_wait": Param(30.0, "longest wait for the window's end (s)"),

@@ -27,6 +27,7 @@ class Category(StrEnum):
 class Param:
     default: int | float | str | bool
     help: str
+    choices: tuple[str, ...] = ()  # a text parameter's allowed values (none: any)
 
 
 Params = Mapping[str, Any]
@@ -110,5 +111,9 @@ def resolve_params(scenario: Scenario, overrides: Mapping[str, str]) -> dict[str
         if name not in scenario.params:
             known = ", ".join(sorted(scenario.params)) or "none"
             raise ParamError(f"{scenario.name} has no parameter {name!r} (it has: {known})")
-        values[name] = _coerce(name, raw, scenario.params[name].default)
+        param = scenario.params[name]
+        values[name] = _coerce(name, raw, param.default)
+        if param.choices and values[name] not in param.choices:
+            allowed = " or ".join(param.choices)
+            raise ParamError(f"--set {name}={raw!r}: expected {allowed}")
     return values

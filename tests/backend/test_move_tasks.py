@@ -143,6 +143,7 @@ def test_a_deleted_destination_fails_the_task(sqs: Any, unique: str) -> None:
         ("unknown source", "ResourceNotFoundException", "SourceArn parameter doesn't exist"),
         ("not a dlq", "InvalidParameterValue", "must be configured as a Dead Letter Queue"),
         ("unknown destination", "ResourceNotFoundException", "DestinationArn parameter"),
+        ("rate -1", "InvalidParameterValue", "MaxNumberOfMessagesPerSecond"),
         ("rate 0", "InvalidParameterValue", "MaxNumberOfMessagesPerSecond"),
         ("rate 501", "InvalidParameterValue", "MaxNumberOfMessagesPerSecond"),
         ("already running", "InvalidParameterValue", "There is already a task running"),
