@@ -91,6 +91,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
     semantics: list[conformance.Row] = field(default_factory=list)
+    refused: bool = False  # the target lacks a behaviour the scenario relies on: nothing ran
 
     def __post_init__(self) -> None:
         self.sqs = clients.sqs(self.session.settings)
@@ -122,6 +123,7 @@ class Run:
                 )
         refusals = conformance.departures(self.semantics, s.relies_on)
         self.errors += refusals
+        self.refused = bool(refusals)
         return not refusals
 
     def reset(self) -> bool:
@@ -195,7 +197,10 @@ class Run:
         counted = ledger.compute(ops, seen, self.resources.visibility_timeout, self.run_id)
         counted = replace(counted, extra=self.measure(ops, seen))
         s = self.scenario
-        verdict = judge(counted, s.expectations, s.preconditions, self.errors)
+        if self.refused:  # nothing ran: the reasons are the behaviours the target lacks
+            verdict = Verdict(Status.ERROR, (), tuple(self.errors))
+        else:
+            verdict = judge(counted, s.expectations, s.preconditions, self.errors)
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:
