@@ -18,6 +18,7 @@ from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
 from queuelab.target.conformance import Conformance, Row, Status
 from queuelab.target.plan import DEFAULT_REGION
+from queuelab.target.session import declared_backend
 
 STYLE = {
     Status.OK: "green",
@@ -33,7 +34,7 @@ def _target(target: str, endpoint_url: str | None) -> Iterator[tuple[str, Confor
     if endpoint_url:
         region = clients.AwsSettings.from_env().region or DEFAULT_REGION
         settings = endpoint_settings(endpoint_url, region)
-        yield endpoint_url, Conformance(settings)
+        yield endpoint_url, Conformance(settings, declared_backend(endpoint_url))
     elif target == "aws":
         from_env = clients.AwsSettings.from_env()
         settings = replace(from_env, endpoint_url=None, region=from_env.region or DEFAULT_REGION)

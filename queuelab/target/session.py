@@ -3,6 +3,7 @@ endpoint, or real AWS through the Pulumi stack's outputs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -68,6 +69,17 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
         yield Session("local", settings, outputs, backend=endpoint.backend)
 
 
+def declared_backend(url: str) -> BackendSettings | None:
+    """The settings a `queuelab local up` server at ``url`` announced (None for any other
+    endpoint: what it does is only known from the probes)."""
+    try:
+        state = json.loads(workdir.local_state().read_text())
+    except (OSError, ValueError):
+        return None
+    announced = state.get("settings") if state.get("url") == url.rstrip("/") else None
+    return BackendSettings.from_dict(announced) if isinstance(announced, dict) else None
+
+
 @contextmanager
 def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
     """Any SQS/DynamoDB-compatible endpoint (LocalStack, a `queuelab local up` server...):
@@ -83,7 +95,7 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
         )
     except (BotoCoreError, ClientError) as err:
         raise TargetError(f"cannot provision at {url}: {err}") from err
-    yield Session("endpoint", settings, outputs)
+    yield Session("endpoint", settings, outputs, backend=declared_backend(url))
 
 
 @contextmanager
