@@ -76,6 +76,30 @@ class SlowWork(Middleware):
         time.sleep(self.seconds)
 
 
+class PauseOnce(Middleware):
+    """One long pause before the first side effect (a stalled call, a GC pause): the message
+    in hand can outlive its visibility timeout."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.paused = False
+
+    def before_side_effect(self, message: Received, work: Work) -> None:
+        if not self.paused:
+            self.paused = True
+            log.warning("pausing %.1f s with message %s in hand", self.seconds, message.key)
+            time.sleep(self.seconds)
+
+
+class TrustStaleDelete(Middleware):
+    """A refused delete counted as done, as if SQS had deleted the message (a consumer that
+    does not treat a refused receipt handle as a lost lease)."""
+
+    def done_despite_lost_lease(self, message: Received) -> bool:
+        log.warning("delete of %s refused; counting it as done anyway", message.key)
+        return True
+
+
 class RejectMarker(Middleware):
     """Bodies containing the marker fail: before the work (poison), or after the side
     effect was done (a late bug: a partial success)."""
@@ -195,6 +219,10 @@ def layer(
         )
     if knobs.side_effect_delay_seconds:
         faults.append(SlowWork(knobs.side_effect_delay_seconds))
+    if knobs.pause_once_seconds:
+        faults.append(PauseOnce(knobs.pause_once_seconds))
+    if knobs.lost_lease == "counts-as-done":
+        faults.append(TrustStaleDelete())
     if knobs.delete_mode == "before":
         faults.append(DeleteOnReceipt())
     if knobs.delete_mode == "never":

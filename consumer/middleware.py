@@ -56,6 +56,11 @@ class Middleware:
         """A SIGTERM / SIGINT arrived (the ``signals``-th): True to exit without finishing."""
         return False
 
+    def done_despite_lost_lease(self, message: Received) -> bool:
+        """SQS refused the delete (the lease was lost): True to count the message as done
+        anyway."""
+        return False
+
 
 class Chain(Middleware):
     """Several middleware, called in order."""
@@ -90,3 +95,6 @@ class Chain(Middleware):
 
     def exit_at_once(self, signals: int) -> bool:
         return any(m.exit_at_once(signals) for m in self.middleware)
+
+    def done_despite_lost_lease(self, message: Received) -> bool:
+        return any(m.done_despite_lost_lease(message) for m in self.middleware)

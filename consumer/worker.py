@@ -3,6 +3,11 @@
 ``stop()`` only flips ``running``; the loop finishes the message in hand, releases the rest
 of its batch, then shuts down in a fixed, logged order. The first SIGTERM / SIGINT stops
 gracefully; a second one exits at once.
+
+A message is done once SQS confirmed its delete. A delete or visibility change that SQS
+refuses because the receipt handle is no longer valid (a FIFO queue refuses a handle whose
+visibility timeout expired) means the lease was lost: the message will come back, so it is
+not done, whatever the work did.
 """
 
 from __future__ import annotations
@@ -26,6 +31,17 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("consumer")
+
+
+def lease_lost(err: Exception) -> bool:
+    """SQS refused the receipt handle: it expired or was replaced by a later receive."""
+    if not isinstance(err, ClientError):
+        return False
+    error = err.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    return code in ("ReceiptHandleIsInvalid", "MessageNotInflight") or (
+        code == "InvalidParameterValue" and "ReceiptHandle" in message
+    )
 
 
 class Worker:
@@ -57,9 +73,10 @@ class Worker:
         self.message_limit = message_limit
         self.idle_timeout_seconds = idle_timeout_seconds
         self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)
-        self.acknowledger = self.hooks.acknowledger(Acknowledger(self.delete))
+        self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
         self.running = True
         self.handled = 0
+        self.done = 0  # messages whose delete SQS confirmed
         self.signals = 0
         self.in_hand: str | None = None  # key of the message being processed
         self._last_message_at = time.monotonic()
@@ -95,11 +112,15 @@ class Worker:
                     self.release(batch[index:])
                     break
                 self.process(message)
-                if self.message_limit and self.handled >= self.message_limit:
-                    log.info("message limit %d reached", self.message_limit)
-                    self.stop()
+                self._check_limit()
             self.acknowledger.end_batch()
+            self._check_limit()
         return self.shutdown()
+
+    def _check_limit(self) -> None:
+        if self.running and self.message_limit and self.done >= self.message_limit:
+            log.info("message limit %d reached: %d messages done", self.message_limit, self.done)
+            self.stop()
 
     def _idle_too_long(self) -> bool:
         idle = self.idle_timeout_seconds
@@ -166,15 +187,25 @@ class Worker:
         finally:
             self.in_hand = None
 
-    def delete(self, message: Received) -> None:
+    def acknowledge(self, message: Received) -> None:
+        """Delete a handled message; it is done only if SQS confirms."""
+        if self.delete(message) or self.hooks.done_despite_lost_lease(message):
+            self.done += 1
+
+    def delete(self, message: Received) -> bool:
+        """True once SQS confirmed; False when it refused (a lost lease: the message comes
+        back) or the call failed."""
         self.history.invoke(Fn.DELETE, message.key, message_id=message.message_id)
         try:
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
         except (ClientError, BotoCoreError) as err:
-            log.warning("delete of %s failed (stale receipt handle?): %s", message.key, err)
-            self.history.fail(Fn.DELETE, message.key, error=str(err))
-            return
+            lost = lease_lost(err)
+            why = "the lease was lost, it will come back" if lost else "it may come back"
+            log.warning("delete of %s refused (%s): %s", message.key, why, err)
+            self.history.fail(Fn.DELETE, message.key, error=str(err), lease_lost=lost)
+            return False
         self.history.ok(Fn.DELETE, message.key, message_id=message.message_id)
+        return True
 
     def release(self, messages: list[Received]) -> None:
         """Make messages we will not handle visible again at once (graceful stop)."""
@@ -190,7 +221,8 @@ class Worker:
                 )
             except (ClientError, BotoCoreError) as err:
                 log.warning("release of %s failed: %s", message.key, err)
-                self.history.fail(Fn.RELEASE, message.key, error=str(err))
+                lost = lease_lost(err)
+                self.history.fail(Fn.RELEASE, message.key, error=str(err), lease_lost=lost)
                 continue
             self.history.ok(Fn.RELEASE, message.key, message_id=message.message_id)
 

@@ -15,8 +15,10 @@ from scenarios import (
     dup,
     dup_graceful_shutdown,
     dup_side_effects,
+    fifo_dedup_window,
     fifo_order,
     happy,
+    late_delete,
     out_of_order,
     poison,
     poison_partial_batch,
@@ -47,6 +49,8 @@ ALL: tuple[Scenario, ...] = tuple(
         ambiguous_send,
         at_least_once,
         queue_outage,
+        fifo_dedup_window,
+        late_delete,
     )
 )
 

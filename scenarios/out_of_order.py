@@ -39,6 +39,7 @@ SCENARIO = Scenario(
         "not overtaken."
     ),
     resources="out-of-order",
+    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     measure=versions.measure,
     extra_metrics=versions.METRICS,

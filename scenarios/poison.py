@@ -37,6 +37,7 @@ SCENARIO = Scenario(
         "The worker carries on: no crash loop."
     ),
     resources="poison",
+    relies_on=("dlq-after-max-receives",),
     unsafe_resources="poison-noredrive",
     method=method,
     params={

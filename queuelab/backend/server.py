@@ -1,8 +1,9 @@
 """The embedded backend's server process: ``python -m queuelab.backend.server``.
 
-Serves moto's SQS and DynamoDB on loopback. Prints one JSON line (``{"url": ..., "pid": ...}``)
-on stdout once the socket listens. Started with a lifeline (``queuelab.lifeline``), it exits
-as soon as the process that started it dies in any way (even SIGKILL).
+Serves moto's SQS and DynamoDB on loopback. Prints one JSON line (``{"url": ..., "pid": ...,
+"settings": ...}``, see ``queuelab.backend.settings``) on stdout once the socket listens.
+Started with a lifeline (``queuelab.lifeline``), it exits as soon as the process that started
+it dies in any way (even SIGKILL).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import signal
 from typing import Any, NoReturn
 
-from queuelab.backend import delivery, patches
+from queuelab.backend import delivery, patches, settings
 from queuelab.backend.gateway import Gateway
 from queuelab.contract import lifeline
 
@@ -26,8 +27,6 @@ def _on_sigterm(signum: int, frame: Any) -> NoReturn:
 def build_app(stock: bool = False) -> Any:
     """moto's WSGI app for every service; unless ``stock``: patched, serialized, and behind
     the gateway (the witness and the nemesis)."""
-    # Purge must be usable between scenario runs (moto refuses a second one within 60 s).
-    os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
     if not stock:
         patches.apply()
         delivery.apply()
@@ -47,7 +46,8 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     lifeline.watch(lambda: os._exit(0))
     url = f"http://{host}:{server.server_port}"
-    print(json.dumps({"url": url, "pid": os.getpid()}), flush=True)
+    ready = {"url": url, "pid": os.getpid(), "settings": settings.current.to_dict()}
+    print(json.dumps(ready), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--stock", action="store_true", help="unpatched moto (benchmarks)")
+    settings.add_arguments(parser)
     args = parser.parse_args(argv)
+    settings.current = settings.from_arguments(args)
     serve(build_app(args.stock), args.host, args.port)
 
 

@@ -19,7 +19,9 @@ class ConsumerKnobs(KnobModel):
     aws_region: str = knob("", "Region override (default: the SDK's)", env="AWS_REGION")
     wait_time_seconds: int = knob(10, "Long-poll wait (seconds)", ge=0, le=20)
     max_messages: int = knob(1, "Messages per receive call (1-10)", ge=1, le=10)
-    message_limit: int = knob(0, "Stop after handling N messages (0 = unlimited)", ge=0)
+    message_limit: int = knob(
+        0, "Stop once N messages are done: deleted, as SQS confirmed (0 = unlimited)", ge=0
+    )
     idle_timeout_seconds: float = knob(
         0.0, "Exit when no message arrived for this long (0 = never)", ge=0
     )
@@ -90,6 +92,13 @@ class ConsumerKnobs(KnobModel):
     )
     side_effect_delay_seconds: float = knob(
         0.0, "Work time before the side effect (slow external service)", ge=0, le=900
+    )
+    pause_once_seconds: float = knob(
+        0.0, "One pause this long before the first side effect (a stalled call)", ge=0, le=900
+    )
+    lost_lease: Literal["not-done", "counts-as-done"] = knob(
+        "not-done",
+        "counts-as-done: a delete SQS refused (expired receipt handle) counts as done",
     )
     reject_payload_marker: str = knob(
         "", "Reject (do not delete) bodies containing this text: poison"

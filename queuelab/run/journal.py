@@ -22,6 +22,9 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         "scenario": run.scenario.name,
         "run_id": run.run_id,
         "target": run.session.name,
+        # The embedded backend's settings where they depart from AWS on purpose (none: AWS's).
+        "backend": run.session.backend.to_dict() if run.session.backend else None,
+        "semantics": [row.to_dict() for row in run.semantics],
         "unsafe": run.unsafe,
         "params": dict(run.params),
         "resources": asdict(run.resources),

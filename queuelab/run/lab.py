@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
+from queuelab.backend.settings import AWS, BackendSettings
 from queuelab.contract import clients, history, witness
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
@@ -91,6 +92,7 @@ class Lab:
     started: float = field(default_factory=time.monotonic)
     emit: Sink = ignore  # settling, notes and redrives, as they happen
     ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
+    backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit."""
@@ -282,6 +284,11 @@ class Lab:
         moved = redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
         self.emit(Event(Kind.REDRIVE, self.run_id, {"moved": moved.moved, "method": moved.method}))
         return moved
+
+    def dedup_window_seconds(self) -> float:
+        """The target's FIFO deduplication window: the embedded backend's setting, else
+        AWS's 5 minutes."""
+        return (self.backend or AWS).dedup_window_seconds
 
     def history(self) -> list[Op]:
         """Every operation recorded so far by the run's processes."""

@@ -29,7 +29,7 @@ from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ign
 from queuelab.run.lab import Lab, LabTimeout
 from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
-from queuelab.target import observe, reset
+from queuelab.target import conformance, observe, reset
 from queuelab.target.outputs import SetOutputs
 from queuelab.target.session import Session
 
@@ -98,6 +98,8 @@ class Run:
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
     witnessed: witnessing.Witnessed | None = None
+    semantics: list[conformance.Row] = field(default_factory=list)
+    refused: bool = False  # the target lacks a behaviour the scenario relies on: nothing ran
 
     def __post_init__(self) -> None:
         self.token = secrets.token_hex(4)
@@ -131,7 +133,7 @@ class Run:
             )
         try:
             self.enter(Phase.RESET)
-            if self.reset():
+            if self.preflight() and self.reset():
                 self.method()
             observation = self.observe()
         finally:
@@ -139,10 +141,32 @@ class Run:
                 control.forget(self.token)
         return self.judge(observation)
 
+    def preflight(self) -> bool:
+        """The SQS behaviours the scenario relies on or adapts to, as this target does them
+        (probed once per session; the run's clock starts after)."""
+        s = self.scenario
+        try:
+            self.semantics = self.session.conformance.rows((*s.relies_on, *s.adapts_to))
+        except Exception as err:
+            self.errors.append(_failure(self.run_dir, "the semantics probe", err))
+            return False
+        finally:
+            self.started = time.monotonic()
+        for row in self.semantics:
+            if row.name in s.adapts_to and row.status is not conformance.Status.OK:
+                self.reset_notes.append(
+                    f"the target differs from SQS on {row.name}: {row.observed}; "
+                    "the scenario adapts to it"
+                )
+        refusals = conformance.departures(self.semantics, s.relies_on)
+        self.errors += refusals
+        self.refused = bool(refusals)
+        return not refusals
+
     def reset(self) -> bool:
         try:
             wait = self.session.pacing.purge_wait_seconds
-            self.reset_notes = reset.reset(self.sqs, self.ddb, self.resources, wait)
+            self.reset_notes += reset.reset(self.sqs, self.ddb, self.resources, wait)
         except Exception as err:  # the run cannot start from empty: judge nothing
             self.errors.append(_failure(self.run_dir, "reset", err))
             return False
@@ -163,6 +187,7 @@ class Run:
             pacing=self.session.pacing,
             time_limit=self.scenario.timeout_seconds,
             emit=self.emit,
+            backend=self.session.backend,
         )
         for note in self.reset_notes:
             self.lab.note(note)
@@ -226,7 +251,10 @@ class Run:
         extra = self.witnessed.metrics() if self.witnessed else {}
         counted = replace(counted, extra=extra | self.measure(ops, seen))
         s = self.scenario
-        verdict = judge(counted, s.expectations, preconditions, self.errors)
+        if self.refused:  # nothing ran: the reasons are the behaviours the target lacks
+            verdict = Verdict(Status.ERROR, (), tuple(self.errors))
+        else:
+            verdict = judge(counted, s.expectations, preconditions, self.errors)
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:

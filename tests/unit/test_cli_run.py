@@ -76,3 +76,13 @@ def test_a_knob_exported_in_the_shell_is_reported_as_ignored(
     assert "CRASH_AFTER_SIDEEFFECT looks like the consumer knob CRASH_AFTER_SIDE_EFFECT" in (
         done.output.replace("\n", " ")
     )
+
+
+def test_doctor_json_without_semantics_is_a_usage_error() -> None:
+    from typer.testing import CliRunner
+
+    from queuelab.cli.main import app
+
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+
+    assert result.exit_code == 2 and "--json goes with --semantics" in result.output

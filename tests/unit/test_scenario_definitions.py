@@ -64,3 +64,10 @@ def test_set_applies_to_every_selected_scenario_that_has_the_parameter() -> None
     assert sets == {"happy": {"messages": "7"}, "dup": {"messages": "7", "consumers": "4"}}
     with pytest.raises(ParamError, match="no selected scenario"):
         parse_sets(["nonsense=1"], [happy])
+
+
+def test_a_parameter_with_choices_refuses_another_value() -> None:
+    scenario = scenarios.get("fifo-dedup-window")
+    assert resolve_params(scenario, {"dedup_by": "content"})["dedup_by"] == "content"
+    with pytest.raises(ParamError, match="expected id or content"):
+        resolve_params(scenario, {"dedup_by": "body"})

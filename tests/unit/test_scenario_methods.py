@@ -15,6 +15,7 @@ from pydantic import ValidationError
 import scenarios
 from queuelab.contract import clients
 from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run.children import Child, Role
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Scenario, resolve_params
@@ -50,6 +51,9 @@ class DryLab(Lab):
         self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
     ) -> Child:
         self.started_env.append((role, argv, env))
+        history = Path(env[HISTORY_PATH_ENV])  # an ended process leaves its history file
+        history.parent.mkdir(parents=True, exist_ok=True)
+        history.touch()
         popen: Any = Exited()
         child = Child(name, role, popen, self.run_dir / f"{name}.log", grace)
         self.children.append(child)
