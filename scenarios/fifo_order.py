@@ -60,6 +60,7 @@ SCENARIO = Scenario(
     relies_on=("fifo-group-blocked-in-flight", "redelivery-after-visibility-timeout"),
     unsafe_resources="fifo-order-standard",
     method=method,
+    alone=True,
     measure=measure,
     extra_metrics=("order_violations", "overtake_chances"),
     params={

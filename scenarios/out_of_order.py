@@ -41,6 +41,7 @@ SCENARIO = Scenario(
     resources="out-of-order",
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
+    alone=True,
     measure=versions.measure,
     extra_metrics=versions.METRICS,
     params={

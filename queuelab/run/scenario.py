@@ -67,6 +67,9 @@ class Scenario:
     limits: str = ""  # what the embedded backend limits, if anything
     faults: str = ""  # endpoint faults it runs with (a queuelab.contract.faults spec)
     intolerance: str = ""  # why it cannot run under --faults ("" : it tolerates them)
+    # It measures a timing window that other load would blur: it runs alone (one run at a
+    # time under --jobs; after the parallel tests, on its own).
+    alone: bool = False
     # SQS behaviours (``queuelab.target.semantics``) the verdict is only true under: a target
     # that does not honour one makes the run an error naming it, before anything runs.
     relies_on: tuple[str, ...] = ()
