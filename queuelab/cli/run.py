@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,12 +29,16 @@ from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
-from queuelab.run.runner import Interrupted, Result, run_scenario
+from queuelab.run.batch import run_many
+from queuelab.run.runner import Result, run_scenario
 from queuelab.run.scenario import Category, ParamError, Scenario
 from queuelab.target import session as targets
 from queuelab.target.outputs import OutputsError
 from queuelab.target.plan import resource_set
 
+# The scenarios mostly wait (on queues, visibility timeouts, subprocesses), so more of them
+# than cores run well side by side; the embedded server, one process, is the limit.
+DEFAULT_JOBS = max(4, os.cpu_count() or 1)
 out = console()
 errors = console(stderr=True)
 
@@ -160,6 +165,16 @@ def run(
     seed: Annotated[
         int | None, typer.Option(help="Seed of the faults (the same seed replays them).")
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            envvar="QUEUELAB_JOBS",
+            help="Scenarios run side by side (each on its own resources; those that measure "
+            "a timing window run alone). Default: the number of cores, at least 4.",
+        ),
+    ] = DEFAULT_JOBS,
 ) -> None:
     """Run scenarios and print checked verdicts (exit 0 only if all passed or were skipped)."""
     try:
@@ -178,8 +193,9 @@ def run(
             targets.open_session(target.value, endpoint_url, plan) as session,
             watching(out, [s.name for s in selected]) as sink,
         ):
-            for scenario in selected:
-                result = run_scenario(
+
+            def start(scenario: Scenario, cancel: threading.Event) -> Result:
+                return run_scenario(
                     session,
                     scenario,
                     unsafe=unsafe,
@@ -188,15 +204,15 @@ def run(
                     faults=faults,
                     seed=seed,
                     sink=sink,
+                    cancel=cancel,
                 )
-                results.append(result)
+
+            def finished(result: Result) -> None:
                 _line(result)
                 write_report(result)
-    except Interrupted as stopped:
-        results.append(stopped.result)
-        _line(stopped.result)
-        write_report(stopped.result)
-        interrupted = True
+
+            batch = run_many(selected, jobs, start, finished)
+            results, interrupted = batch.ordered(), batch.interrupted
     except KeyboardInterrupt:
         interrupted = True
     except (ParamError, targets.TargetError, OutputsError, BackendError) as err:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -93,9 +93,12 @@ class Lab:
     emit: Sink = ignore  # settling, notes and redrives, as they happen
     ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
     backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: stop waiting
 
     def _within_limit(self, timeout: float) -> float:
-        """``timeout``, cut to what is left of the scenario's time limit."""
+        """``timeout``, cut to what is left of the scenario's time limit (and the run not
+        cancelled: the runner was interrupted while this run ran beside others)."""
+        self._check_cancel()
         left = self.started + self.time_limit - time.monotonic()
         if left <= 0:
             raise LabTimeout(f"the scenario ran past its {self.time_limit:.0f} s time limit")
@@ -171,11 +174,22 @@ class Lab:
             self.wait_exit(child, timeout)
         return child
 
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise KeyboardInterrupt
+
+    def _guarded(self, condition: Callable[[], T]) -> Callable[[], T]:
+        def check() -> T:
+            self._check_cancel()
+            return condition()
+
+        return check
+
     def wait_exit(self, child: Child, timeout: float) -> int:
-        try:
-            child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
-        except subprocess.TimeoutExpired:
-            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s") from None
+        exited = self._guarded(lambda: child.popen.poll() is not None)
+        if not poll(exited, self._within_limit(timeout), interval=0.05):
+            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s")
+        child.exit_code = child.popen.returncode
         return child.exit_code
 
     def stop(self, child: Child) -> int | None:
@@ -213,13 +227,14 @@ class Lab:
         self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
     ) -> T:
         try:
-            return wait_until(condition, self._within_limit(timeout), what, interval)
+            return wait_until(self._guarded(condition), self._within_limit(timeout), what, interval)
         except WaitTimeout as err:
             raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
 
     def pause(self, seconds: float) -> None:
         """Let the processes run for a while (never past the scenario's time limit)."""
-        time.sleep(self._within_limit(seconds))
+        if self.cancel.wait(self._within_limit(seconds)):
+            raise KeyboardInterrupt
 
     def settle(self, timeout: float, url: str | None = None) -> bool:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
@@ -240,7 +255,7 @@ class Lab:
 
         self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.SETTLE.value}))
         try:
-            outcome = poll(ended, self._within_limit(timeout))
+            outcome = poll(self._guarded(ended), self._within_limit(timeout))
         finally:
             self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.METHOD.value}))
         if outcome == "abandoned":

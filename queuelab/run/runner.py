@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -98,6 +99,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
     witnessed: witnessing.Witnessed | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)  # set by an interrupt
     semantics: list[conformance.Row] = field(default_factory=list)
     refused: bool = False  # the target lacks a behaviour the scenario relies on: nothing ran
 
@@ -135,6 +137,8 @@ class Run:
             self.enter(Phase.RESET)
             if self.preflight() and self.reset():
                 self.method()
+            if self.cancel.is_set():  # interrupted beside other runs (--jobs)
+                raise KeyboardInterrupt
             observation = self.observe()
         finally:
             if control is not None:
@@ -188,6 +192,7 @@ class Run:
             time_limit=self.scenario.timeout_seconds,
             emit=self.emit,
             backend=self.session.backend,
+            cancel=self.cancel,
         )
         for note in self.reset_notes:
             self.lab.note(note)
@@ -304,10 +309,12 @@ def run_scenario(
     faults: str = "",
     seed: int | None = None,
     sink: Sink = ignore,
+    cancel: threading.Event | None = None,
 ) -> Result:
     """Run one scenario; ``faults`` (a ``queuelab.contract.faults`` spec) is added to the
     scenario's own, ``seed`` (random if None) fixes which requests get them; ``sink`` sees
-    its events as they happen (the run directory's ``events.jsonl`` gets them too)."""
+    its events as they happen (the run directory's ``events.jsonl`` gets them too); setting
+    ``cancel`` interrupts it as Ctrl-C would (how ``--jobs`` stops runs on other threads)."""
     params = resolve_params(scenario, overrides or {})
     resources = session.outputs[scenario.resource_key(unsafe)]
     run_id = new_run_id(scenario.name)
@@ -319,6 +326,8 @@ def run_scenario(
     run = Run(
         session, scenario, unsafe, params, resources, run_id, run_dir, emit, faults=spec, seed=seed
     )
+    if cancel is not None:
+        run.cancel = cancel
     why_not = skip_reason(session, scenario, faults)
     if why_not:
         return run.finish(

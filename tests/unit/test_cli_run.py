@@ -42,7 +42,7 @@ def test_an_error_verdict_does_not_stop_the_other_scenarios(
         return result(scenario.name, next(statuses))
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)
-    done = CliRunner().invoke(app, ["run", "happy", "crash"])
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "--jobs", "1"])
     assert ran == ["happy", "crash"] and done.exit_code == 1
     assert "error happy" in done.output and "passed crash" in done.output
 
@@ -56,7 +56,7 @@ def test_an_interrupt_prints_the_table_so_far_and_exits_130(
         return result(scenario.name, Status.PASSED)
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)
-    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup"])
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup", "--jobs", "1"])
     assert done.exit_code == 130
     assert "passed happy" in done.output and "interrupted crash" in done.output
     assert "dup" not in done.output.split("verdicts")[0]  # never started

@@ -31,6 +31,7 @@ class Exited:
     """A process that has already ended well."""
 
     pid = 0
+    returncode = 0
 
     def poll(self) -> int:
         return 0
