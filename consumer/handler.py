@@ -5,8 +5,9 @@ This is the production path: it reads as a correct worker. Faults are middleware
 turns off are the parts it is built with (``consumer/wiring.py``).
 
 ``handle`` returns whether the worker should delete the message. A message that is not
-deleted comes back after its visibility timeout and, after maxReceiveCount receives, goes to
-the DLQ.
+deleted comes back when the retry policy says (by default after its visibility timeout) and,
+after maxReceiveCount receives, goes to the DLQ. A poison message is rejected; a failed
+dependency (``Unavailable``) is not the message's fault, but is retried the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from consumer.idempotency import Idempotency
-from consumer.message import Received, Reject, Work, parse_payload
+from consumer.message import Received, Reject, Unavailable, Work, parse_payload
 from consumer.middleware import Middleware
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
@@ -68,6 +69,10 @@ class Handler:
         except Reject as rejected:
             self.idempotency.release(work)  # a retry may claim it again
             return self.reject(message, str(rejected))
+        except Unavailable as failed:
+            self.idempotency.release(work)
+            log.warning("message %s failed, retried later: %s", message.key, failed)
+            return False
         self.idempotency.complete(work)
         return True
 
@@ -86,7 +91,12 @@ class Handler:
     def perform(self, message: Received, work: Work) -> None:
         self.history.invoke(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         run = message.run or self.run_id
-        self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
+        try:
+            self.hooks.calling_downstream(message, work)
+            self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
+        except Unavailable as failed:
+            self.history.fail(Fn.SIDE_EFFECT, message.key, subject=work.subject, error=str(failed))
+            raise
         self.history.ok(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         if self.versions is not None:
             entity = str(work.payload[self.entity_key])

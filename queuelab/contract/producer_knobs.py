@@ -43,6 +43,12 @@ class ProducerKnobs(KnobModel):
         0, "Every Nth message is poison (overrides --poison-count)", env=None, ge=0
     )
     malformed_count: int = knob(0, "Extra bodies that are not JSON at all", env=None, ge=0)
+    poison_first: int = knob(
+        0,
+        "The first N messages are poison too (with --groups: the heads of groups)",
+        env=None,
+        ge=0,
+    )
     # Connection and run.
     queue_url: str = knob(
         "", "Queue to send to", env="QUEUE_URL", required=True, shown="(required)"
