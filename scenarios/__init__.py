@@ -7,17 +7,22 @@ from scenarios import (
     backlog_drain,
     backpressure,
     business,
+    check_then_act,
     crash,
     dlq_redrive,
     dup,
     dup_graceful_shutdown,
     dup_side_effects,
     fifo_order,
+    fifo_poison_group,
     happy,
+    heartbeat,
+    lease_expiry,
     out_of_order,
     poison,
     poison_partial_batch,
     purge_timing,
+    retry_backoff,
     version_order,
 )
 
@@ -39,6 +44,11 @@ ALL: tuple[Scenario, ...] = tuple(
         backlog_drain,
         backpressure,
         purge_timing,
+        retry_backoff,
+        heartbeat,
+        lease_expiry,
+        check_then_act,
+        fifo_poison_group,
     )
 )
 
