@@ -10,6 +10,7 @@ from scenarios import (
     backlog_drain,
     backpressure,
     business,
+    check_then_act,
     crash,
     dlq_redrive,
     dup,
@@ -17,13 +18,17 @@ from scenarios import (
     dup_side_effects,
     fifo_dedup_window,
     fifo_order,
+    fifo_poison_group,
     happy,
+    heartbeat,
     late_delete,
+    lease_expiry,
     out_of_order,
     poison,
     poison_partial_batch,
     purge_timing,
     queue_outage,
+    retry_backoff,
     version_order,
 )
 
@@ -51,6 +56,11 @@ ALL: tuple[Scenario, ...] = tuple(
         queue_outage,
         fifo_dedup_window,
         late_delete,
+        retry_backoff,
+        heartbeat,
+        lease_expiry,
+        check_then_act,
+        fifo_poison_group,
     )
 )
 

@@ -33,7 +33,7 @@ class Fn(StrEnum):
     SEND = "send"  # producer: value {subject, poison, payload}; ok {message_id}
     RECEIVE = "receive"  # ok {messages: [{key, message_id, receive_count, run, sent_at}]}
     STRAY = "stray"  # a message of another run, deleted unprocessed
-    CLAIM = "claim"  # ok {outcome, holder}
+    CLAIM = "claim"  # invoke {dedupe_key} then ok {outcome, holder, dedupe_key}
     SKIP = "skip"  # ok {reason}: no side effect needed (done before, held elsewhere)
     SIDE_EFFECT = "side_effect"  # invoke then ok {subject}
     APPLY = "apply"  # ok {entity, version, applied}: a versioned update
@@ -44,6 +44,9 @@ class Fn(StrEnum):
     CRASH = "crash"  # info {point}: a chaos crash, the process exits at once
     SIGNAL = "signal"  # ok {signal, count}; key: the message in hand, if any
     EXIT = "exit"  # ok {handled} (graceful) or info {reason} (immediate)
+    # Visibility changes that extend or reschedule a lease (ChangeMessageVisibility).
+    HEARTBEAT = "heartbeat"  # invoke {message_id, visibility} then ok / fail {error}
+    RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from queuelab.run.lab import RUN_METRICS
 from queuelab.run.scenario import ParamError, resolve_params
 from queuelab.target.plan import PLAN, resource_set
 
-NOT_SCENARIOS = {"common", "versions", "soak"}  # soak: run by `queuelab soak`
+NOT_SCENARIOS = {"common", "leases", "versions", "soak"}  # soak: run by `queuelab soak`
 
 
 def test_every_scenario_module_is_registered() -> None:
