@@ -30,7 +30,8 @@ from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
 from queuelab.run.batch import run_many
-from queuelab.run.runner import Result, run_scenario
+from queuelab.run.result import Result
+from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, ParamError, Scenario
 from queuelab.target import session as targets
 from queuelab.target.outputs import OutputsError

@@ -10,7 +10,7 @@ from rich.table import Table
 from queuelab.check.verdict import Status
 from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
-from queuelab.run.runner import Result
+from queuelab.run.result import Result
 from queuelab.run.scenario import Scenario
 from queuelab.target import semantics
 

@@ -5,13 +5,12 @@ contract (``queuelab.contract``): their commands, their knobs, their exit codes.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,20 +18,18 @@ from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
 from queuelab.backend.settings import AWS, BackendSettings
-from queuelab.contract import clients, history, witness
+from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
 from queuelab.contract.processes import (
     CONSUMER_MODULE,
     EXIT_FAILED,
-    HISTORY_PATH_ENV,
     PRODUCER_MODULE,
-    RUN_ID_ENV,
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run import processes
 from queuelab.run.children import Child, Ending, Role
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
-from queuelab.run.sampler import scrape
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.target import impairment, redrive
@@ -46,25 +43,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # What the lab measures in every run, besides the ledger and the scenario's own metrics.
 RUN_METRICS = ("drained",)
-# Only these of the caller's variables reach children: a consumer knob exported in the
-# user's shell must not change a scenario.
-PASSED_THROUGH = (
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_", "TZ", "TMPDIR", "SYSTEMROOT",
-    "VIRTUAL_ENV", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-    "http_proxy", "https_proxy", "no_proxy", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CA_BUNDLE",
-)  # fmt: skip
-
-
-def free_port(taken: set[int]) -> int:
-    """A loopback port free right now and not handed out yet (for a consumer's metrics)."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port not in taken:
-            taken.add(port)
-            return port
 
 
 class LabTimeout(RuntimeError):
@@ -107,13 +85,10 @@ class Lab:
     # -- processes -----------------------------------------------------------------------
 
     def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_THROUGH)}
-        env |= self.settings.env() | {"PYTHONUNBUFFERED": "1", RUN_ID_ENV: self.run_id}
-        if self.token is not None:  # the witness knows the caller from its key
-            env["AWS_ACCESS_KEY_ID"] = witness.access_key(self.token, name)
-            env["AWS_SECRET_ACCESS_KEY"] = witness.SECRET
-        env[HISTORY_PATH_ENV] = str(self.run_dir / "history" / f"{name}.jsonl")
-        return env | extra
+        return (
+            processes.environment(name, self.settings, self.run_id, self.run_dir, self.token)
+            | extra
+        )
 
     def _spawn(
         self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
@@ -133,18 +108,10 @@ class Lab:
         sets AWS_MAX_ATTEMPTS (1: the SDK never retries; 0: the target's default)."""
         knobs = knobs or ConsumerKnobs()
         name = name or f"consumer-{len(self.consumers()) + 1}"
-        target = self.resources
-        wiring = ConsumerKnobs(
-            queue_url=target.queue_url,
-            message_status_table=target.status_table,
-            message_side_effects_table=target.side_effects_table,
-            wait_time_seconds=target.receive_wait,
-            consumer_id=name,
-            metrics_port=free_port(self.ports),  # scraped when stopped (the report shows it)
-        )
-        env = wiring.to_env() | knobs.to_env() | _attempts(retries)
+        wiring = processes.consumer_wiring(self.resources, name, processes.free_port(self.ports))
+        env = wiring.to_env() | knobs.to_env() | processes.attempts(retries)
         # A graceful stop finishes the message in hand: its work, then a poll at most.
-        grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
+        grace = 5.0 + knobs.side_effect_delay_seconds + self.resources.receive_wait
         argv = [sys.executable, "-m", CONSUMER_MODULE]
         child = self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
         port = knobs.metrics_port or wiring.metrics_port
@@ -165,8 +132,8 @@ class Lab:
         ``wait=False``); ``retries`` as for ``consumer``; ``may_fail``: an exit 1 (some sends
         failed or their outcome is unknown) is part of the scenario, not a problem."""
         argv = [sys.executable, "-m", PRODUCER_MODULE, *knobs.to_argv()]
-        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name} | _attempts(retries)
-        env = self._env(name, extra)
+        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name}
+        env = self._env(name, extra | processes.attempts(retries))
         child = self._spawn(name, Role.PRODUCER, argv, env, grace=10.0)
         if may_fail:
             child.allowed = frozenset({EXIT_FAILED})
@@ -197,18 +164,11 @@ class Lab:
         metrics are scraped first: its last counts go to the report."""
         if child.alive():
             child.stopped_by_lab = True
-            self._scrape(child)
+            values = processes.scrape(child)
+            if values is not None:
+                self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
-
-    def _scrape(self, child: Child) -> None:
-        if not child.metrics_url:
-            return
-        try:
-            values = scrape(child.metrics_url)
-        except (OSError, ValueError):  # not serving (yet): the report goes without
-            return
-        self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""
@@ -270,12 +230,9 @@ class Lab:
         """Consumers denied for the block (producers still send): the nemesis on the
         embedded backend, a deny statement in the queue policy elsewhere. The rollback always
         runs; the journal notes whether it was verified (metric ``outage_rolled_back``)."""
-        if self.control is not None and self.token is not None:
-            impaired = impairment.endpoint_deny(self.control, self.token, self.faults)
-        else:
-            sid = "queuelabOutage" + "".join(c for c in self.run_id if c.isalnum())[-24:]
-            impairment.preflight(self.sqs, self.resources, sid)
-            impaired = impairment.policy_deny(self.sqs, self.resources, sid)
+        impaired = impairment.for_run(
+            self.sqs, self.resources, self.run_id, self.control, self.token, self.faults
+        )
         with impaired as rollback:
             self.note(f"outage begins: {rollback.how}")
             try:
@@ -326,10 +283,12 @@ class Lab:
         self.timeline.append({"t": round(time.monotonic() - self.started, 2), **values})
 
     def close(self) -> list[str]:
-        """Stop every process still running; return problems with the ones that ended."""
-        for child in self.children:
-            if child.alive():
-                self.stop(child)
+        """Stop every process still running, all at once (each finishes the work in hand
+        within its own grace); return problems with the ones that ended."""
+        running = [child for child in self.children if child.alive()]
+        if running:
+            with ThreadPoolExecutor(max_workers=len(running)) as pool:
+                list(pool.map(self.stop, running))
         problems = []
         for child in self.children:
             ending = child.ending()
@@ -340,8 +299,3 @@ class Lab:
                     f"{child.name} exited with code {child.code()} (see {child.log_path})"
                 )
         return problems
-
-
-def _attempts(retries: int) -> dict[str, str]:
-    """AWS_MAX_ATTEMPTS for a process (botocore's own retries), if the scenario sets it."""
-    return {"AWS_MAX_ATTEMPTS": str(retries)} if retries else {}

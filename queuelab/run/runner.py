@@ -17,59 +17,21 @@ import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from queuelab.check import ledger
 from queuelab.check import witness as witnessing
-from queuelab.check.verdict import Check, Expect, Status, Verdict, judge
+from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
 from queuelab.run import journal
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
 from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.result import Interrupted, Result, new_run_id
 from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
 from queuelab.target import conformance, observe, reset
 from queuelab.target.outputs import SetOutputs
 from queuelab.target.session import Session
-
-
-@dataclass(frozen=True)
-class Result:
-    scenario: str
-    status: Status
-    unsafe: bool
-    duration_s: float
-    ledger: ledger.Ledger
-    checks: tuple[Check, ...]
-    reasons: tuple[str, ...]
-    run_dir: Path
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario,
-            "status": self.status.value,
-            "unsafe": self.unsafe,
-            "duration_s": round(self.duration_s, 2),
-            "ledger": self.ledger.metrics(),
-            "checks": [c.to_dict() for c in self.checks],
-            "reasons": list(self.reasons),
-            "run_dir": str(self.run_dir),
-        }
-
-
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM: every process was stopped and the journal written."""
-
-    def __init__(self, result: Result) -> None:
-        super().__init__(f"{result.scenario} interrupted")
-        self.result = result
-
-
-def new_run_id(scenario: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return f"{scenario}-{stamp}-{secrets.token_hex(3)}"
 
 
 def _failure(run_dir: Path, what: str, err: BaseException) -> str:

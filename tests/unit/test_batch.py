@@ -12,7 +12,7 @@ import scenarios
 from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Status
 from queuelab.run.batch import run_many
-from queuelab.run.runner import Interrupted, Result
+from queuelab.run.result import Interrupted, Result
 from queuelab.run.scenario import Scenario
 
 

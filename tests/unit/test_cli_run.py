@@ -15,7 +15,7 @@ from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Status
 from queuelab.cli import app
 from queuelab.cli import run as run_command
-from queuelab.run.runner import Interrupted, Result
+from queuelab.run.result import Interrupted, Result
 
 
 def result(name: str, status: Status) -> Result:
