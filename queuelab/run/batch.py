@@ -44,8 +44,9 @@ def run_many(
     comes (on the calling thread). Other exceptions than an interrupt stop the batch."""
     batch = Batch([s.name for s in scenarios])
     cancel = threading.Event()
-    # Longest first (by typical duration): the batch ends soon after its longest run.
-    side_by_side = sorted((s for s in scenarios if not s.alone), key=lambda s: -s.typical_seconds)
+    side_by_side = [s for s in scenarios if not s.alone]
+    if jobs > 1:  # longest first (typical duration): the batch ends soon after its longest
+        side_by_side.sort(key=lambda s: -s.typical_seconds)
     alone = [s for s in scenarios if s.alone]
     pending: set[Future[Result]] = set()
 
