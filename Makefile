@@ -15,24 +15,32 @@ TEST_WORKERS ?= 4
 FAST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
-.PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench bench-backend \
+.PHONY: help venv demo scenarios scenarios-fast scenarios-slow test test-fast lint bench bench-backend \
 	browser local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
+# One line per step; pip itself stays quiet (-qq: errors only, so a machine's own pip
+# configuration warnings do not read like failures of ours).
+PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
+
 $(BASE): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "queuelab needs Python 3.11 or newer on PATH (or make PYTHON=/path/to/python3.11)"; exit 2; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@test -x $(BIN)/python || { echo "creating .venv ($$($(PYTHON) --version))"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing queuelab and its dependencies into .venv (about 30 s the first time)"
+	@$(PIP) -e '.[dev]'
 	@touch $@
 
 $(INFRA): $(BASE)
-	$(BIN)/python -m pip install --quiet -e '.[dev,infra]'
+	@echo "installing the Pulumi SDK for infra/ and its tests (about 15 s the first time)"
+	@$(PIP) -e '.[dev,infra]'
 	@touch $@
 
 venv: $(INFRA) ## Create/update the virtualenv (with the Pulumi extras)
+
+demo: $(BASE) ## One failure mode end to end: dup with its safeguard on, then off (under a minute)
+	$(BIN)/queuelab demo
 
 scenarios: $(BASE) ## Run every scenario on the embedded backend
 	$(BIN)/queuelab run --all $(ARGS)

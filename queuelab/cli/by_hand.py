@@ -20,6 +20,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from rich.table import Table
 
+from queuelab.cli.hints import me
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
@@ -50,7 +51,7 @@ def _explained(handle: str = "") -> Iterator[None]:
     except EndpointConnectionError:
         fail(
             f"no SQS server answers at {_endpoint()}: start the local one with "
-            "`queuelab local up` (it writes .env), or fix AWS_ENDPOINT_URL"
+            f"`{me()} local up` (it writes .env), or fix AWS_ENDPOINT_URL"
         )
     except ClientError as err:
         code = err.response.get("Error", {}).get("Code", "")
@@ -71,7 +72,7 @@ def _client(queue: str | None) -> tuple[SQSClient, str]:
     """A client, and the queue's URL (``queue`` a name or a URL, else ``QUEUE_URL``)."""
     chosen = queue or os.environ.get("QUEUE_URL")
     if not chosen:
-        fail("no queue: pass --queue NAME or URL, or run `queuelab local up` (writes .env)")
+        fail(f"no queue: pass --queue NAME or URL, or run `{me()} local up` (writes .env)")
     with _explained():
         sqs = clients.sqs(clients.AwsSettings.from_env())
         if chosen.startswith(("http://", "https://")):

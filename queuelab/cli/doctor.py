@@ -12,6 +12,7 @@ from rich.table import Table
 from queuelab import workdir
 from queuelab.backend.launcher import endpoint_settings
 from queuelab.cli import semantics
+from queuelab.cli.hints import me
 from queuelab.cli.local import read_state
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
@@ -66,11 +67,11 @@ def _target(
     state = read_state()
     saved = workdir.local_outputs()
     if state is None or not saved.exists():
-        fail("no local server is running: start one with `queuelab local up`")
+        fail(f"no local server is running: start one with `{me()} local up`")
     settings = endpoint_settings(state["url"], state["region"])
     return (
         settings,
-        _load(saved, "run `queuelab local down` then `queuelab local up`").resources,
+        _load(saved, f"run `{me()} local down` then `{me()} local up`").resources,
         "local",
     )
 

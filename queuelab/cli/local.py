@@ -4,6 +4,7 @@ use, with every scenario's resources, and a ``.env`` for ``produce`` / ``consume
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import typer
 from queuelab import workdir
 from queuelab.backend import BackendError, start_detached, stop_detached
 from queuelab.backend.launcher import endpoint_settings, is_server
+from queuelab.cli.hints import me
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
@@ -22,6 +24,7 @@ from queuelab.target.plan import DEFAULT_REGION
 WRITER = "queuelab local up"
 local_app = typer.Typer(help="A background embedded server for ad-hoc use.", no_args_is_help=True)
 console = make_console()
+errors = make_console(stderr=True)
 
 
 def read_state() -> dict[str, Any] | None:
@@ -34,6 +37,21 @@ def read_state() -> dict[str, Any] | None:
         return state
     path.unlink()
     return None
+
+
+def by_hand_preflight(argv: list[str]) -> None:
+    """Before produce / consume / send ... read ``.env``: say how to start the local server
+    when the .env it wrote points at a server that is gone, or when there is no .env and no
+    queue given (the command's own error then follows)."""
+    env = Path.cwd() / ".env"
+    if envfile.written_by(env, WRITER) and read_state() is None:
+        fail(f"the local server that wrote .env is not running: start it with `{me()} local up`")
+    queue_given = any(a.startswith(("--queue", "--queue-url")) for a in argv)
+    if not env.exists() and not os.environ.get("QUEUE_URL") and not queue_given:
+        errors.print(
+            f"no .env here: `{me()} local up` starts a local server and writes one",
+            highlight=False,
+        )
 
 
 def _provision_and_write_env(url: str, region: str) -> None:
@@ -71,7 +89,11 @@ def up() -> None:
     if endpoint.backend is not None:
         console.print(f"backend settings: {endpoint.backend.describe()}", highlight=False)
     console.print(
-        "wrote .env; try: queuelab produce --n 5 && IDLE_TIMEOUT_SECONDS=3 queuelab consume"
+        f"wrote .env; try: {me()} produce --n 5 && IDLE_TIMEOUT_SECONDS=3 {me()} consume\n"
+        "the AWS CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs`: after `set -a; . ./.env`, "
+        'run `aws sqs ... --endpoint-url "$AWS_ENDPOINT_URL"`',
+        highlight=False,
+        soft_wrap=True,
     )
 
 

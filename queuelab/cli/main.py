@@ -7,6 +7,7 @@ Exit codes: 0 every scenario passed, 1 one failed or errored, 2 usage or configu
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,8 @@ from dotenv import load_dotenv
 import scenarios
 from consumer.cli import consume
 from producer.cli import produce
-from queuelab.cli import by_hand
+from queuelab.cli import by_hand, local
+from queuelab.cli.demo import demo
 from queuelab.cli.doctor import run_doctor
 from queuelab.cli.infra import infra_app
 from queuelab.cli.local import local_app
@@ -43,6 +45,7 @@ def _main(ctx: typer.Context) -> None:
     # `produce` and `consume` by hand read .env (written by `local up` / `make infra-up`),
     # like `source .env` in the seed's README; variables already set win.
     if ctx.invoked_subcommand in ("produce", "consume", *by_hand.COMMANDS):
+        local.by_hand_preflight(sys.argv[2:])
         load_dotenv(Path.cwd() / ".env", override=False)
 
 
@@ -50,6 +53,7 @@ app.command(help="Send synthetic messages (reads .env in the current directory).
 app.command(help="Run a consumer with chaos knobs (reads .env in the current directory).")(consume)
 
 
+app.command("demo")(demo)
 app.command("doctor")(run_doctor)
 app.command("run")(run)
 app.command("soak")(soak)

@@ -10,6 +10,7 @@ import typer
 
 import scenarios
 from queuelab import workdir
+from queuelab.cli.hints import me
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
 
@@ -21,7 +22,7 @@ def _run_dirs(runs: list[str]) -> list[Path]:
     if not runs:
         found = sorted((d for d in root.glob("*/journal.json")), key=lambda p: p.stat().st_mtime)
         if not found:
-            fail(f"no run in {root} yet: `queuelab run NAME` makes one")
+            fail(f"no run in {root} yet: `{me()} run NAME` makes one")
         return [found[-1].parent]
     chosen = []
     for run in runs:

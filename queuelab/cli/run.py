@@ -93,7 +93,7 @@ def warn_about_knobs_in_the_environment() -> None:
 
 
 @contextmanager
-def _interruptible() -> Iterator[None]:
+def interruptible() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C: unwind, stopping every process on the way out."""
 
     def interrupt(signum: int, frame: Any) -> None:
@@ -190,7 +190,7 @@ def run(
     interrupted = False
     try:
         with (
-            _interruptible(),
+            interruptible(),
             targets.open_session(target.value, endpoint_url, plan) as session,
             watching(out, [s.name for s in selected]) as sink,
         ):

@@ -22,9 +22,13 @@ def write_for(outputs: Outputs, values: dict[str, str], writer: str) -> None:
     write(Path.cwd() / ".env", values | outputs[ENV_RESOURCES].env(), writer)
 
 
+def written_by(path: Path, writer: str) -> bool:
+    return path.exists() and path.read_text().startswith(HEADER.format(writer=writer))
+
+
 def remove_if_written_by(path: Path, writer: str) -> bool:
     """Remove ``path`` only if ``writer`` wrote it (a user's own .env stays)."""
-    if path.exists() and path.read_text().startswith(HEADER.format(writer=writer)):
+    if written_by(path, writer):
         path.unlink()
         return True
     return False
