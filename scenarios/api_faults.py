@@ -54,6 +54,10 @@ SCENARIO = Scenario(
         "the consumers' retries off (AWS_MAX_ATTEMPTS=1) and a failed side effect swallowed "
         "(taken as done)"
     ),
-    unsafe_shows=(Expect("lost", ">=", 1),),
+    # Without retries a failed call either loses the message (a swallowed side-effect error,
+    # then the delete) or strands it (a claim left INPROGRESS: every later receive skips it
+    # until it dead-letters); which one a run shows is chance, that some message never got
+    # its side effect is not.
+    unsafe_shows=(Expect("delivered", "<", "acknowledged"),),
     typical_seconds=12,
 )
