@@ -1,6 +1,6 @@
 """Fixes applied to moto's SQS backend inside the embedded server process only.
 
-Stock moto 5.2 has two defects that would make the lab lie or crawl:
+Stock moto 5.2 has three defects that would make the lab lie or crawl:
 
 1. Receives are not atomic. werkzeug serves each request on its own thread and moto's
    ``receive_message`` checks visibility and marks a message received without a lock, so
@@ -20,6 +20,9 @@ Stock moto 5.2 has two defects that would make the lab lie or crawl:
    Fix: a cheap clock for visibility checks; the counts are computed only for
    ``GetQueueAttributes``; messages live in an insertion-ordered store with O(1) removal;
    receipt handles are indexed; the receive scan stops once it has enough messages.
+
+3. After a FIFO batch's visibility expires, moto hands out its last message first and skips
+   the others (``_expire_leases``).
 
 Only ``moto.sqs.models`` is touched, and only in the server process (``apply()`` is called
 by ``queuelab.backend.server``). Semantics are moto's own: visibility, redrive to the DLQ
@@ -212,6 +215,17 @@ def _patch_queue(queue_cls: Any) -> None:
     )
 
 
+def _expire_leases(queue: Any) -> None:
+    """End every expired lease before a receive looks at the queue. moto ends them one by
+    one as its scan meets them, and a FIFO group stays locked until the last one: the
+    earlier messages of an expired batch are skipped and the last one is handed out first
+    (with the messages after it), so a group's order breaks after a consumer dies holding a
+    batch. SQS hands the expired batch out again from its oldest message."""
+    if queue.fifo_queue:
+        for message in [m for m in queue.pending_messages if m.visible]:
+            queue.pending_messages.discard(message)
+
+
 def _patch_backend(backend_cls: Any) -> None:
     from moto.sqs.exceptions import InvalidParameterValue, ReceiptHandleIsInvalid
 
@@ -231,6 +245,7 @@ def _patch_backend(backend_cls: Any) -> None:
         deadline = time.monotonic() + wait_seconds_timeout
         while True:
             with LOCK:
+                _expire_leases(self.get_queue(queue_name))
                 found: list[Any] = original_receive(
                     self, queue_name, count, 0, visibility_timeout, message_attribute_names
                 )

@@ -7,6 +7,8 @@ configuration error, 130 interrupted (Ctrl-C or SIGTERM; the table so far is pri
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -66,6 +68,25 @@ def parse_sets(sets: Sequence[str], selected: Sequence[Scenario]) -> dict[str, d
         for s in takers:
             per_scenario[s.name][param] = value
     return per_scenario
+
+
+def consumer_argv(command: str, unsafe: bool) -> list[str]:
+    """``--consumer-command``, split as a shell would (it is not run by one)."""
+    if not command:
+        return []
+    if unsafe:
+        raise typer.BadParameter(
+            "--unsafe turns off queuelab's own consumer's safeguards; a consumer given with "
+            "--consumer-command is judged on the safe expectations (its negative control is a "
+            "consumer without them, e.g. examples/naive_consumer.py)"
+        )
+    try:
+        argv = shlex.split(command)
+    except ValueError as err:
+        raise typer.BadParameter(f"--consumer-command {command!r}: {err}") from None
+    if not argv or shutil.which(argv[0]) is None:
+        raise typer.BadParameter(f"--consumer-command {command!r}: no such command")
+    return argv
 
 
 def warn_about_knobs_in_the_environment() -> None:
@@ -141,12 +162,21 @@ def run(
     seed: Annotated[
         int | None, typer.Option(help="Seed of the faults (the same seed replays them).")
     ] = None,
+    consumer_command: Annotated[
+        str,
+        typer.Option(
+            envvar="QUEUELAB_CONSUMER_COMMAND",
+            help='Your consumer instead of queuelab\'s, e.g. "python my_worker.py", judged '
+            'black-box (README: "Test your own consumer").',
+        ),
+    ] = "",
 ) -> None:
     """Run scenarios and print checked verdicts (exit 0 only if all passed or were skipped)."""
     try:
         selected = select(names or [], all_, category)
         overrides = parse_sets(sets or [], selected)
         fault_spec.parse(faults)
+        foreign = consumer_argv(consumer_command, unsafe)
     except (typer.BadParameter, ParamError, fault_spec.FaultSpecError) as err:
         fail(str(err) if not isinstance(err, fault_spec.FaultSpecError) else f"--faults {err}")
     warn_about_knobs_in_the_environment()
@@ -166,6 +196,7 @@ def run(
                         runs_root=workdir.runs(),
                         faults=faults,
                         seed=seed,
+                        consumer_command=foreign,
                     )
                 results.append(result)
                 _line(result)

@@ -23,6 +23,8 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         "run_id": run.run_id,
         "target": run.session.name,
         "unsafe": run.unsafe,
+        # A consumer the lab did not write: judged black-box (queuelab.run.foreign).
+        "consumer_command": list(run.consumer_command) or None,
         "params": dict(run.params),
         "resources": asdict(run.resources),
         "duration_s": round(duration, 2),

@@ -5,19 +5,19 @@ contract (``queuelab.contract``): their commands, their knobs, their exit codes.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
-from queuelab.contract import clients, history, witness
+from queuelab.check.ledger import in_hand
+from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
 from queuelab.contract.processes import (
@@ -28,6 +28,7 @@ from queuelab.contract.processes import (
     RUN_ID_ENV,
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run import environment, outage
 from queuelab.run.children import Child, Ending, Role
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
@@ -39,17 +40,11 @@ from queuelab.target.pacing import EXACT, Pacing
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+    from queuelab.run.foreign import Foreign
+
 T = TypeVar("T")
 # What the lab measures in every run, besides the ledger and the scenario's own metrics.
 RUN_METRICS = ("drained",)
-# Only these of the caller's variables reach children: a consumer knob exported in the
-# user's shell must not change a scenario.
-PASSED_THROUGH = (
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_", "TZ", "TMPDIR", "SYSTEMROOT",
-    "VIRTUAL_ENV", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-    "http_proxy", "https_proxy", "no_proxy", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CA_BUNDLE",
-)  # fmt: skip
 
 
 class LabTimeout(RuntimeError):
@@ -68,6 +63,7 @@ class Lab:
     token: str | None = None  # the run's token: each process signs with its own key
     control: Control | None = None  # the embedded server's nemesis, if the target has one
     faults: str = ""  # the run's fault spec (switched by ``impaired``)
+    foreign: Foreign | None = None  # --consumer-command: consumer slots start that instead
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -86,22 +82,20 @@ class Lab:
     # -- processes -----------------------------------------------------------------------
 
     def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_THROUGH)}
-        env |= self.settings.env() | {"PYTHONUNBUFFERED": "1", RUN_ID_ENV: self.run_id}
-        if self.token is not None:  # the witness knows the caller from its key
-            env["AWS_ACCESS_KEY_ID"] = witness.access_key(self.token, name)
-            env["AWS_SECRET_ACCESS_KEY"] = witness.SECRET
+        env = environment.process_env(self.settings, self.token, name)
+        env[RUN_ID_ENV] = self.run_id
         env[HISTORY_PATH_ENV] = str(self.run_dir / "history" / f"{name}.jsonl")
         return env | extra
 
-    def _spawn(
-        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
-    ) -> Child:
+    def _spawn(self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float,
+               foreign: bool = False) -> Child:  # fmt: skip
+        """``foreign``: a process we did not write (no lifeline: it would not watch it)."""
         if any(child.name == name for child in self.children):
             raise ValueError(f"a process named {name!r} already exists in this run")
         log_path = self.run_dir / "logs" / f"{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        child = Child(name, role, spawn.spawn(argv, env, log_path), log_path, grace)
+        popen = spawn.spawn(argv, env, log_path, tied=not foreign)
+        child = Child(name, role, popen, log_path, grace, foreign=foreign)
         self.children.append(child)
         return child
 
@@ -112,6 +106,8 @@ class Lab:
         sets AWS_MAX_ATTEMPTS (1: the SDK never retries; 0: the target's default)."""
         knobs = knobs or ConsumerKnobs()
         name = name or f"consumer-{len(self.consumers()) + 1}"
+        if self.foreign is not None:
+            return self.foreign.consumer(self, knobs, name, retries)
         target = self.resources
         wiring = ConsumerKnobs(
             queue_url=target.queue_url,
@@ -150,6 +146,8 @@ class Lab:
         return child
 
     def wait_exit(self, child: Child, timeout: float) -> int:
+        if child.foreign:  # watched while it runs: it may hang or misbehave
+            self.wait_for(lambda: not child.alive(), timeout, f"{child.name} exiting")
         try:
             child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
         except subprocess.TimeoutExpired:
@@ -158,10 +156,22 @@ class Lab:
 
     def stop(self, child: Child) -> int | None:
         """SIGTERM (graceful) then, after the child's grace period, SIGKILL."""
+        if child.foreign and self.foreign is not None:
+            return self.foreign.stop(child)
         if child.alive():
             child.stopped_by_lab = True
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
+
+    def terminate_mid_work(self, child: Child, timeout: float) -> str:
+        """SIGTERM a consumer while it has a message in hand whose side effect is not done
+        yet; the message's key. Ours: once its history shows one; a foreign one: while its
+        next side-effect request is held (``queuelab.run.foreign``)."""
+        if child.foreign and self.foreign is not None:
+            return self.foreign.terminate_mid_work(self, child, timeout)
+        key = self.wait_for(lambda: in_hand(self.history(), child.name), timeout, "work in hand")
+        self.signal(child, signal.SIGTERM)
+        return str(key)
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""
@@ -176,16 +186,26 @@ class Lab:
     def depth(self, url: str | None = None) -> Depth:
         return depth(self.sqs, url or self.resources.queue_url)
 
+    def _watch(self) -> None:
+        """A consumer we did not write that misbehaves ends the method (ConsumerFailed)."""
+        if self.foreign is not None:
+            self.foreign.check()
+
     def wait_for(
         self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
     ) -> T:
+        def watched() -> T:
+            self._watch()
+            return condition()
+
         try:
-            return wait_until(condition, self._within_limit(timeout), what, interval)
+            return wait_until(watched, self._within_limit(timeout), what, interval)
         except WaitTimeout as err:
             raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
 
     def pause(self, seconds: float) -> None:
         """Let the processes run for a while (never past the scenario's time limit)."""
+        self._watch()
         time.sleep(self._within_limit(seconds))
 
     def settle(self, timeout: float, url: str | None = None) -> bool:
@@ -198,6 +218,7 @@ class Lab:
 
         def ended() -> str:
             nonlocal empty_readings
+            self._watch()
             empty_readings = empty_readings + 1 if self.depth(url).total == 0 else 0
             if empty_readings >= self.pacing.settle_confirmations:
                 return "drained"
@@ -213,26 +234,9 @@ class Lab:
         self.drained = outcome == "drained"
         return self.drained
 
-    @contextmanager
-    def outage(self) -> Iterator[impairment.Rollback]:
-        """Consumers denied for the block (producers still send): the nemesis on the
-        embedded backend, a deny statement in the queue policy elsewhere. The rollback always
-        runs; the journal notes whether it was verified (metric ``outage_rolled_back``)."""
-        if self.control is not None and self.token is not None:
-            impaired = impairment.endpoint_deny(self.control, self.token, self.faults)
-        else:
-            sid = "queuelabOutage" + "".join(c for c in self.run_id if c.isalnum())[-24:]
-            impairment.preflight(self.sqs, self.resources, sid)
-            impaired = impairment.policy_deny(self.sqs, self.resources, sid)
-        with impaired as rollback:
-            self.note(f"outage begins: {rollback.how}")
-            try:
-                yield rollback
-            finally:
-                self.note("outage ends")
-        self.metric("outage_rolled_back", int(rollback.lifted and rollback.verified))
-        for text in rollback.notes:
-            self.note(text)
+    def outage(self) -> AbstractContextManager[impairment.Rollback]:
+        """Consumers denied for the block, producers still send (``queuelab.run.outage``)."""
+        return outage.deny_consumers(self)
 
     def purge(self) -> bool:
         """Purge the run's queue; False when the target refuses (one is still running)."""
@@ -247,8 +251,10 @@ class Lab:
         return redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
 
     def history(self) -> list[Op]:
-        """Every operation recorded so far by the run's processes."""
-        return history.read_dir(self.run_dir / "history")
+        """Every operation so far: as our processes recorded them, and a foreign consumer's
+        as the endpoints saw them (``queuelab.check.blackbox``)."""
+        ours = history.read_dir(self.run_dir / "history")
+        return self.foreign.ops(ours) if self.foreign is not None else ours
 
     def path(self, name: str) -> str:
         """A file in the run directory (side-effect logs, version state...), as a knob."""
@@ -267,11 +273,15 @@ class Lab:
 
     def close(self) -> list[str]:
         """Stop every process still running; return problems with the ones that ended."""
+        if self.foreign is not None:
+            self.foreign.stop_all()
         for child in self.children:
             if child.alive():
                 self.stop(child)
-        problems = []
+        problems = self.foreign.unreported() if self.foreign is not None else []
         for child in self.children:
+            if child.foreign:
+                continue  # in the foreign consumers' problems, in words
             ending = child.ending()
             if ending is Ending.STOPPED:
                 self.note(f"{child.name} ended by a signal (exit code {child.code()})")

@@ -32,6 +32,23 @@ Params = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class BlackBox:
+    """Whether a scenario can judge a consumer the lab did not write (``--consumer-command``),
+    from outside: its SQS calls and its side-effect requests, chaos applied by the lab."""
+
+    runs: bool
+    why_not: str = ""
+
+
+BLACK_BOX = BlackBox(True)
+UNDECLARED = BlackBox(False, "it does not declare that it can judge a consumer it did not write")
+
+
+def not_black_box(why: str) -> BlackBox:
+    return BlackBox(False, why)
+
+
+@dataclass(frozen=True)
 class Measured:
     """What a scenario's own measures may look at after the run."""
 
@@ -65,6 +82,7 @@ class Scenario:
     limits: str = ""  # what the embedded backend limits, if anything
     faults: str = ""  # endpoint faults it runs with (a queuelab.contract.faults spec)
     intolerance: str = ""  # why it cannot run under --faults ("" : it tolerates them)
+    black_box: BlackBox = UNDECLARED  # can it judge a foreign consumer (--consumer-command)?
 
     @property
     def has_negative_control(self) -> bool:

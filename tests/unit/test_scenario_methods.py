@@ -47,11 +47,17 @@ class DryLab(Lab):
     started_env: list[tuple[Role, list[str], dict[str, str]]]
 
     def _spawn(
-        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
+        self,
+        name: str,
+        role: Role,
+        argv: list[str],
+        env: dict[str, str],
+        grace: float,
+        foreign: bool = False,
     ) -> Child:
         self.started_env.append((role, argv, env))
         popen: Any = Exited()
-        child = Child(name, role, popen, self.run_dir / f"{name}.log", grace)
+        child = Child(name, role, popen, self.run_dir / f"{name}.log", grace, foreign=foreign)
         self.children.append(child)
         return child
 
