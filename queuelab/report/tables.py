@@ -20,8 +20,10 @@ def scenario_table(scenarios: Iterable[Scenario]) -> Table:
     table.add_column("category")
     table.add_column("demonstrates")
     table.add_column("typical", justify="right")
+    table.add_column("black-box", justify="center")  # runs with --consumer-command
     for s in scenarios:
-        table.add_row(s.name, s.category.value, s.summary, f"{s.typical_seconds:.0f} s")
+        box = "yes" if s.black_box.runs else "no"
+        table.add_row(s.name, s.category.value, s.summary, f"{s.typical_seconds:.0f} s", box)
     return table
 
 
@@ -50,6 +52,9 @@ def show(console: Console, scenario: Scenario) -> None:
     console.print(f"[bold]--unsafe[/bold] {scenario.unsafe}; the checker must then report:")
     for expect in scenario.unsafe_shows:
         console.print(f"  {expect}")
+    box = scenario.black_box
+    verdict = "yes" if box.runs else f"no: {box.why_not}"
+    console.print(f"[bold]Black-box[/bold] (your consumer, --consumer-command): {verdict}")
 
 
 def results_table(results: Iterable[Result]) -> Table:

@@ -9,10 +9,8 @@ crash after the side effect a SIGKILL once it was performed, before it is answer
 work a slow endpoint; the ordering log is written by the endpoint. A knob that only our own
 consumer can honour (a crash rate, a safeguard switched off) is refused.
 
-The lab watches what it started: a consumer that exits by itself, never calls
-ReceiveMessage, or floods the endpoint makes the run an ``error`` naming what it did, with
-the last lines of its output. Its operations for the checker come from outside
-(``queuelab.check.blackbox``), never from a history it writes.
+The lab watches what it started (``queuelab.run.watch``). Its operations for the checker
+come from outside (``queuelab.check.blackbox``), never from a history it writes.
 """
 
 from __future__ import annotations
@@ -33,17 +31,17 @@ from queuelab.contract.files import append_line
 from queuelab.contract.history import INFO, INVOKE, OK, Fn, Op
 from queuelab.contract.messages import subject_of
 from queuelab.run import environment
-from queuelab.run.children import Child, Ending, Role
+from queuelab.run.children import Child, Role
 from queuelab.run.effect_endpoint import EffectEndpoint
-from queuelab.run.external import FLOOD_PER_SECOND, Caller, ExternalSystem, Trigger
+from queuelab.run.external import Caller, ExternalSystem, Trigger
 from queuelab.run.lab import LabTimeout
+from queuelab.run.watch import ConsumerFailed, Watch
 from queuelab.system import spawn
 
 if TYPE_CHECKING:
     from queuelab.run.lab import Lab
     from queuelab.run.scenario import Scenario
 
-STARTUP_SECONDS = 15.0  # a consumer that has not called ReceiveMessage by then hangs
 STOP_GRACE_SECONDS = 10.0  # SIGTERM, then SIGKILL for the whole process group
 EXIT_AFTER_SIGTERM_SECONDS = 1.0  # an immediate exit takes milliseconds
 ACTIONS_FILE = "lab-actions.jsonl"  # what the lab did to the foreign processes
@@ -53,10 +51,6 @@ UNTRANSLATABLE = (
     "swallow_errors", "idempotency", "check_before_doing", "dedupe_on", "versioning_enabled",
     "version_state_path", "version_log_path", "message_limit", "idle_timeout_seconds",
 )  # fmt: skip
-
-
-class ConsumerFailed(LabTimeout):
-    """A foreign consumer did something that leaves the run unjudgeable."""
 
 
 def black_box_skip(scenario: Scenario, target: str, witnessed: bool) -> str:
@@ -89,13 +83,9 @@ class Foreign:
     settings: clients.AwsSettings
     system: ExternalSystem
     endpoint: EffectEndpoint
+    watch: Watch
     children: dict[str, Child] = field(default_factory=dict)
-    receiving: set[str] = field(default_factory=set)  # names seen calling ReceiveMessage
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (process, what it did)
-    hanging: list[tuple[str, str]] = field(default_factory=list)
-    reported: set[str] = field(default_factory=set)  # problems already raised
     payloads: dict[str, dict[str, Any] | None] = field(default_factory=dict)
-    checked: float = 0.0
 
     @classmethod
     def start(
@@ -104,7 +94,9 @@ class Foreign:
     ) -> Foreign:  # fmt: skip
         decider = faults.Decider(faults.parse(fault_spec), seed) if fault_spec else None
         system = ExternalSystem(run_dir / external.FILE, decider=decider)
-        made = cls(argv, run_dir, token, settings, system, EffectEndpoint(token, system))
+        endpoint = EffectEndpoint(token, system)
+        made = cls(argv, run_dir, token, settings, system, endpoint, Watch(" ".join(argv), run_dir))
+        made.watch.children = made.children
         system.payload_of, system.on_flood = made.payload_of, made.flooded
         system.alive = made.alive
         return made
@@ -193,6 +185,23 @@ class Foreign:
 
         return kill
 
+    def wait_exit(self, lab: Lab, child: Child, timeout: float) -> int:
+        """Wait for a consumer the lab is about to stop (a crash knob), watching it."""
+        try:
+            lab.wait_for(lambda: not child.alive(), timeout, f"{child.name} exiting")
+        except ConsumerFailed:
+            raise
+        except LabTimeout:
+            records = witness.read(self.run_dir / witness.FILE)
+            calls = external.read(self.run_dir / external.FILE)
+            raise ConsumerFailed(self.watch.says(child.name, (
+                f"{child.name} was still running after {timeout:.0f} s "
+                f"({blackbox.activity(records, calls, child.name)}); the lab stops it during "
+                "a side-effect request (POST $SIDE_EFFECT_URL), so it must make one"
+            ))) from None  # fmt: skip
+        child.exit_code = child.popen.wait()
+        return child.exit_code
+
     def terminate_mid_work(self, lab: Lab, child: Child, timeout: float) -> str:
         """Hold ``child``'s next side-effect request, SIGTERM its process group, and let the
         request go on only if it is still running a moment later (a graceful stop finishes
@@ -220,67 +229,11 @@ class Foreign:
         return trigger.id
 
     def flooded(self, name: str, rate: int) -> None:
+        self.watch.flooded(name, rate)
         child = self.children.get(name)
-        self.problems.append((name, (
-            f"{name} (`{self.command}`) flooded the side-effect endpoint: {rate} calls within "
-            f"one second (the limit is {FLOOD_PER_SECOND}); the lab stopped it"
-        )))  # fmt: skip
         if child is not None:
             child.stopped_by_lab = True
             spawn.signal_group(child.popen, signal.SIGKILL)
-
-    # -- watching ------------------------------------------------------------------------
-
-    def _says(self, name: str, what: str) -> str:
-        tail = self.children[name].output_tail() if name in self.children else ""
-        return f"{what}; its last output: {tail}" if tail else f"{what}; it wrote nothing"
-
-    def _exited(self, child: Child) -> str:
-        return (
-            f"{child.name} (`{self.command}`) exited by itself with code {child.code()} "
-            "(a consumer runs until the lab stops it)"
-        )
-
-    def _hangs(self, child: Child, records: list[witness.Record]) -> str:
-        done = blackbox.activity(records, external.read(self.run_dir / external.FILE), child.name)
-        return (
-            f"{child.name} (`{self.command}`) made no ReceiveMessage call within "
-            f"{STARTUP_SECONDS:.0f} s of starting ({done}): it hangs, or does not poll "
-            "QUEUE_URL at AWS_ENDPOINT_URL"
-        )
-
-    def _found(self) -> list[tuple[str, str]]:
-        """(process, problem) for everything wrong so far, in the order it was seen."""
-        found = list(self.problems)
-        found += [
-            (c.name, self._exited(c))
-            for c in self.children.values()
-            if c.ending() is Ending.UNEXPECTED
-        ]
-        now = time.monotonic()
-        late = [
-            c
-            for c in self.children.values()
-            if c.name not in self.receiving and c.alive() and now - c.started > STARTUP_SECONDS
-        ]
-        if late and now - self.checked >= 1.0:
-            self.checked = now
-            records = witness.read(self.run_dir / witness.FILE)
-            self.receiving |= {r.caller for r in records if r.op == "ReceiveMessage"}
-            self.hanging += [(c.name, self._hangs(c, records)) for c in late
-                             if c.name not in self.receiving]  # fmt: skip
-        return found + self.hanging
-
-    def check(self) -> None:
-        """Raise ``ConsumerFailed`` for the first thing a foreign consumer did wrong."""
-        for name, problem in self._found():
-            if problem not in self.reported:
-                self.reported.add(problem)
-                raise ConsumerFailed(self._says(name, problem))
-
-    def unreported(self) -> list[str]:
-        """Problems no wait raised (the method ended first), for the verdict."""
-        return [self._says(n, p) for n, p in self._found() if p not in self.reported]
 
     # -- the checker's view --------------------------------------------------------------
 

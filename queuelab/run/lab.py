@@ -146,8 +146,8 @@ class Lab:
         return child
 
     def wait_exit(self, child: Child, timeout: float) -> int:
-        if child.foreign:  # watched while it runs: it may hang or misbehave
-            self.wait_for(lambda: not child.alive(), timeout, f"{child.name} exiting")
+        if child.foreign and self.foreign is not None:  # watched while it runs
+            return self.foreign.wait_exit(self, child, timeout)
         try:
             child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
         except subprocess.TimeoutExpired:
@@ -189,7 +189,7 @@ class Lab:
     def _watch(self) -> None:
         """A consumer we did not write that misbehaves ends the method (ConsumerFailed)."""
         if self.foreign is not None:
-            self.foreign.check()
+            self.foreign.watch.check()
 
     def wait_for(
         self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
@@ -278,7 +278,7 @@ class Lab:
         for child in self.children:
             if child.alive():
                 self.stop(child)
-        problems = self.foreign.unreported() if self.foreign is not None else []
+        problems = self.foreign.watch.unreported() if self.foreign is not None else []
         for child in self.children:
             if child.foreign:
                 continue  # in the foreign consumers' problems, in words
