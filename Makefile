@@ -46,16 +46,19 @@ $(INFRA): $(BASE)
 
 venv: $(INFRA) ## Create/update the virtualenv (with the Pulumi extras)
 
-scenarios: $(BASE) ## Run every scenario on the embedded backend
+# The Node example needs its dependencies first.
+CONSUMER_DEPS := $(if $(findstring examples/node,$(CONSUMER_COMMAND)),$(NODE_DEPS))
+
+scenarios: $(BASE) $(CONSUMER_DEPS) ## Run every scenario on the embedded backend
 	$(BIN)/queuelab run --all $(ARGS)
 
-scenarios-fast: $(BASE) ## Run the fast scenarios
+scenarios-fast: $(BASE) $(CONSUMER_DEPS) ## Run the fast scenarios
 	$(BIN)/queuelab run --category fast $(ARGS)
 
-scenarios-slow: $(BASE) ## Run the slow scenarios
+scenarios-slow: $(BASE) $(CONSUMER_DEPS) ## Run the slow scenarios
 	$(BIN)/queuelab run --category slow $(ARGS)
 
-scenario-%: $(BASE) ## Run one scenario, e.g. make scenario-dup ARGS=--unsafe
+scenario-%: $(BASE) $(CONSUMER_DEPS) ## Run one scenario, e.g. make scenario-dup ARGS=--unsafe
 	$(BIN)/queuelab run $* $(ARGS)
 
 $(NODE_DEPS): $(NODE_EXAMPLE)/package.json $(NODE_EXAMPLE)/package-lock.json

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from queuelab.run.lab import Lab
     from queuelab.run.scenario import Scenario
 
-STOP_GRACE_SECONDS = 10.0  # SIGTERM, then SIGKILL for the whole process group
+STOP_GRACE_SECONDS = 10.0  # SIGTERM to it, then SIGKILL for its whole process group
 EXIT_AFTER_SIGTERM_SECONDS = 1.0  # an immediate exit takes milliseconds
 ACTIONS_FILE = "lab-actions.jsonl"  # what the lab did to the foreign processes
 # Chaos and safeguard switches the lab cannot apply to a consumer it did not write.
@@ -143,12 +143,12 @@ class Foreign:
         return child.exit_code
 
     def stop_all(self) -> None:
-        """SIGTERM every foreign process group at once, SIGKILL what is left after the grace
-        period (a consumer in a long poll may take a while), then reap them."""
+        """SIGTERM every foreign consumer at once (as a container runtime does), SIGKILL its
+        whole process group after the grace period (a long poll may take a while), reap."""
         alive = [c for c in self.children.values() if c.alive()]
         for child in alive:
             child.stopped_by_lab = True
-            spawn.signal_group(child.popen, signal.SIGTERM)
+            child.popen.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + max((c.grace for c in alive), default=0.0)
         for child in alive:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -203,7 +203,7 @@ class Foreign:
         return child.exit_code
 
     def terminate_mid_work(self, lab: Lab, child: Child, timeout: float) -> str:
-        """Hold ``child``'s next side-effect request, SIGTERM its process group, and let the
+        """Hold ``child``'s next side-effect request, SIGTERM it, and let the
         request go on only if it is still running a moment later (a graceful stop finishes
         the work in hand; an immediate exit abandons it, never performed)."""
 
@@ -211,7 +211,7 @@ class Foreign:
             value = {"signal": "SIGTERM", "count": 1}
             self.record(Op(time.time(), child.name, OK, Fn.SIGNAL, id_, value))
             child.stopped_by_lab = True
-            spawn.signal_group(child.popen, signal.SIGTERM)
+            child.popen.send_signal(signal.SIGTERM)
             try:
                 child.popen.wait(timeout=EXIT_AFTER_SIGTERM_SECONDS)
             except subprocess.TimeoutExpired:

@@ -83,10 +83,11 @@ def signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
 
 
 def stop_group(popen: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> int | None:
-    """Stop a child we did not write, and everything in its process group: SIGTERM, then
-    SIGKILL after ``grace`` (also for what the group leader left behind when it exited)."""
+    """Stop a child we did not write, and everything in its process group: SIGTERM to it
+    (as a container runtime does: what it started is its business), then SIGKILL to the
+    whole group after ``grace`` (also for what it left behind when it exited)."""
     if popen.poll() is None:
-        signal_group(popen, signal.SIGTERM)
+        popen.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             popen.wait(timeout=grace)
     signal_group(popen, signal.SIGKILL)  # what is left of the group

@@ -1,4 +1,5 @@
-"""Consumers that misbehave, one way each (argv[1]), for the runner's error paths."""
+"""Consumers that misbehave, one way each (argv[1]), for the runner's error paths; further
+arguments mark its processes (and the one it leaves behind)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ queue_url, effect_url = os.environ["QUEUE_URL"], os.environ["SIDE_EFFECT_URL"]
 if mode == "ignore-sigterm":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if mode == "orphan":  # leaves a process behind in its group
-    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", *sys.argv[2:]])
 while True:
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
     for message in messages:
