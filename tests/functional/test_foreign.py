@@ -36,8 +36,13 @@ def why(result: Result) -> str:
     return f"{result.status}: {result.reasons} (journal: {result.run_dir / 'journal.json'})"
 
 
+# The quick loop runs these with the correct example; make test runs every one.
+QUICK = {"happy", "crash", "poison", "business", "dup-side-effects", "dup-graceful-shutdown"}
+
+
 def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.slow] if scenario.category is Category.SLOW else []
+    quick = scenario.name in QUICK and scenario.category is not Category.SLOW
+    return [] if quick else [pytest.mark.slow]
 
 
 BLACK_BOX = [pytest.param(s.name, id=s.name, marks=marks(s)) for s in scenarios.ALL
@@ -93,7 +98,13 @@ def node_ready() -> str:
 
 
 @pytest.mark.skipif(bool(node_ready()), reason=node_ready() or "ready")
-@pytest.mark.parametrize("name", ["happy", "crash", "dup-graceful-shutdown"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "happy",
+        *(pytest.param(n, marks=pytest.mark.slow) for n in ("crash", "dup-graceful-shutdown")),
+    ],
+)
 def test_the_node_example_passes(session: Session, tmp_path: Path, name: str) -> None:
     result = run(session, tmp_path, name, NODE)
     assert result.status is Status.PASSED, why(result)
@@ -133,6 +144,7 @@ def test_a_consumer_that_cannot_start_is_an_error(session: Session, tmp_path: Pa
     assert "consumer-1 could not start" in result.reasons[0]
 
 
+@pytest.mark.slow
 def test_its_processes_never_outlive_the_run(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
