@@ -27,8 +27,8 @@ NODE_DEPS := $(NODE_EXAMPLE)/node_modules/.package-lock.json
 TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench-backend \
-	examples-node local-up local-down infra-up infra-down preflight validate clean
+.PHONY: help venv scenarios scenarios-fast scenarios-slow test test-fast lint bench bench-backend \
+	browser examples-node local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -66,19 +66,37 @@ $(NODE_DEPS): $(NODE_EXAMPLE)/package.json $(NODE_EXAMPLE)/package-lock.json
 
 examples-node: $(NODE_DEPS) ## Install the Node example consumer's dependencies (npm ci)
 
-test: $(INFRA) $(TEST_NODE) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
+# Scenarios that measure a timing window (marked alone) run after the others, one at a time;
+# exit code 5 (no test selected, e.g. ARGS names one file) is not a failure there.
+test: $(INFRA) browser $(TEST_NODE) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not alone" $(ARGS)
+	$(BIN)/python -m pytest -m alone $(ARGS) || test $$? -eq 5
 
-test-fast: $(INFRA) $(TEST_NODE) ## The quick loop: every test but the slow ones, in parallel
-	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow" $(ARGS)
+test-fast: $(INFRA) browser $(TEST_NODE) ## The quick loop: every test but the slow and the alone ones, in parallel
+	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow and not alone" $(ARGS)
 
 lint: $(INFRA) ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The report test opens a report in headless Chromium: Debian's chromium and chromedriver.
+# Installed when missing and apt-get can (as root); otherwise that test is skipped, saying why.
+browser: ## Install Debian's chromium and chromium-driver (for the report's browser test)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (Debian packages)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; } \
+		|| echo "could not install chromium: the browser test will be skipped"; \
+	else echo "chromium is not installed (needs root and apt-get): the browser test will be skipped"; fi
+
 bench-backend: $(BASE) ## Per-call cost of the embedded backend vs stock moto
 	$(BIN)/python benchmarks/backend.py $(ARGS)
+
+bench: $(BASE) ## Benchmarks that print figures: throughput, then the backend's per-call cost
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/backend.py
 
 local-up: $(BASE) ## Start a background embedded server and write .env
 	$(BIN)/queuelab local up

@@ -3,8 +3,10 @@
     make bench-backend        # or: .venv/bin/python benchmarks/backend.py [--depths 0 1000]
 
 Prints median ms per SendMessageBatch(10), ReceiveMessage(10) and DeleteMessageBatch(10) at
-each depth, for both servers side by side. Depth is the number of messages stored in the
-queue before the timed calls, which add at most 300 more (the received ones stay in flight).
+each depth, for both servers side by side, and per SendMessageBatch(10) to a FIFO queue whose
+deduplication window already holds ``depth`` ids (the window must cost O(1) per send). Depth
+is the number of messages stored in the queue before the timed calls, which add at most 300
+more (the received ones stay in flight).
 Sending 10,000 messages through stock moto's API takes about 15 minutes (each send walks the
 queue), so the queue is filled inside the server process through moto's model; the timed
 calls go over HTTP with boto3 like any client's.
@@ -50,6 +52,13 @@ def serve(stock: bool) -> None:
         for i in range(int(query["count"])):
             message = Message(f"fill-{i}", "x" * 100)
             message.mark_sent()
+            if queue.fifo_queue:  # each filled message also inside the deduplication window
+                message.group_id, message.deduplication_id = f"g{i % 10}", f"fill-{i}"
+                message.sequence_number = f"{i:020d}"
+                if hasattr(queue, "_queuelab_dedup"):
+                    from queuelab.backend import fifo
+
+                    fifo.remember(queue, message)
             queue._messages.append(message)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
@@ -107,7 +116,26 @@ def measure(url: str, region: str, depth: int) -> dict[str, float]:
         "SendMessageBatch(10)": send,
         "ReceiveMessage(10)": receive_ms,
         "DeleteMessageBatch(10)": delete_ms,
+        "FIFO SendMessageBatch(10)": fifo_send_ms(sqs, url, region, depth),
     }
+
+
+def fifo_send_ms(sqs: Any, url: str, region: str, depth: int) -> float:
+    name = f"bench-{depth}.fifo"
+    queue_url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+    urllib.request.urlopen(f"{url}{FILL_PATH}?region={region}&queue={name}&count={depth}").read()
+    sent = iter(range(10**9))
+
+    def send() -> None:
+        batch = [next(sent) for _ in range(10)]
+        entries = [
+            {"Id": str(i), "MessageBody": "y" * 100, "MessageGroupId": f"g{i % 10}",
+             "MessageDeduplicationId": f"new-{n}"}
+            for i, n in enumerate(batch)
+        ]  # fmt: skip
+        sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+
+    return median_ms(send)
 
 
 def main() -> int:
@@ -135,7 +163,8 @@ def main() -> int:
     for flavour in FLAVOURS:
         table.add_column(flavour, justify="right")
     table.add_column("speed-up", justify="right")
-    for call in ("SendMessageBatch(10)", "ReceiveMessage(10)", "DeleteMessageBatch(10)"):
+    calls = ("SendMessageBatch(10)", "ReceiveMessage(10)", "DeleteMessageBatch(10)")
+    for call in (*calls, "FIFO SendMessageBatch(10)"):
         for depth in args.depths:
             stock, embedded = (results[f, depth][call] for f in FLAVOURS)
             speedup = f"{stock / embedded:.1f}x"

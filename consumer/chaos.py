@@ -11,9 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from consumer.message import Received, Reject, Work
+from consumer.message import Received, Reject, Unavailable, Work
 from consumer.middleware import Acknowledger, Delete, Middleware
 from consumer.side_effects import SideEffects
 from queuelab.contract.consumer_knobs import ConsumerKnobs
@@ -74,6 +72,30 @@ class SlowWork(Middleware):
 
     def before_side_effect(self, message: Received, work: Work) -> None:
         time.sleep(self.seconds)
+
+
+class PauseOnce(Middleware):
+    """One long pause before the first side effect (a stalled call, a GC pause): the message
+    in hand can outlive its visibility timeout."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.paused = False
+
+    def before_side_effect(self, message: Received, work: Work) -> None:
+        if not self.paused:
+            self.paused = True
+            log.warning("pausing %.1f s with message %s in hand", self.seconds, message.key)
+            time.sleep(self.seconds)
+
+
+class TrustStaleDelete(Middleware):
+    """A refused delete counted as done, as if SQS had deleted the message (a consumer that
+    does not treat a refused receipt handle as a lost lease)."""
+
+    def done_despite_lost_lease(self, message: Received) -> bool:
+        log.warning("delete of %s refused; counting it as done anyway", message.key)
+        return True
 
 
 class RejectMarker(Middleware):
@@ -151,6 +173,34 @@ class AllOrNothingBatch(Middleware, Acknowledger):
         self.succeeded_messages, self.failures = [], 0
 
 
+class DownstreamOutage(Middleware):
+    """The downstream fails every side-effect call for ``seconds`` from this consumer's first
+    attempt, then recovers (an outage of the external system)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.began: float | None = None
+
+    def calling_downstream(self, message: Received, work: Work) -> None:
+        now = self.clock()
+        if self.began is None:
+            self.began = now
+        if now - self.began < self.seconds:
+            raise Unavailable(f"downstream unavailable (an outage of {self.seconds:g} s)")
+
+
+class SlowClaimWrite(Middleware):
+    """A pause before each idempotency claim is written (a slow network between a read and
+    a write): long enough for two consumers to interleave."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def before_claim_write(self, key: str) -> None:
+        time.sleep(self.seconds)
+
+
 class ExitAtOnce(Middleware):
     """The first SIGTERM ends the process, abandoning the message in hand."""
 
@@ -165,7 +215,7 @@ class SwallowingSideEffects(SideEffects):
     def perform(self, *args: Any, **kwargs: Any) -> None:
         try:
             super().perform(*args, **kwargs)
-        except (ClientError, BotoCoreError) as err:
+        except Unavailable as err:
             log.warning("side effect failed, carrying on as if it was done: %s", err)
 
 
@@ -195,6 +245,10 @@ def layer(
         )
     if knobs.side_effect_delay_seconds:
         faults.append(SlowWork(knobs.side_effect_delay_seconds))
+    if knobs.pause_once_seconds:
+        faults.append(PauseOnce(knobs.pause_once_seconds))
+    if knobs.lost_lease == "counts-as-done":
+        faults.append(TrustStaleDelete())
     if knobs.delete_mode == "before":
         faults.append(DeleteOnReceipt())
     if knobs.delete_mode == "never":
@@ -203,4 +257,8 @@ def layer(
         faults.append(AllOrNothingBatch())
     if knobs.shutdown_mode == "immediate":
         faults.append(ExitAtOnce())
+    if knobs.downstream_outage_seconds:
+        faults.append(DownstreamOutage(knobs.downstream_outage_seconds))
+    if knobs.claim_write_delay_seconds:
+        faults.append(SlowClaimWrite(knobs.claim_write_delay_seconds))
     return faults

@@ -3,6 +3,11 @@
 ``stop()`` only flips ``running``; the loop finishes the message in hand, releases the rest
 of its batch, then shuts down in a fixed, logged order. The first SIGTERM / SIGINT stops
 gracefully; a second one exits at once.
+
+A message is done once SQS confirmed its delete. A delete or visibility change that SQS
+refuses because the receipt handle is no longer valid (a FIFO queue refuses a handle whose
+visibility timeout expired) means the lease was lost: the message will come back, so it is
+not done, whatever the work did.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from consumer.backoff import ErrorBackoff
+from consumer.backoff import ErrorBackoff, RetryPolicy
+from consumer.groups import SkipFailedGroups
 from consumer.handler import Handler
+from consumer.heartbeat import NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
 from consumer.middleware import Acknowledger, Middleware
 from queuelab.contract.history import Fn, History
@@ -26,6 +33,17 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("consumer")
+
+
+def lease_lost(err: Exception) -> bool:
+    """SQS refused the receipt handle: it expired or was replaced by a later receive."""
+    if not isinstance(err, ClientError):
+        return False
+    error = err.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    return code in ("ReceiptHandleIsInvalid", "MessageNotInflight") or (
+        code == "InvalidParameterValue" and "ReceiptHandle" in message
+    )
 
 
 class Worker:
@@ -44,6 +62,9 @@ class Worker:
         message_limit: int = 0,
         idle_timeout_seconds: float = 0.0,
         backoff: ErrorBackoff | None = None,
+        retry: RetryPolicy | None = None,
+        heartbeat: NoHeartbeat | None = None,
+        groups: SkipFailedGroups | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -56,10 +77,14 @@ class Worker:
         self.wait_time_seconds = wait_time_seconds
         self.message_limit = message_limit
         self.idle_timeout_seconds = idle_timeout_seconds
-        self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)
-        self.acknowledger = self.hooks.acknowledger(Acknowledger(self.delete))
+        self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)  # after failed receives
+        self.retry = retry or RetryPolicy()  # when a failed message comes back
+        self.heartbeat = heartbeat or NoHeartbeat()  # keeps the lease while work runs
+        self.groups = groups or SkipFailedGroups()  # a failed group stops in its batch
+        self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
         self.running = True
         self.handled = 0
+        self.done = 0  # messages whose delete SQS confirmed
         self.signals = 0
         self.in_hand: str | None = None  # key of the message being processed
         self._last_message_at = time.monotonic()
@@ -90,16 +115,25 @@ class Worker:
                 log.info("no message for %.1f s: exiting", self.idle_timeout_seconds)
                 break
             batch = self.drop_strays(self.receive())
+            self.groups.new_batch()
             for index, message in enumerate(batch):
                 if not self.running:
                     self.release(batch[index:])
                     break
-                self.process(message)
-                if self.message_limit and self.handled >= self.message_limit:
-                    log.info("message limit %d reached", self.message_limit)
-                    self.stop()
+                if self.groups.skip(message):
+                    self.release([message], reason="an earlier message of its group failed")
+                    continue
+                if not self.process(message):
+                    self.groups.record_failure(message)
+                self._check_limit()
             self.acknowledger.end_batch()
+            self._check_limit()
         return self.shutdown()
+
+    def _check_limit(self) -> None:
+        if self.running and self.message_limit and self.done >= self.message_limit:
+            log.info("message limit %d reached: %d messages done", self.message_limit, self.done)
+            self.stop()
 
     def _idle_too_long(self) -> bool:
         idle = self.idle_timeout_seconds
@@ -115,6 +149,7 @@ class Worker:
         return wait
 
     def receive(self) -> list[Received]:
+        asked_at = time.time()
         self.history.invoke(Fn.RECEIVE)
         try:
             response = self.sqs.receive_message(
@@ -133,7 +168,7 @@ class Worker:
             time.sleep(wait)
             return []
         self.backoff.succeeded()
-        batch = [Received.from_sqs(m) for m in response.get("Messages", [])]
+        batch = [Received.from_sqs(m, asked_at) for m in response.get("Messages", [])]
         self.history.ok(Fn.RECEIVE, messages=[m.summary() for m in batch])
         if batch:
             self._last_message_at = time.monotonic()
@@ -154,45 +189,96 @@ class Worker:
                 mine.append(message)
         return mine
 
-    def process(self, message: Received) -> None:
+    def process(self, message: Received) -> bool:
+        """Handle one message, keeping its lease while the work runs; whether it succeeded."""
         self.handled += 1
         self.in_hand = message.key
         try:
             self.hooks.after_receive(message)
-            if self.handler.handle(message):
+            with self.heartbeat.keep(message):
+                succeeded = self.handler.handle(message)
+            if succeeded:
                 self.acknowledger.succeeded(message)
             else:
                 self.acknowledger.failed(message)
+                self.retry_later(message)
         finally:
             self.in_hand = None
+        return succeeded
 
-    def delete(self, message: Received) -> None:
+    def retry_later(self, message: Received) -> None:
+        """Set when the failed message comes back, as the retry policy says."""
+        delay = self.retry.delay(message)
+        if delay is None:
+            return  # after its visibility timeout
+        ceiling = round(self.retry.ceiling(message), 3)
+        self.history.invoke(
+            Fn.RETRY,
+            message.key,
+            message_id=message.message_id,
+            receive_count=message.receive_count,
+            delay=delay,
+            ceiling=ceiling,
+        )
+        log.info("%s: retry in %d s (receive %d)", message.key, delay, message.receive_count)
+        self.change_visibility(message, delay, Fn.RETRY)
+
+    def extend(self, message: Received, seconds: int) -> bool:
+        """The heartbeat's call: the message stays ours for ``seconds`` from now."""
+        self.history.invoke(
+            Fn.HEARTBEAT, message.key, message_id=message.message_id, visibility=seconds
+        )
+        return self.change_visibility(message, seconds, Fn.HEARTBEAT)
+
+    def change_visibility(self, message: Received, seconds: int, fn: Fn) -> bool:
+        """ChangeMessageVisibility, its invoke already recorded; False when refused (the
+        receipt handle is no longer valid: the lease is lost)."""
+        try:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.queue_url,
+                ReceiptHandle=message.receipt_handle,
+                VisibilityTimeout=seconds,
+            )
+        except (ClientError, BotoCoreError) as err:
+            log.warning("%s of %s refused: %s", fn.value, message.key, err)
+            lost = lease_lost(err)
+            self.history.fail(
+                fn, message.key, message_id=message.message_id, error=str(err), lease_lost=lost
+            )
+            return False
+        self.history.ok(fn, message.key, message_id=message.message_id)
+        return True
+
+    def acknowledge(self, message: Received) -> None:
+        """Delete a handled message; it is done only if SQS confirms."""
+        if self.delete(message) or self.hooks.done_despite_lost_lease(message):
+            self.done += 1
+
+    def delete(self, message: Received) -> bool:
+        """True once SQS confirmed; False when it refused (a lost lease: the message comes
+        back) or the call failed."""
         self.history.invoke(Fn.DELETE, message.key, message_id=message.message_id)
         try:
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
         except (ClientError, BotoCoreError) as err:
-            log.warning("delete of %s failed (stale receipt handle?): %s", message.key, err)
-            self.history.fail(Fn.DELETE, message.key, error=str(err))
-            return
+            lost = lease_lost(err)
+            why = "the lease was lost, it will come back" if lost else "it may come back"
+            log.warning("delete of %s refused (%s): %s", message.key, why, err)
+            self.history.fail(Fn.DELETE, message.key, error=str(err), lease_lost=lost)
+            return False
         self.history.ok(Fn.DELETE, message.key, message_id=message.message_id)
+        return True
 
-    def release(self, messages: list[Received]) -> None:
-        """Make messages we will not handle visible again at once (graceful stop)."""
+    def release(self, messages: list[Received], reason: str = "stopping") -> None:
+        """Make messages we will not handle visible again at once (graceful stop, or a
+        group that failed earlier in the batch)."""
         for message in messages:
             # Recorded before the call: another consumer may receive the message before
             # this one gets the answer back.
-            self.history.invoke(Fn.RELEASE, message.key, message_id=message.message_id)
-            try:
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url,
-                    ReceiptHandle=message.receipt_handle,
-                    VisibilityTimeout=0,
-                )
-            except (ClientError, BotoCoreError) as err:
-                log.warning("release of %s failed: %s", message.key, err)
-                self.history.fail(Fn.RELEASE, message.key, error=str(err))
-                continue
-            self.history.ok(Fn.RELEASE, message.key, message_id=message.message_id)
+            self.history.invoke(
+                Fn.RELEASE, message.key, message_id=message.message_id, reason=reason
+            )
+            self.change_visibility(message, 0, Fn.RELEASE)
 
     def shutdown(self) -> int:
         log.info("shutdown 1/2: stopped polling after %d messages", self.handled)

@@ -37,6 +37,7 @@ QUEUE_ARGS: dict[str, tuple[str, Callable[[str], object]]] = {
     "MessageRetentionPeriod": ("message_retention_seconds", int),
     "SqsManagedSseEnabled": ("sqs_managed_sse_enabled", lambda value: value == "true"),
     "FifoQueue": ("fifo_queue", lambda value: value == "true"),
+    "ContentBasedDeduplication": ("content_based_deduplication", lambda value: value == "true"),
 }
 
 
@@ -129,11 +130,6 @@ def tls_only_policy(queue_arn: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def redrive_allow_policy(source_queue_arn: str) -> str:
-    """The DLQ admits redrive from its own source queue only."""
-    return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]})
-
-
 @dataclass(frozen=True)
 class SetResources:
     """The Pulumi resources of one resource set."""
@@ -206,7 +202,7 @@ def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
     allow = aws.sqs.RedriveAllowPolicy(
         f"{dlq_name}-redrive-allow",
         queue_url=dlq.url,
-        redrive_allow_policy=queue.arn.apply(redrive_allow_policy),
+        redrive_allow_policy=queue.arn.apply(planmod.redrive_allow_policy),
     )
     return SetResources(
         item=item,

@@ -14,8 +14,8 @@ from typing import Any
 import typer
 
 from producer import chaos
-from producer.payloads import Outgoing, Shape, messages
-from producer.producer import Producer
+from producer.payloads import Outgoing, Shape, messages, replayed
+from producer.producer import Producer, Tally
 from queuelab.contract import clients, lifeline
 from queuelab.contract.history import History
 from queuelab.contract.knobs import command
@@ -24,7 +24,11 @@ from queuelab.contract.producer_knobs import ProducerKnobs
 
 
 def stream(knobs: ProducerKnobs, run_id: str) -> Iterator[Outgoing]:
-    """Rounds of ``--n`` messages (one, or endless with ``--continuous``), poison mixed in."""
+    """Rounds of ``--n`` messages (one, or endless with ``--continuous``), poison mixed in;
+    or, with ``--replay``, the messages an earlier history recorded."""
+    if knobs.replay:
+        yield from replayed(knobs.replay, run_id)
+        return
     shape = Shape(
         count=knobs.n,
         groups=knobs.groups,
@@ -49,7 +53,9 @@ def run(knobs: ProducerKnobs) -> int:
         }
     )
     recorder = History(knobs.history or None, knobs.name)
-    producer = Producer(clients.sqs(settings), knobs.queue_url, recorder)
+    producer = Producer(
+        clients.sqs(settings), knobs.queue_url, recorder, content_dedup=knobs.content_dedup
+    )
 
     stopping = False
 
@@ -65,12 +71,21 @@ def run(knobs: ProducerKnobs) -> int:
     def keep_going() -> bool:
         return not stopping and (deadline is None or time.monotonic() < deadline)
 
-    tally = producer.run(
-        stream(knobs, knobs.run_id or uuid.uuid4().hex[:12]),
-        batch_size=knobs.batch_size,
-        rate=knobs.rate,
-        keep_going=keep_going,
-    )
+    def send(messages: Iterator[Outgoing]) -> Tally:
+        as_sent = chaos.unrecognisable(messages, knobs)  # as a faulty producer would send them
+        return producer.run(as_sent, batch_size=knobs.batch_size, rate=knobs.rate,
+                            keep_going=keep_going)  # fmt: skip
+
+    run_id = knobs.run_id or uuid.uuid4().hex[:12]
+    if knobs.resend_after_seconds:
+        outbox = list(stream(knobs, run_id))
+        resend_at = time.monotonic() + knobs.resend_after_seconds
+        send(iter(outbox))
+        while keep_going() and time.monotonic() < resend_at:
+            time.sleep(min(0.05, max(0.0, resend_at - time.monotonic())))
+        tally = send(iter(outbox) if keep_going() else iter(()))
+    else:
+        tally = send(stream(knobs, run_id))
     recorder.close()
     typer.echo(f"sent {tally.sent}, failed {tally.failed}, unknown {tally.unknown}")
     return EXIT_FAILED if tally.failed or tally.unknown else EXIT_OK

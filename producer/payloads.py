@@ -7,8 +7,10 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from queuelab.contract.history import INVOKE, read
 from queuelab.contract.messages import (
     ID_FIELD,
     KEY_ATTRIBUTE,
@@ -26,6 +28,7 @@ class Outgoing:
     payload: dict[str, Any] | None  # None: the body is deliberately not JSON
     group: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    dedup_id: str | None = None  # FIFO: None means the key (or, with content_dedup, none)
 
     @property
     def poison(self) -> bool:
@@ -92,3 +95,15 @@ def outgoing(key: str, payload: dict[str, Any] | None, run_id: str, body: str = 
         group=group,
         attributes=attributes,
     )
+
+
+def replayed(history_path: str, run_id: str) -> Iterator[Outgoing]:
+    """The messages a producer's history recorded, in send order, once each (a producer that
+    restarts and replays its outbox); bodies that were not JSON are not recorded, so skipped."""
+    seen: set[str] = set()
+    for op in read([Path(history_path)]):
+        payload = op.value.get("payload")
+        if op.f != "send" or op.type != INVOKE or not op.key or op.key in seen or not payload:
+            continue
+        seen.add(op.key)
+        yield outgoing(op.key, payload, run_id)

@@ -32,7 +32,7 @@ class Tally:
         return self.sent + self.failed + self.unknown
 
 
-def _entry(index: int, message: Outgoing, fifo: bool) -> dict[str, Any]:
+def _entry(index: int, message: Outgoing, fifo: bool, content_dedup: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "Id": str(index),
         "MessageBody": message.body,
@@ -43,7 +43,10 @@ def _entry(index: int, message: Outgoing, fifo: bool) -> dict[str, Any]:
     }
     if fifo:
         entry["MessageGroupId"] = message.group or "default"
-        entry["MessageDeduplicationId"] = message.key
+        # The message's own id: a retry of it is recognised as one inside the dedup window.
+        dedup_id = message.dedup_id or (None if content_dedup else message.key)
+        if dedup_id:
+            entry["MessageDeduplicationId"] = dedup_id
     return entry
 
 
@@ -54,10 +57,13 @@ def batches(messages: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]
 
 
 class Producer:
-    def __init__(self, sqs: SQSClient, queue_url: str, history: History) -> None:
+    def __init__(
+        self, sqs: SQSClient, queue_url: str, history: History, *, content_dedup: bool = False
+    ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.fifo = queue_url.endswith(".fifo")
+        self.content_dedup = content_dedup
         self.history = history
         self.tally = Tally()
 
@@ -70,7 +76,7 @@ class Producer:
                 poison=message.poison,
                 payload=message.payload,
             )
-        entries = [_entry(i, m, self.fifo) for i, m in enumerate(batch)]
+        entries = [_entry(i, m, self.fifo, self.content_dedup) for i, m in enumerate(batch)]
         try:
             response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)  # type: ignore[arg-type]
         except ClientError as err:  # the request was refused: nothing was sent

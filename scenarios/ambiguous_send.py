@@ -36,6 +36,7 @@ SCENARIO = Scenario(
     ),
     resources="ambiguous-send",
     method=method,
+    relies_on=("redelivery-after-visibility-timeout",),
     faults=FAULTS,
     intolerance="it sets its own endpoint faults",
     params={

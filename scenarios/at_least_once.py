@@ -42,6 +42,7 @@ SCENARIO = Scenario(
     ),
     resources="at-least-once",
     method=method,
+    relies_on=("redelivery-after-visibility-timeout",),
     faults=FAULTS,
     intolerance="it sets its own endpoint faults",
     params={

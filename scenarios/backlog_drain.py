@@ -58,6 +58,7 @@ SCENARIO = Scenario(
         "backlog is small so the scenario takes seconds (--set backlog=... on AWS)."
     ),
     resources="backlog-drain",
+    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     measure=measure,
     extra_metrics=("backlog", "drain_seconds", "oldest_age_s"),

@@ -96,6 +96,7 @@ SCENARIO = Scenario(
     ),
     resources="backpressure",
     method=method,
+    alone=True,
     extra_metrics=("peak_depth", "consumers_at_end", "outpaced", "still_growing", "equilibrium_s"),
     params={
         "rate": Param(20.0, "producer messages per second"),

@@ -33,6 +33,7 @@ SCENARIO = Scenario(
         "becomes visible again after the visibility timeout and another consumer does the work."
     ),
     resources="crash",
+    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
         "messages": Param(10, "messages to send"),

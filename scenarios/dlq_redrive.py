@@ -49,10 +49,13 @@ SCENARIO = Scenario(
         "exactly once and the DLQ is empty."
     ),
     limits=(
-        "moto does not implement StartMessageMoveTask: on the embedded backend the redrive "
-        "falls back to receive, send and delete (journal note; metric redrive_fallback = 1)."
+        "the redrive is a StartMessageMoveTask (redrive_fallback = 0); on an endpoint that "
+        "lacks it (stock moto) it falls back to receive, send and delete, and says so (journal "
+        "note, redrive_fallback = 1)."
     ),
     resources="dlq-redrive",
+    relies_on=("dlq-after-max-receives",),
+    adapts_to=("move-task-to-source",),
     method=method,
     extra_metrics=("dead_lettered_before_redrive", "redriven", "redrive_fallback"),
     params={

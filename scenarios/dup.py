@@ -32,6 +32,7 @@ SCENARIO = Scenario(
         "so each side effect happens once."
     ),
     resources="dup",
+    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
         "messages": Param(2, "messages to send"),

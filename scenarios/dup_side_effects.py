@@ -35,6 +35,7 @@ SCENARIO = Scenario(
         "(check-before-doing) instead of doing it again."
     ),
     resources="dup-side-effects",
+    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
         "messages": Param(5, "messages to send"),

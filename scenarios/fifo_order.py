@@ -57,8 +57,10 @@ SCENARIO = Scenario(
         "negative control causes the disorder with a crash, a retry and parallel consumers."
     ),
     resources="fifo-order",
+    relies_on=("fifo-group-blocked-in-flight", "redelivery-after-visibility-timeout"),
     unsafe_resources="fifo-order-standard",
     method=method,
+    alone=True,
     measure=measure,
     extra_metrics=("order_violations", "overtake_chances"),
     params={

@@ -39,7 +39,9 @@ SCENARIO = Scenario(
         "not overtaken."
     ),
     resources="out-of-order",
+    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
+    alone=True,
     measure=versions.measure,
     extra_metrics=versions.METRICS,
     params={

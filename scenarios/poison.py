@@ -41,6 +41,7 @@ SCENARIO = Scenario(
         "The worker carries on: no crash loop."
     ),
     resources="poison",
+    relies_on=("dlq-after-max-receives",),
     unsafe_resources="poison-noredrive",
     method=method,
     measure=measure,

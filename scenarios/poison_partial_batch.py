@@ -48,6 +48,7 @@ SCENARIO = Scenario(
         "only the poison ones are retried and end in the DLQ."
     ),
     resources="poison-partial-batch",
+    relies_on=("dlq-after-max-receives",),
     method=method,
     measure=measure,
     extra_metrics=("mixed_batches", "poison_received"),

@@ -77,6 +77,7 @@ SCENARIO = Scenario(
     ),
     resources="queue-outage",
     method=method,
+    relies_on=("redelivery-after-visibility-timeout",),
     intolerance="it measures the consumers' call rate, which other faults would blur",
     extra_metrics=(
         "backlog_growth",

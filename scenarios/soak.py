@@ -144,6 +144,7 @@ SCENARIO = Scenario(
     ),
     resources="soak",
     method=method,
+    relies_on=("redelivery-after-visibility-timeout", "dlq-after-max-receives"),
     params={
         "mix": Param(1, "the mix's seed (queuelab soak draws one per run)"),
         "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process"),

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import psutil
 
+from queuelab.backend.settings import LAB, BackendSettings
 from queuelab.contract.clients import AwsSettings
 from queuelab.system import spawn
 from queuelab.system.waiting import retry_on
@@ -35,6 +36,7 @@ class Endpoint:
     url: str
     region: str
     pid: int
+    backend: BackendSettings | None = None  # what the server announced it runs with
 
     def settings(self) -> AwsSettings:
         return endpoint_settings(self.url, self.region)
@@ -60,8 +62,10 @@ def endpoint_settings(url: str, region: str) -> AwsSettings:
     )
 
 
-def server_argv(stock: bool = False) -> list[str]:
-    return [sys.executable, "-m", SERVER_MODULE, "--port", "0"] + (["--stock"] if stock else [])
+def server_argv(stock: bool = False, settings: BackendSettings = LAB) -> list[str]:
+    """The server command: the lab's settings unless told otherwise (``stock``: moto as is)."""
+    argv = [sys.executable, "-m", SERVER_MODULE, "--port", "0"]
+    return argv + (["--stock"] if stock else settings.to_argv())
 
 
 def _read_ready_line(popen: subprocess.Popen[bytes], timeout: float) -> dict[str, object]:
@@ -103,7 +107,9 @@ def _start(
     )
     try:
         ready = _read_ready_line(popen, START_TIMEOUT_SECONDS)
-        endpoint = Endpoint(url=str(ready["url"]), region=region, pid=popen.pid)
+        announced = ready.get("settings")
+        backend = BackendSettings.from_dict(announced) if isinstance(announced, dict) else None
+        endpoint = Endpoint(str(ready["url"]), region, popen.pid, backend)
         wait_until_answering(endpoint.url)
     except BaseException:
         spawn.stop(popen)
@@ -126,11 +132,12 @@ class EmbeddedBackend:
         *,
         log_path: Path | None = None,
         argv: list[str] | None = None,
+        settings: BackendSettings = LAB,
     ) -> None:
         """``argv`` replaces the server command (benchmarks start stock moto this way)."""
         self.region = region
         self.log_path = log_path
-        self.argv = argv or server_argv()
+        self.argv = argv or server_argv(settings=settings)
         self._popen: subprocess.Popen[bytes] | None = None
         self.endpoint: Endpoint | None = None
 
@@ -156,9 +163,9 @@ class EmbeddedBackend:
         self.stop()
 
 
-def start_detached(region: str, log_path: Path) -> Endpoint:
+def start_detached(region: str, log_path: Path, settings: BackendSettings = LAB) -> Endpoint:
     """Start a server that outlives this process (``queuelab local up``)."""
-    popen, endpoint = _start(server_argv(), False, region, log_path)
+    popen, endpoint = _start(server_argv(settings=settings), False, region, log_path)
     assert popen.stdout is not None
     popen.stdout.close()
     return endpoint

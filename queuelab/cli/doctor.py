@@ -11,6 +11,7 @@ from rich.table import Table
 
 from queuelab import workdir
 from queuelab.backend.launcher import endpoint_settings
+from queuelab.cli import semantics
 from queuelab.cli.local import read_state
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
@@ -108,8 +109,24 @@ def run_doctor(
     tools: Annotated[
         bool, typer.Option("--tools", help="Only check the tools (and, for aws, credentials).")
     ] = False,
+    probe_semantics: Annotated[
+        bool,
+        typer.Option(
+            "--semantics",
+            help="Probe how the target does what SQS does, with short-lived queues (local: "
+            "an embedded backend as `run` starts it).",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --semantics: print the rows as JSON.")
+    ] = False,
 ) -> None:
-    """Check tools, then every scenario's resources on the target; exit 1 on any mismatch."""
+    """Check tools, then every scenario's resources on the target; exit 1 on any mismatch.
+    With --semantics, probe the target's SQS behaviours instead."""
+    if as_json and not probe_semantics:
+        fail("--json goes with --semantics")
+    if probe_semantics:
+        raise typer.Exit(semantics.report(target.value, endpoint_url, as_json))
     rows = doctor.check_tools(target)
     if target == "aws" and not endpoint_url:
         from_env = clients.AwsSettings.from_env()  # any region answers who the caller is

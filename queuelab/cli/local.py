@@ -63,10 +63,13 @@ def up() -> None:
         "url": endpoint.url,
         "region": endpoint.region,
         "started": time.time(),
+        "settings": endpoint.backend.to_dict() if endpoint.backend else None,
     }
     workdir.local_state().write_text(json.dumps(state) + "\n")
     _provision_and_write_env(endpoint.url, endpoint.region)
     console.print(f"embedded server running at {endpoint.url} (pid {endpoint.pid})")
+    if endpoint.backend is not None:
+        console.print(f"backend settings: {endpoint.backend.describe()}", highlight=False)
     console.print(
         "wrote .env; try: queuelab produce --n 5 && IDLE_TIMEOUT_SECONDS=3 queuelab consume"
     )

@@ -1,4 +1,5 @@
-"""``queuelab``: list, show and run scenarios; produce and consume by hand; the local server.
+"""``queuelab``: list, show and run scenarios and their reports; produce, consume, send,
+receive, ack, extend and stats by hand; the local server.
 
 Exit codes: 0 every scenario passed, 1 one failed or errored, 2 usage or configuration error,
 130 interrupted.
@@ -15,9 +16,11 @@ from dotenv import load_dotenv
 import scenarios
 from consumer.cli import consume
 from producer.cli import produce
+from queuelab.cli import by_hand
 from queuelab.cli.doctor import run_doctor
 from queuelab.cli.infra import infra_app
 from queuelab.cli.local import local_app
+from queuelab.cli.report import report
 from queuelab.cli.run import run
 from queuelab.cli.soak import soak
 from queuelab.report import tables
@@ -39,7 +42,7 @@ console = make_console()
 def _main(ctx: typer.Context) -> None:
     # `produce` and `consume` by hand read .env (written by `local up` / `make infra-up`),
     # like `source .env` in the seed's README; variables already set win.
-    if ctx.invoked_subcommand in ("produce", "consume"):
+    if ctx.invoked_subcommand in ("produce", "consume", *by_hand.COMMANDS):
         load_dotenv(Path.cwd() / ".env", override=False)
 
 
@@ -50,6 +53,8 @@ app.command(help="Run a consumer with chaos knobs (reads .env in the current dir
 app.command("doctor")(run_doctor)
 app.command("run")(run)
 app.command("soak")(soak)
+app.command("report")(report)
+by_hand.register(app)
 
 
 @app.command("list")

@@ -10,6 +10,7 @@ import os
 import shlex
 import shutil
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,13 +28,20 @@ from queuelab.contract.knobs import lookalikes
 from queuelab.contract.processes import EXIT_INTERRUPTED
 from queuelab.report import tables
 from queuelab.report.console import STYLE, console, fail
+from queuelab.report.junit import write_junit
+from queuelab.report.live import watching
 from queuelab.report.results import write_json
-from queuelab.run.runner import Interrupted, Result, run_scenario
+from queuelab.run.batch import run_many
+from queuelab.run.result import Result
+from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, ParamError, Scenario
 from queuelab.target import session as targets
 from queuelab.target.outputs import OutputsError
 from queuelab.target.plan import resource_set
 
+# The scenarios mostly wait (on queues, visibility timeouts, subprocesses), so more of them
+# than cores run well side by side; the embedded server, one process, is the limit.
+DEFAULT_JOBS = max(4, os.cpu_count() or 1)
 out = console()
 errors = console(stderr=True)
 
@@ -128,6 +136,19 @@ def _line(result: Result) -> None:
     )
 
 
+def write_report(result: Result) -> None:
+    """``report.html`` next to the journal; a report that cannot be made is a warning."""
+    from queuelab.report import html  # matplotlib: imported when a report is drawn
+
+    try:
+        about = scenarios.get(result.scenario).summary
+        path = html.write_report(result.run_dir, about)
+    except Exception as err:  # the verdict stands without its picture
+        errors.print(f"[yellow]note:[/yellow] no report for {result.run_dir}: {err}")
+        return
+    out.print(f"  report: {path}", style="dim", highlight=False, soft_wrap=True)
+
+
 def run(
     names: Annotated[list[str] | None, typer.Argument(help="Scenario names (see `list`).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Run every scenario.")] = False,
@@ -139,6 +160,10 @@ def run(
     ] = False,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Also write the results here as JSON.")
+    ] = None,
+    junit_file: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Also write the results here as JUnit XML (for CI)."),
     ] = None,
     sets: Annotated[
         list[str] | None,
@@ -170,6 +195,16 @@ def run(
             'black-box (README: "Test your own consumer").',
         ),
     ] = "",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            envvar="QUEUELAB_JOBS",
+            help="Scenarios run side by side (each on its own resources; those that measure "
+            "a timing window run alone). Default: the number of cores, at least 4.",
+        ),
+    ] = DEFAULT_JOBS,
 ) -> None:
     """Run scenarios and print checked verdicts (exit 0 only if all passed or were skipped)."""
     try:
@@ -184,26 +219,32 @@ def run(
     results: list[Result] = []
     interrupted = False
     try:
-        with _interruptible(), targets.open_session(target.value, endpoint_url, plan) as session:
-            for scenario in selected:
-                mode = "unsafe" if unsafe else "safe"
-                with out.status(f"{scenario.name} ({mode}) on {session.name}..."):
-                    result = run_scenario(
-                        session,
-                        scenario,
-                        unsafe=unsafe,
-                        overrides=overrides[scenario.name],
-                        runs_root=workdir.runs(),
-                        faults=faults,
-                        seed=seed,
-                        consumer_command=foreign,
-                    )
-                results.append(result)
+        with (
+            _interruptible(),
+            targets.open_session(target.value, endpoint_url, plan) as session,
+            watching(out, [s.name for s in selected]) as sink,
+        ):
+
+            def start(scenario: Scenario, cancel: threading.Event) -> Result:
+                return run_scenario(
+                    session,
+                    scenario,
+                    unsafe=unsafe,
+                    overrides=overrides[scenario.name],
+                    runs_root=workdir.runs(),
+                    faults=faults,
+                    seed=seed,
+                    sink=sink,
+                    cancel=cancel,
+                    consumer_command=foreign,
+                )
+
+            def finished(result: Result) -> None:
                 _line(result)
-    except Interrupted as stopped:
-        results.append(stopped.result)
-        _line(stopped.result)
-        interrupted = True
+                write_report(result)
+
+            batch = run_many(selected, jobs, start, finished)
+            results, interrupted = batch.ordered(), batch.interrupted
     except KeyboardInterrupt:
         interrupted = True
     except (ParamError, targets.TargetError, OutputsError, BackendError) as err:
@@ -211,8 +252,16 @@ def run(
     if interrupted:
         errors.print("interrupted: every process this run started has been stopped")
     tables.print_results(out, results)
+    if results:
+        from queuelab.report import html
+
+        index = html.write_index(workdir.runs())
+        if len(results) > 1:
+            out.print(f"index of the runs: {index}", highlight=False, soft_wrap=True)
     if json_file is not None:
         write_json(json_file, results)
+    if junit_file is not None:
+        write_junit(junit_file, results)
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(0 if all_passed(results) else 1)

@@ -19,7 +19,9 @@ class ConsumerKnobs(KnobModel):
     aws_region: str = knob("", "Region override (default: the SDK's)", env="AWS_REGION")
     wait_time_seconds: int = knob(10, "Long-poll wait (seconds)", ge=0, le=20)
     max_messages: int = knob(1, "Messages per receive call (1-10)", ge=1, le=10)
-    message_limit: int = knob(0, "Stop after handling N messages (0 = unlimited)", ge=0)
+    message_limit: int = knob(
+        0, "Stop once N messages are done: deleted, as SQS confirmed (0 = unlimited)", ge=0
+    )
     idle_timeout_seconds: float = knob(
         0.0, "Exit when no message arrived for this long (0 = never)", ge=0
     )
@@ -34,6 +36,14 @@ class ConsumerKnobs(KnobModel):
     error_backoff_max_seconds: float = knob(
         10.0, "Longest wait after failed receives in a row", ge=0, le=300
     )
+    log_format: Literal["text", "json"] = knob("text", "json: one JSON object per log line")
+
+    # Observability (consumer/metrics.py): Prometheus metrics and health checks over HTTP.
+    metrics_port: int = knob(
+        0, "Serve /metrics (Prometheus), /livez and /readyz on this port (0 = off)", ge=0,
+        le=65535,
+    )  # fmt: skip
+    metrics_host: str = knob("127.0.0.1", "Address METRICS_PORT listens on (0.0.0.0: all)")
 
     # Safeguards (each one can be turned off for a negative control).
     message_status_table: str = knob("", "DynamoDB table for idempotency claims (our bookkeeping)")
@@ -57,6 +67,37 @@ class ConsumerKnobs(KnobModel):
         "message (default: the payload's id, or BUSINESS_IDEMPOTENCY_FIELD)",
     )
     versioning_enabled: bool = knob(False, "1: apply an update only if its version is newer")
+    # Leases and retries (consumer/heartbeat.py, consumer/backoff.py, consumer/groups.py).
+    heartbeat_seconds: float = knob(
+        0.0,
+        "Extend the visibility of the message in hand this often while it is worked on "
+        "(0 = no heartbeat)",
+        ge=0,
+        le=43200,
+    )
+    idempotency_lease: Literal["fixed", "visibility"] = knob(
+        "fixed",
+        "visibility: a claim ends with the message's visibility and the heartbeat renews it; "
+        "fixed: it lasts IDEMPOTENCY_LEASE_SECONDS",
+    )
+    claim_write: Literal["conditional", "read-then-write"] = knob(
+        "conditional",
+        "read-then-write: the claim reads the table, then writes without a condition (a race)",
+    )
+    retry_mode: Literal["visibility-timeout", "backoff", "immediate"] = knob(
+        "visibility-timeout",
+        "A failed message comes back after its visibility timeout; backoff: exponential with "
+        "full jitter (ChangeMessageVisibility); immediate: released at once",
+    )
+    retry_base_seconds: float = knob(
+        1.0, "Backoff: the first retry's delay ceiling, doubled per receive", ge=0.001, le=43200
+    )
+    retry_cap_seconds: float = knob(900.0, "Backoff: the longest delay", ge=1, le=43200)
+    group_failure: Literal["skip-group", "carry-on"] = knob(
+        "skip-group",
+        "A failure in a batch: release the rest of that message group (skip-group) or go on "
+        "with them (carry-on breaks FIFO order)",
+    )
 
     # What the side effect writes besides the side-effects table (the lab's observations).
     side_effect_log_path: AppendPath = knob(
@@ -83,6 +124,13 @@ class ConsumerKnobs(KnobModel):
     side_effect_delay_seconds: float = knob(
         0.0, "Work time before the side effect (slow external service)", ge=0, le=900
     )
+    pause_once_seconds: float = knob(
+        0.0, "One pause this long before the first side effect (a stalled call)", ge=0, le=900
+    )
+    lost_lease: Literal["not-done", "counts-as-done"] = knob(
+        "not-done",
+        "counts-as-done: a delete SQS refused (expired receipt handle) counts as done",
+    )
     reject_payload_marker: str = knob(
         "", "Reject (do not delete) bodies containing this text: poison"
     )
@@ -101,6 +149,12 @@ class ConsumerKnobs(KnobModel):
     )
     swallow_errors: bool = knob(
         False, "1: a side effect that fails is logged and taken as done (then deleted)"
+    )
+    downstream_outage_seconds: float = knob(
+        0.0, "The side effect fails for this long from this consumer's first attempt", ge=0
+    )
+    claim_write_delay_seconds: float = knob(
+        0.0, "Pause before writing an idempotency claim (a window for a race)", ge=0, le=60
     )
 
     # Set by the runner.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -33,7 +33,7 @@ class Fn(StrEnum):
     SEND = "send"  # producer: value {subject, poison, payload}; ok {message_id}
     RECEIVE = "receive"  # ok {messages: [{key, message_id, receive_count, run, sent_at}]}
     STRAY = "stray"  # a message of another run, deleted unprocessed
-    CLAIM = "claim"  # ok {outcome, holder}
+    CLAIM = "claim"  # invoke {dedupe_key} then ok {outcome, holder, dedupe_key}
     SKIP = "skip"  # ok {reason}: no side effect needed (done before, held elsewhere)
     SIDE_EFFECT = "side_effect"  # invoke then ok {subject}
     APPLY = "apply"  # ok {entity, version, applied}: a versioned update
@@ -44,6 +44,9 @@ class Fn(StrEnum):
     CRASH = "crash"  # info {point}: a chaos crash, the process exits at once
     SIGNAL = "signal"  # ok {signal, count}; key: the message in hand, if any
     EXIT = "exit"  # ok {handled} (graceful) or info {reason} (immediate)
+    # Visibility changes that extend or reschedule a lease (ChangeMessageVisibility).
+    HEARTBEAT = "heartbeat"  # invoke {message_id, visibility} then ok / fail {error}
+    RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail
 
 
 @dataclass(frozen=True)
@@ -84,20 +87,28 @@ class Op:
 
 
 class History:
-    """Appends one process's operations to ``path``; with no path it records nothing."""
+    """Appends one process's operations to ``path``; with no path it writes nothing. Each
+    operation also goes to the observers ``watch`` added (the consumer's metrics)."""
 
     def __init__(self, path: Path | str | None, process: str) -> None:
         self.process = process
         self._fd: int | None = None
+        self._observers: list[Callable[[Op], None]] = []
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
+    def watch(self, observer: Callable[[Op], None]) -> None:
+        self._observers.append(observer)
+
     def record(self, type_: str, f: str, key: str | None = None, **value: Any) -> None:
-        if self._fd is None:
+        if self._fd is None and not self._observers:
             return
         op = Op(time.time(), self.process, type_, f, key, value)
-        os.write(self._fd, (op.to_json() + "\n").encode())
+        for observer in self._observers:
+            observer(op)
+        if self._fd is not None:
+            os.write(self._fd, (op.to_json() + "\n").encode())
 
     def invoke(self, f: str, key: str | None = None, **value: Any) -> None:
         self.record(INVOKE, f, key, **value)

@@ -3,11 +3,23 @@ options, the connection and run settings also as environment variables."""
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, model_validator
 
 from queuelab.contract.knobs import KnobModel, knob
 
 MAX_BATCH = 10  # SendMessageBatch takes at most 10 entries
+
+
+def _readable(raw: str) -> str:
+    if raw and not Path(raw).is_file():
+        raise ValueError(f"{raw!r} is not a file")
+    return raw
+
+
+ReadablePath = Annotated[str, AfterValidator(_readable)]
 
 
 class ProducerKnobs(KnobModel):
@@ -35,6 +47,27 @@ class ProducerKnobs(KnobModel):
     seed: int | None = knob(
         None, "Seed for work values, poison indices and shuffles", env=None, shown="random"
     )
+    replay: ReadablePath = knob(
+        "",
+        "Send again the messages this history file recorded (same ids and payloads: a "
+        "restarted producer replaying its outbox); --n and the shape options are ignored",
+        env=None,
+    )
+    resend_after_seconds: float = knob(
+        0.0,
+        "Send every message once more, with the same id, this long after the first send (a "
+        "producer retrying what it cannot be sure arrived); 0 = never",
+        env=None,
+        ge=0,
+        le=3600,
+    )
+    content_dedup: bool = knob(
+        False,
+        "FIFO: send no MessageDeduplicationId (the queue's content-based deduplication hashes "
+        "the body); default: the message id",
+        env=None,
+        flag=True,
+    )
     # Chaos: what the chaos layer mixes into the stream (producer/chaos.py).
     poison_count: int = knob(
         0, 'Poison messages ("poison": true) at random indices', env=None, ge=0
@@ -43,6 +76,25 @@ class ProducerKnobs(KnobModel):
         0, "Every Nth message is poison (overrides --poison-count)", env=None, ge=0
     )
     malformed_count: int = knob(0, "Extra bodies that are not JSON at all", env=None, ge=0)
+    fresh_dedup_ids: bool = knob(
+        False,
+        "FIFO: a new MessageDeduplicationId on every send (a retry is not recognised as one)",
+        env=None,
+        flag=True,
+    )
+    stamp_sent_at: bool = knob(
+        False,
+        "Stamp the send time into every payload (a retry's body differs, so content-based "
+        "deduplication cannot recognise it)",
+        env=None,
+        flag=True,
+    )
+    poison_first: int = knob(
+        0,
+        "The first N messages are poison too (with --groups: the heads of groups)",
+        env=None,
+        ge=0,
+    )
     # Connection and run.
     queue_url: str = knob(
         "", "Queue to send to", env="QUEUE_URL", required=True, shown="(required)"
@@ -52,3 +104,9 @@ class ProducerKnobs(KnobModel):
     run_id: str = knob("", "Run id stamped on every message", env="RUN_ID", shown="random")
     history: str = knob("", "Append the send history here (JSON lines)", env="HISTORY_PATH")
     name: str = knob("producer", "Process name in the history", env="PROCESS_NAME")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.resend_after_seconds and self.continuous:
+            raise ValueError("--resend-after-seconds resends one round: not with --continuous")
+        return self

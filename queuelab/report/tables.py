@@ -10,8 +10,9 @@ from rich.table import Table
 from queuelab.check.verdict import Status
 from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
-from queuelab.run.runner import Result
+from queuelab.run.result import Result
 from queuelab.run.scenario import Scenario
+from queuelab.target import semantics
 
 
 def scenario_table(scenarios: Iterable[Scenario]) -> Table:
@@ -52,6 +53,14 @@ def show(console: Console, scenario: Scenario) -> None:
     console.print(f"[bold]--unsafe[/bold] {scenario.unsafe}; the checker must then report:")
     for expect in scenario.unsafe_shows:
         console.print(f"  {expect}")
+    if scenario.relies_on:
+        console.print("[bold]Relies on (a target that differs makes the run an error)[/bold]")
+        for name in scenario.relies_on:
+            console.print(f"  {name}: {semantics.get(name).behaviour}")
+    if scenario.adapts_to:
+        console.print("[bold]Adapts to (the journal says where the target differs)[/bold]")
+        for name in scenario.adapts_to:
+            console.print(f"  {name}: {semantics.get(name).behaviour}")
     box = scenario.black_box
     verdict = "yes" if box.runs else f"no: {box.why_not}"
     console.print(f"[bold]Black-box[/bold] (your consumer, --consumer-command): {verdict}")

@@ -65,6 +65,7 @@ class Child:
     exit_code: int | None = None
     stopped_by_lab: bool = False
     allowed: frozenset[int] = frozenset()  # exit codes the scenario expects besides 0
+    metrics_url: str = ""  # a consumer's /metrics, scraped while it runs
     foreign: bool = False  # started from --consumer-command (queuelab.run.foreign)
     started: float = field(default_factory=time.monotonic)
 

@@ -30,7 +30,8 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.files import append_line
 from queuelab.contract.history import INFO, INVOKE, OK, Fn, Op
 from queuelab.contract.messages import subject_of
-from queuelab.run import environment
+from queuelab.contract.processes import HISTORY_PATH_ENV
+from queuelab.run import processes
 from queuelab.run.children import Child, Role
 from queuelab.run.effect_endpoint import EffectEndpoint
 from queuelab.run.external import Caller, ExternalSystem, Trigger
@@ -125,10 +126,12 @@ class Foreign:
             kill = self._killer(name, "after side effect")
             caller.triggers.append(Trigger("after", kill, at=knobs.crash_after_side_effect))
         self.system.add(caller)
-        env = environment.process_env(self.settings, lab.token, name) | {
+        env = processes.environment(name, self.settings, lab.run_id, lab.run_dir, lab.token)
+        env.pop(HISTORY_PATH_ENV)  # its ops come from the witness and the external system
+        env |= {
             external.QUEUE_URL_ENV: lab.resources.queue_url,
             external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name),
-        } | ({"AWS_MAX_ATTEMPTS": str(attempts)} if attempts else {})  # fmt: skip
+        } | processes.attempts(attempts)
         grace = STOP_GRACE_SECONDS + knobs.side_effect_delay_seconds
         try:
             child = lab._spawn(name, Role.CONSUMER, self.argv, env, grace, foreign=True)

@@ -1,5 +1,5 @@
 """The journal of a run: ``journal.json`` in its directory (parameters, resources, verdict,
-ledger, notes, timeline, processes)."""
+ledger, what was left at the end, notes, timeline, processes)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         "scenario": run.scenario.name,
         "run_id": run.run_id,
         "target": run.session.name,
+        # The embedded backend's settings where they depart from AWS on purpose (none: AWS's).
+        "backend": run.session.backend.to_dict() if run.session.backend else None,
+        "semantics": [row.to_dict() for row in run.semantics],
         "unsafe": run.unsafe,
         # A consumer the lab did not write: judged black-box (queuelab.run.foreign).
         "consumer_command": list(run.consumer_command) or None,
@@ -41,6 +44,11 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         },
         "witness": run.witnessed.samples if run.witnessed else None,
         "strays_ignored": seen.strays,
+        "observation": {  # this run's messages left at the end; side effects by subject
+            "queue": list(seen.queue),
+            "dlq": list(seen.dlq),
+            "side_effects": seen.side_effects,
+        },
         "notes": lab.notes if lab else run.reset_notes,
         "timeline": lab.timeline if lab else [],
         "processes": [child.to_dict() for child in lab.children] if lab else [],

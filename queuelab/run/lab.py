@@ -6,16 +6,18 @@ contract (``queuelab.contract``): their commands, their knobs, their exit codes.
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
+from queuelab.backend.settings import AWS, BackendSettings
 from queuelab.check.ledger import in_hand
 from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
@@ -23,13 +25,12 @@ from queuelab.contract.history import Op
 from queuelab.contract.processes import (
     CONSUMER_MODULE,
     EXIT_FAILED,
-    HISTORY_PATH_ENV,
     PRODUCER_MODULE,
-    RUN_ID_ENV,
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run import environment, outage
+from queuelab.run import processes
 from queuelab.run.children import Child, Ending, Role
+from queuelab.run.events import Event, Kind, Phase, Sink, ignore
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.target import impairment, redrive
@@ -71,9 +72,15 @@ class Lab:
     drained: bool = False  # the last settle() saw the queue empty while consumers ran
     time_limit: float = 300.0  # the scenario's timeout_seconds: no wait may go past it
     started: float = field(default_factory=time.monotonic)
+    emit: Sink = ignore  # settling, notes and redrives, as they happen
+    ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
+    backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: stop waiting
 
     def _within_limit(self, timeout: float) -> float:
-        """``timeout``, cut to what is left of the scenario's time limit."""
+        """``timeout``, cut to what is left of the scenario's time limit (and the run not
+        cancelled: the runner was interrupted while this run ran beside others)."""
+        self._check_cancel()
         left = self.started + self.time_limit - time.monotonic()
         if left <= 0:
             raise LabTimeout(f"the scenario ran past its {self.time_limit:.0f} s time limit")
@@ -82,10 +89,10 @@ class Lab:
     # -- processes -----------------------------------------------------------------------
 
     def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
-        env = environment.process_env(self.settings, self.token, name)
-        env[RUN_ID_ENV] = self.run_id
-        env[HISTORY_PATH_ENV] = str(self.run_dir / "history" / f"{name}.jsonl")
-        return env | extra
+        return (
+            processes.environment(name, self.settings, self.run_id, self.run_dir, self.token)
+            | extra
+        )
 
     def _spawn(self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float,
                foreign: bool = False) -> Child:  # fmt: skip
@@ -108,19 +115,15 @@ class Lab:
         name = name or f"consumer-{len(self.consumers()) + 1}"
         if self.foreign is not None:
             return self.foreign.consumer(self, knobs, name, retries)
-        target = self.resources
-        wiring = ConsumerKnobs(
-            queue_url=target.queue_url,
-            message_status_table=target.status_table,
-            message_side_effects_table=target.side_effects_table,
-            wait_time_seconds=target.receive_wait,
-            consumer_id=name,
-        )
-        env = wiring.to_env() | knobs.to_env() | _attempts(retries)
+        wiring = processes.consumer_wiring(self.resources, name, processes.free_port(self.ports))
+        env = wiring.to_env() | knobs.to_env() | processes.attempts(retries)
         # A graceful stop finishes the message in hand: its work, then a poll at most.
-        grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
+        grace = 5.0 + knobs.side_effect_delay_seconds + self.resources.receive_wait
         argv = [sys.executable, "-m", CONSUMER_MODULE]
-        return self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+        child = self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
+        port = knobs.metrics_port or wiring.metrics_port
+        child.metrics_url = f"http://127.0.0.1:{port}/metrics"
+        return child
 
     def producer(
         self,
@@ -136,8 +139,8 @@ class Lab:
         ``wait=False``); ``retries`` as for ``consumer``; ``may_fail``: an exit 1 (some sends
         failed or their outcome is unknown) is part of the scenario, not a problem."""
         argv = [sys.executable, "-m", PRODUCER_MODULE, *knobs.to_argv()]
-        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name} | _attempts(retries)
-        env = self._env(name, extra)
+        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name}
+        env = self._env(name, extra | processes.attempts(retries))
         child = self._spawn(name, Role.PRODUCER, argv, env, grace=10.0)
         if may_fail:
             child.allowed = frozenset({EXIT_FAILED})
@@ -145,21 +148,36 @@ class Lab:
             self.wait_exit(child, timeout)
         return child
 
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise KeyboardInterrupt
+
+    def _guarded(self, condition: Callable[[], T]) -> Callable[[], T]:
+        def check() -> T:
+            self._check_cancel()
+            return condition()
+
+        return check
+
     def wait_exit(self, child: Child, timeout: float) -> int:
         if child.foreign and self.foreign is not None:  # watched while it runs
             return self.foreign.wait_exit(self, child, timeout)
-        try:
-            child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
-        except subprocess.TimeoutExpired:
-            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s") from None
+        exited = self._guarded(lambda: child.popen.poll() is not None)
+        if not poll(exited, self._within_limit(timeout), interval=0.05):
+            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s")
+        child.exit_code = child.popen.returncode
         return child.exit_code
 
     def stop(self, child: Child) -> int | None:
-        """SIGTERM (graceful) then, after the child's grace period, SIGKILL."""
+        """SIGTERM (graceful) then, after the child's grace period, SIGKILL. A consumer's
+        metrics are scraped first: its last counts go to the report."""
         if child.foreign and self.foreign is not None:
             return self.foreign.stop(child)
         if child.alive():
             child.stopped_by_lab = True
+            values = processes.scrape(child)
+            if values is not None:
+                self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
 
@@ -199,14 +217,15 @@ class Lab:
             return condition()
 
         try:
-            return wait_until(watched, self._within_limit(timeout), what, interval)
+            return wait_until(self._guarded(watched), self._within_limit(timeout), what, interval)
         except WaitTimeout as err:
             raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
 
     def pause(self, seconds: float) -> None:
         """Let the processes run for a while (never past the scenario's time limit)."""
         self._watch()
-        time.sleep(self._within_limit(seconds))
+        if self.cancel.wait(self._within_limit(seconds)):
+            raise KeyboardInterrupt
 
     def settle(self, timeout: float, url: str | None = None) -> bool:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
@@ -226,7 +245,11 @@ class Lab:
                 return "abandoned"
             return ""
 
-        outcome = poll(ended, self._within_limit(timeout))
+        self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.SETTLE.value}))
+        try:
+            outcome = poll(self._guarded(ended), self._within_limit(timeout))
+        finally:
+            self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.METHOD.value}))
         if outcome == "abandoned":
             self.note("every consumer has exited: the queue cannot drain any further")
         elif not outcome:
@@ -234,9 +257,23 @@ class Lab:
         self.drained = outcome == "drained"
         return self.drained
 
-    def outage(self) -> AbstractContextManager[impairment.Rollback]:
-        """Consumers denied for the block, producers still send (``queuelab.run.outage``)."""
-        return outage.deny_consumers(self)
+    @contextmanager
+    def outage(self) -> Iterator[impairment.Rollback]:
+        """Consumers denied for the block (producers still send): the nemesis on the
+        embedded backend, a deny statement in the queue policy elsewhere. The rollback always
+        runs; the journal notes whether it was verified (metric ``outage_rolled_back``)."""
+        impaired = impairment.for_run(
+            self.sqs, self.resources, self.run_id, self.control, self.token, self.faults
+        )
+        with impaired as rollback:
+            self.note(f"outage begins: {rollback.how}")
+            try:
+                yield rollback
+            finally:
+                self.note("outage ends")
+        self.metric("outage_rolled_back", int(rollback.lifted and rollback.verified))
+        for text in rollback.notes:
+            self.note(text)
 
     def purge(self) -> bool:
         """Purge the run's queue; False when the target refuses (one is still running)."""
@@ -248,7 +285,14 @@ class Lab:
 
     def redrive(self) -> redrive.Redriven:
         """Move the DLQ's messages back to the queue."""
-        return redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+        moved = redrive.redrive(self.sqs, self.resources, timeout=self._within_limit(300))
+        self.emit(Event(Kind.REDRIVE, self.run_id, {"moved": moved.moved, "method": moved.method}))
+        return moved
+
+    def dedup_window_seconds(self) -> float:
+        """The target's FIFO deduplication window: the embedded backend's setting, else
+        AWS's 5 minutes."""
+        return (self.backend or AWS).dedup_window_seconds
 
     def history(self) -> list[Op]:
         """Every operation so far: as our processes recorded them, and a foreign consumer's
@@ -267,17 +311,20 @@ class Lab:
 
     def note(self, text: str) -> None:
         self.notes.append(f"{time.monotonic() - self.started:6.1f}s {text}")
+        self.emit(Event(Kind.NOTE, self.run_id, {"text": text}))
 
     def sample(self, **values: float) -> None:
         self.timeline.append({"t": round(time.monotonic() - self.started, 2), **values})
 
     def close(self) -> list[str]:
-        """Stop every process still running; return problems with the ones that ended."""
+        """Stop every process still running, all at once (each finishes the work in hand
+        within its own grace); return problems with the ones that ended."""
         if self.foreign is not None:
             self.foreign.stop_all()
-        for child in self.children:
-            if child.alive():
-                self.stop(child)
+        running = [child for child in self.children if child.alive()]
+        if running:
+            with ThreadPoolExecutor(max_workers=len(running)) as pool:
+                list(pool.map(self.stop, running))
         problems = self.foreign.watch.unreported() if self.foreign is not None else []
         for child in self.children:
             if child.foreign:
@@ -290,8 +337,3 @@ class Lab:
                     f"{child.name} exited with code {child.code()} (see {child.log_path})"
                 )
         return problems
-
-
-def _attempts(retries: int) -> dict[str, str]:
-    """AWS_MAX_ATTEMPTS for a process (botocore's own retries), if the scenario sets it."""
-    return {"AWS_MAX_ATTEMPTS": str(retries)} if retries else {}

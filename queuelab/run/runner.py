@@ -12,62 +12,27 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from queuelab.check import ledger
 from queuelab.check import witness as witnessing
-from queuelab.check.verdict import Check, Expect, Status, Verdict, judge
+from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
 from queuelab.run import journal
+from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
 from queuelab.run.foreign import Foreign, black_box_skip
 from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.result import Interrupted, Result, new_run_id
+from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
-from queuelab.target import observe, reset
+from queuelab.target import conformance, observe, reset
 from queuelab.target.outputs import SetOutputs
 from queuelab.target.session import Session
-
-
-@dataclass(frozen=True)
-class Result:
-    scenario: str
-    status: Status
-    unsafe: bool
-    duration_s: float
-    ledger: ledger.Ledger
-    checks: tuple[Check, ...]
-    reasons: tuple[str, ...]
-    run_dir: Path
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario,
-            "status": self.status.value,
-            "unsafe": self.unsafe,
-            "duration_s": round(self.duration_s, 2),
-            "ledger": self.ledger.metrics(),
-            "checks": [c.to_dict() for c in self.checks],
-            "reasons": list(self.reasons),
-            "run_dir": str(self.run_dir),
-        }
-
-
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM: every process was stopped and the journal written."""
-
-    def __init__(self, result: Result) -> None:
-        super().__init__(f"{result.scenario} interrupted")
-        self.result = result
-
-
-def new_run_id(scenario: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return f"{scenario}-{stamp}-{secrets.token_hex(3)}"
 
 
 def _failure(run_dir: Path, what: str, err: BaseException) -> str:
@@ -88,8 +53,9 @@ class Run:
     resources: SetOutputs
     run_id: str
     run_dir: Path
+    emit: Sink = ignore  # phases, processes, notes, samples (queuelab.run.events)
     started: float = field(default_factory=time.monotonic)
-    phase: str = "reset"
+    phase: str = Phase.RESET
     faults: str = ""  # the endpoint faults of this run (scenario's, then --faults)
     seed: int = 0
     lab: Lab | None = None
@@ -98,6 +64,9 @@ class Run:
     witnessed: witnessing.Witnessed | None = None
     consumer_command: Sequence[str] = ()  # a consumer the lab did not write (black-box)
     foreign: Foreign | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)  # set by an interrupt
+    semantics: list[conformance.Row] = field(default_factory=list)
+    refused: bool = False  # the target lacks a behaviour the scenario relies on: nothing ran
 
     def __post_init__(self) -> None:
         self.token = secrets.token_hex(4)
@@ -111,8 +80,15 @@ class Run:
         self.sqs = clients.sqs(self.settings)
         self.ddb = clients.dynamodb(self.settings)
 
+    def enter(self, phase: Phase) -> None:
+        self.phase = phase
+        self.emit(Event(Kind.PHASE, self.run_id, {"name": phase.value}))
+
     def execute(self) -> Result:
         self.session.check_owned(self.resources)  # a refusal is a configuration error
+        started = {"scenario": self.scenario.name, "unsafe": self.unsafe}
+        started |= {"run_dir": str(self.run_dir), "time_limit": self.scenario.timeout_seconds}
+        self.emit(Event(Kind.RUN, self.run_id, started))
         control = self.session.control
         if control is not None:
             queues = [
@@ -123,25 +99,50 @@ class Run:
                 self.token, self.run_dir / witness.FILE, self.faults, self.seed, queues
             )
         try:
-            if self.reset():
+            self.enter(Phase.RESET)
+            if self.preflight() and self.reset():
                 self.method()
+            if self.cancel.is_set():  # interrupted beside other runs (--jobs)
+                raise KeyboardInterrupt
             observation = self.observe()
         finally:
             if control is not None:
                 control.forget(self.token)
         return self.judge(observation)
 
+    def preflight(self) -> bool:
+        """The SQS behaviours the scenario relies on or adapts to, as this target does them
+        (probed once per session; the run's clock starts after)."""
+        s = self.scenario
+        try:
+            self.semantics = self.session.conformance.rows((*s.relies_on, *s.adapts_to))
+        except Exception as err:
+            self.errors.append(_failure(self.run_dir, "the semantics probe", err))
+            return False
+        finally:
+            self.started = time.monotonic()
+        for row in self.semantics:
+            if row.name in s.adapts_to and row.status is not conformance.Status.OK:
+                self.reset_notes.append(
+                    f"the target differs from SQS on {row.name}: {row.observed}; "
+                    "the scenario adapts to it"
+                )
+        refusals = conformance.departures(self.semantics, s.relies_on)
+        self.errors += refusals
+        self.refused = bool(refusals)
+        return not refusals
+
     def reset(self) -> bool:
         try:
             wait = self.session.pacing.purge_wait_seconds
-            self.reset_notes = reset.reset(self.sqs, self.ddb, self.resources, wait)
+            self.reset_notes += reset.reset(self.sqs, self.ddb, self.resources, wait)
         except Exception as err:  # the run cannot start from empty: judge nothing
             self.errors.append(_failure(self.run_dir, "reset", err))
             return False
         return True
 
     def method(self) -> None:
-        self.phase = "method"
+        self.enter(Phase.METHOD)
         self.lab = Lab(  # its clock (the scenario's time limit) starts after the reset
             run_id=self.run_id,
             run_dir=self.run_dir,
@@ -154,31 +155,39 @@ class Run:
             sqs=self.sqs,
             pacing=self.session.pacing,
             time_limit=self.scenario.timeout_seconds,
+            emit=self.emit,
+            backend=self.session.backend,
+            cancel=self.cancel,
         )
         for note in self.reset_notes:
             self.lab.note(note)
-        try:
-            if self.consumer_command:
-                self.lab.foreign = self.foreign = Foreign.start(
-                    list(self.consumer_command), self.run_dir, self.token,
-                    self.session.settings, self.faults, self.seed,
-                )  # fmt: skip
-            self.scenario.method(self.lab, self.params, self.unsafe)
-        except LabTimeout as err:
-            self.errors.append(str(err))
-        except Exception as err:  # a broken method or backend: report it, go on
-            self.errors.append(_failure(self.run_dir, "the method", err))
-        finally:
-            self.close()
+        sqs = clients.sqs(self.session.settings)  # its own client: it samples on a thread
+        lab = self.lab
+        with Sampler(sqs, self.resources, lambda: lab.children, self.emit, self.run_id):
+            try:
+                if self.consumer_command:
+                    lab.foreign = self.foreign = Foreign.start(
+                        list(self.consumer_command), self.run_dir, self.token,
+                        self.session.settings, self.faults, self.seed,
+                    )  # fmt: skip
+                self.scenario.method(lab, self.params, self.unsafe)
+            except LabTimeout as err:
+                self.errors.append(str(err))
+            except Exception as err:  # a broken method or backend: report it, go on
+                self.errors.append(_failure(self.run_dir, "the method", err))
+            finally:  # the phase stays "method" for an interrupt's reason
+                self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.STOP.value}))
+                self.close()
 
     def close(self) -> None:
+        """Stop every process of the run (ours and a foreign consumer's endpoint)."""
         if self.lab is not None:
             self.errors += self.lab.close()
         if self.foreign is not None:
             self.errors += self.foreign.close()
 
     def observe(self) -> ledger.Observation | None:
-        self.phase = "observe"
+        self.enter(Phase.OBSERVE)
         try:
             observation, problems = observe.observe(
                 self.sqs, self.ddb, self.resources, self.run_id, self.session.pacing
@@ -209,7 +218,7 @@ class Run:
             return extra
 
     def judge(self, observation: ledger.Observation | None) -> Result:
-        self.phase = "check"
+        self.enter(Phase.CHECK)
         ops = history.read_dir(self.run_dir / "history")
         seen = observation or ledger.Observation()
         if self.foreign is not None:  # its operations and side effects, seen from outside
@@ -228,7 +237,10 @@ class Run:
         extra = self.witnessed.metrics() if self.witnessed else {}
         counted = replace(counted, extra=extra | self.measure(ops, seen))
         s = self.scenario
-        verdict = judge(counted, s.expectations, preconditions, self.errors)
+        if self.refused:  # nothing ran: the reasons are the behaviours the target lacks
+            verdict = Verdict(Status.ERROR, (), tuple(self.errors))
+        else:
+            verdict = judge(counted, s.expectations, preconditions, self.errors)
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:
@@ -241,6 +253,8 @@ class Run:
     def finish(self, verdict: Verdict, counted: ledger.Ledger, seen: ledger.Observation) -> Result:
         duration = time.monotonic() - self.started
         journal.write(self, verdict, counted, seen, duration)
+        done = {"status": verdict.status.value, "duration_s": round(duration, 2)}
+        self.emit(Event(Kind.VERDICT, self.run_id, done))
         return Result(
             scenario=self.scenario.name,
             status=verdict.status,
@@ -277,10 +291,14 @@ def run_scenario(
     runs_root: Path,
     faults: str = "",
     seed: int | None = None,
+    sink: Sink = ignore,
+    cancel: threading.Event | None = None,
     consumer_command: Sequence[str] = (),
 ) -> Result:
     """Run one scenario; ``faults`` (a ``queuelab.contract.faults`` spec) is added to the
-    scenario's own, ``seed`` (random if None) fixes which requests get them;
+    scenario's own, ``seed`` (random if None) fixes which requests get them; ``sink`` sees
+    its events as they happen (the run directory's ``events.jsonl`` gets them too); setting
+    ``cancel`` interrupts it as Ctrl-C would (how ``--jobs`` stops runs on other threads);
     ``consumer_command`` (argv) is a consumer the lab did not write, judged black-box (its
     negative controls are the consumer's own business: no ``unsafe`` with it)."""
     if unsafe and consumer_command:
@@ -292,8 +310,11 @@ def run_scenario(
     run_dir.mkdir(parents=True)
     spec = ",".join(part for part in (scenario.faults, faults) if part)
     seed = random.randrange(2**31) if seed is None else seed
-    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, faults=spec, seed=seed,
-              consumer_command=tuple(consumer_command))  # fmt: skip
+    emit = fan_out((EventLog(run_dir), sink))
+    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, emit, faults=spec,
+              seed=seed, consumer_command=tuple(consumer_command))  # fmt: skip
+    if cancel is not None:
+        run.cancel = cancel
     why_not = skip_reason(session, scenario, faults, bool(consumer_command))
     if why_not:
         return run.finish(

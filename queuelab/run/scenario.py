@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from queuelab.check.ledger import Observation
 from queuelab.check.verdict import Expect
 from queuelab.contract.history import Op
+from queuelab.target import semantics
 
 if TYPE_CHECKING:
     from queuelab.run.lab import Lab
@@ -26,6 +27,7 @@ class Category(StrEnum):
 class Param:
     default: int | float | str | bool
     help: str
+    choices: tuple[str, ...] = ()  # a text parameter's allowed values (none: any)
 
 
 Params = Mapping[str, Any]
@@ -82,7 +84,20 @@ class Scenario:
     limits: str = ""  # what the embedded backend limits, if anything
     faults: str = ""  # endpoint faults it runs with (a queuelab.contract.faults spec)
     intolerance: str = ""  # why it cannot run under --faults ("" : it tolerates them)
+    # It measures a timing window that other load would blur: it runs alone (one run at a
+    # time under --jobs; after the parallel tests, on its own).
+    alone: bool = False
+    # SQS behaviours (``queuelab.target.semantics``) the verdict is only true under: a target
+    # that does not honour one makes the run an error naming it, before anything runs.
+    relies_on: tuple[str, ...] = ()
+    # Behaviours the method reads and adapts to; where the target differs, the journal says so.
+    adapts_to: tuple[str, ...] = ()
+
     black_box: BlackBox = UNDECLARED  # can it judge a foreign consumer (--consumer-command)?
+
+    def __post_init__(self) -> None:
+        for name in (*self.relies_on, *self.adapts_to):
+            semantics.get(name)  # an unknown name is a typo: refuse it at import
 
     @property
     def has_negative_control(self) -> bool:
@@ -120,5 +135,9 @@ def resolve_params(scenario: Scenario, overrides: Mapping[str, str]) -> dict[str
         if name not in scenario.params:
             known = ", ".join(sorted(scenario.params)) or "none"
             raise ParamError(f"{scenario.name} has no parameter {name!r} (it has: {known})")
-        values[name] = _coerce(name, raw, scenario.params[name].default)
+        param = scenario.params[name]
+        values[name] = _coerce(name, raw, param.default)
+        if param.choices and values[name] not in param.choices:
+            allowed = " or ".join(param.choices)
+            raise ParamError(f"--set {name}={raw!r}: expected {allowed}")
     return values

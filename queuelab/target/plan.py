@@ -7,6 +7,7 @@ the embedded backend; the Pulumi stack can override them for real AWS.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -25,6 +26,7 @@ class ResourceSet:
     visibility_timeout: int = 2
     receive_wait: int = 1
     max_receive_count: int | None = 2  # None: no redrive policy (the DLQ exists, unattached)
+    content_based_dedup: bool = False  # FIFO: the SHA-256 of the body is the deduplication id
 
     def _name(self, prefix: str, suffix: str = "") -> str:
         return f"{prefix}-{self.key}{suffix}"
@@ -48,6 +50,8 @@ class ResourceSet:
             "ReceiveMessageWaitTimeSeconds": str(self.receive_wait),
             "SqsManagedSseEnabled": "true",
         }
+        if self.fifo and self.content_based_dedup:
+            attributes["ContentBasedDeduplication"] = "true"
         return attributes | ({"FifoQueue": "true"} if self.fifo else {})
 
     def dlq_attributes(self) -> dict[str, str]:
@@ -58,6 +62,11 @@ class ResourceSet:
         if self.max_receive_count is None:
             return None
         return {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": self.max_receive_count}
+
+
+def redrive_allow_policy(source_queue_arn: str) -> str:
+    """The DLQ admits redrive from its own source queue only (SQS RedriveAllowPolicy)."""
+    return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]})
 
 
 def tags(key: str, stack: str) -> dict[str, str]:
@@ -112,6 +121,24 @@ PLAN: tuple[ResourceSet, ...] = (
         visibility_timeout=1,
         max_receive_count=10,
     ),
+    ResourceSet(
+        "fifo-dedup-window",
+        "a producer replays its outbox into a FIFO queue",
+        fifo=True,
+        max_receive_count=4,
+        content_based_dedup=True,
+    ),
+    ResourceSet(
+        "late-delete",
+        "a consumer deletes after its lease expired, on a FIFO queue",
+        fifo=True,
+        max_receive_count=4,
+    ),
+    ResourceSet("retry-backoff", "a downstream outage, retried with backoff", max_receive_count=4),
+    ResourceSet("heartbeat", "work several times the visibility timeout", max_receive_count=4),
+    ResourceSet("lease-expiry", "an idempotency lease shorter than the work", max_receive_count=4),
+    ResourceSet("check-then-act", "two consumers race for one claim", max_receive_count=4),
+    ResourceSet("fifo-poison-group", "FIFO queue, poison at the head of one group", fifo=True),
 )
 
 

@@ -69,6 +69,9 @@ def provision_set(
     policy = item.redrive_policy(dlq_arn)
     attributes = item.queue_attributes() | {"RedrivePolicy": json.dumps(policy) if policy else ""}
     queue_url = _queue(sqs, item.queue_name(prefix), item.fifo, attributes, tags)
+    if policy:  # as on AWS (infra/): the DLQ takes redrive from its own source queue only
+        allow = planmod.redrive_allow_policy(queue_arn(sqs, queue_url))
+        sqs.set_queue_attributes(QueueUrl=dlq_url, Attributes={"RedriveAllowPolicy": allow})
     _table(
         ddb,
         item.status_table(prefix),

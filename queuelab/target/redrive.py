@@ -1,8 +1,9 @@
 """Move the messages of a DLQ back to its source queue.
 
-SQS does it with StartMessageMoveTask. The embedded backend (moto) does not implement it, so
-the fallback receives from the DLQ, sends to the source (same body and attributes) and
-deletes from the DLQ, and says so: ``Redriven.method`` names what was used.
+SQS does it with StartMessageMoveTask, and so does the embedded backend. An endpoint that
+lacks it (stock moto answers HTTP 500) gets the fallback: receive from the DLQ, send to the
+source (same body and attributes), delete from the DLQ; ``Redriven.method`` names what was
+used, so a run says which it was.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _move_task(sqs: SQSClient, resources: SetOutputs, timeout: float) -> int:
         done = tasks and tasks[0].get("Status") in ("COMPLETED", "FAILED", "CANCELLED")
         return dict(tasks[0]) if done else None
 
-    task = wait_until(ended, timeout, "the message move task's end", interval=1.0)
+    task = wait_until(ended, timeout, "the message move task's end", interval=0.2)
     assert task is not None  # wait_until returns only a truthy answer
     if task["Status"] != "COMPLETED":
         raise RuntimeError(f"message move task ended {task['Status']}: {task}")

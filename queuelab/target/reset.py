@@ -4,7 +4,9 @@ Correctness never depends on the purge: every message carries its run id, consum
 and the checker ignores strays of other runs, because on real AWS a purge takes up to 60 s
 and may be refused within 60 s of the previous one. What a purge can do on AWS is delete
 messages sent while it still runs, so after purging a queue that held anything the reset
-waits out that window (``purge_wait_seconds``) before the run sends its own.
+waits out that window (``purge_wait_seconds``) before the run sends its own. The embedded
+backend the runner starts purges at once and without a cooldown (its setting
+``purge_cooldown_seconds=0``, recorded in every journal).
 """
 
 from __future__ import annotations

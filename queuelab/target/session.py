@@ -3,10 +3,12 @@ endpoint, or real AWS through the Pulumi stack's outputs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -15,8 +17,10 @@ from queuelab import workdir
 from queuelab.backend import EmbeddedBackend
 from queuelab.backend.control import Control, probe
 from queuelab.backend.launcher import endpoint_settings
+from queuelab.backend.settings import LAB, BackendSettings
 from queuelab.contract import clients
 from queuelab.target import guard, pacing, provision
+from queuelab.target.conformance import Conformance
 from queuelab.target.outputs import Outputs, OutputsError, SetOutputs
 from queuelab.target.plan import DEFAULT_REGION, ResourceSet
 
@@ -38,17 +42,24 @@ class Session:
     pacing: pacing.Pacing = pacing.EXACT
     owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
     control: Control | None = None  # the embedded server's witness and nemesis, if any
+    backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
 
     def check_owned(self, resources: SetOutputs) -> None:
         if self.owned is not None:
             self.owned(resources)
+
+    @cached_property
+    def conformance(self) -> Conformance:
+        """What this target does like SQS, probed on demand once per session."""
+        return Conformance(self.settings, self.backend, reference=self.name == "aws")
 
 
 @contextmanager
 def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
     """An embedded backend for the duration of the block, with the plan provisioned."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    with EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log") as endpoint:
+    backend = EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log", settings=LAB)
+    with backend as endpoint:
         settings = endpoint.settings()
         outputs = provision.provision(
             clients.sqs(settings),
@@ -57,7 +68,20 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             stack="local",
             resources=resources,
         )
-        yield Session("local", settings, outputs, control=Control(endpoint.url))
+        yield Session(
+            "local", settings, outputs, control=Control(endpoint.url), backend=endpoint.backend
+        )
+
+
+def declared_backend(url: str) -> BackendSettings | None:
+    """The settings a `queuelab local up` server at ``url`` announced (None for any other
+    endpoint: what it does is only known from the probes)."""
+    try:
+        state = json.loads(workdir.local_state().read_text())
+    except (OSError, ValueError):
+        return None
+    announced = state.get("settings") if state.get("url") == url.rstrip("/") else None
+    return BackendSettings.from_dict(announced) if isinstance(announced, dict) else None
 
 
 @contextmanager
@@ -75,7 +99,7 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
         )
     except (BotoCoreError, ClientError) as err:
         raise TargetError(f"cannot provision at {url}: {err}") from err
-    yield Session("endpoint", settings, outputs, control=probe(url))
+    yield Session("endpoint", settings, outputs, control=probe(url), backend=declared_backend(url))
 
 
 @contextmanager

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from queuelab.backend import patches
+from queuelab.backend import patches, store
 
 
 def test_installed_moto_is_the_supported_one() -> None:
@@ -17,7 +17,8 @@ def test_other_moto_versions_are_refused_with_the_fix(other: str) -> None:
 
 def test_message_store_keeps_send_order_and_removes_in_constant_time() -> None:
     a, b, c = object(), object(), object()
-    store = patches.MessageStore([a, b])
-    store.append(c)
-    store.remove(b)
-    assert list(store) == [a, c] and store[-1] is c and b not in store and len(store) == 2
+    messages = store.MessageStore([a, b])
+    messages.append(c)
+    messages.remove(b)
+    assert list(messages) == [a, c] and messages[-1] is c and b not in messages
+    assert len(messages) == 2

@@ -163,7 +163,7 @@ def test_delay_seconds_hide_a_message_until_due(sqs: Any, unique: str) -> None:
     assert [m["Body"] for m in receive(sqs, url, wait=3)] == ["later"]
 
 
-def test_purge_can_be_repeated_between_runs(sqs: Any, unique: str) -> None:
+def test_purge_empties_the_queue_every_time_on_the_lab_backend(sqs: Any, unique: str) -> None:
     url = make_queue(sqs, f"purge-{unique}")
     for _ in range(2):
         sqs.send_message(QueueUrl=url, MessageBody="m")

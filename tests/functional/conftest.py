@@ -15,4 +15,6 @@ def session(endpoint: Endpoint, settings: aws.AwsSettings) -> Session:
     outputs = provision.provision(
         aws.sqs(settings), aws.dynamodb(settings), region=endpoint.region, stack="local"
     )
-    return Session("local", settings, outputs, control=Control(endpoint.url))
+    return Session(
+        "local", settings, outputs, control=Control(endpoint.url), backend=endpoint.backend
+    )

@@ -83,3 +83,19 @@ def test_a_failed_negative_control_exits_1_with_the_anomaly_in_json(tmp_path: Pa
     assert set(LEDGER_FIELDS) <= set(result["ledger"])
     assert {"name", "expected", "actual", "ok"} == set(result["checks"][0])
     assert isinstance(result["duration_s"], float)
+
+
+@pytest.mark.slow
+def test_doctor_semantics_probes_an_embedded_backend_and_prints_json(tmp_path: Path) -> None:
+    done = queuelab("doctor", "--semantics", "--json", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    status = {row["semantic"]: row["status"] for row in report["rows"]}
+    assert {name for name, s in status.items() if s != "ok"} == {
+        "purge-cooldown",
+        "fifo-dedup-window",
+    }
+    assert report["backend"]["purge_cooldown_seconds"] == 0
+    references = [row["reference"] for row in report["rows"]]
+    assert all(ref.startswith("https://docs.aws.amazon.com/") for ref in references)

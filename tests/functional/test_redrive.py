@@ -1,17 +1,23 @@
-"""DLQ redrive on the embedded backend: moto lacks StartMessageMoveTask, so the fallback
-moves the messages by hand, keeping bodies and tracking attributes, and says so."""
+"""DLQ redrive: with StartMessageMoveTask on the embedded backend, and by hand where an
+endpoint lacks it, keeping bodies and tracking attributes, and saying which was used."""
 
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import Mock
 
-from queuelab.target.redrive import FALLBACK, redrive
+import pytest
+from botocore.exceptions import ClientError
+
+from queuelab.target import redrive as redrive_module
+from queuelab.target.redrive import FALLBACK, MOVE_TASK, redrive
 from queuelab.target.reset import reset
 from queuelab.target.session import Session
 
 
+@pytest.mark.parametrize("move_task", [True, False], ids=["move-task", "by-hand"])
 def test_redrive_moves_every_message_back_with_its_attributes(
-    session: Session, sqs: Any, dynamodb: Any
+    session: Session, sqs: Any, dynamodb: Any, monkeypatch: pytest.MonkeyPatch, move_task: bool
 ) -> None:
     resources = session.outputs["purge-timing"]
     reset(sqs, dynamodb, resources)
@@ -19,9 +25,13 @@ def test_redrive_moves_every_message_back_with_its_attributes(
     for body in ("a", "b", "c"):
         sqs.send_message(QueueUrl=resources.dlq_url, MessageBody=body, MessageAttributes=attributes)
 
+    if not move_task:  # as on an endpoint without StartMessageMoveTask (stock moto: HTTP 500)
+        missing = ClientError({"Error": {"Code": "500", "Message": "x"}}, "StartMessageMoveTask")
+        monkeypatch.setattr(redrive_module, "_move_task", Mock(side_effect=missing))
+
     moved = redrive(sqs, resources)
 
-    assert (moved.method, moved.moved) == (FALLBACK, 3)
+    assert (moved.method, moved.moved) == (MOVE_TASK if move_task else FALLBACK, 3)
     back = sqs.receive_message(
         QueueUrl=resources.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
     )["Messages"]

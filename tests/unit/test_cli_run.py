@@ -15,7 +15,7 @@ from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Status
 from queuelab.cli import app
 from queuelab.cli import run as run_command
-from queuelab.run.runner import Interrupted, Result
+from queuelab.run.result import Interrupted, Result
 
 
 def result(name: str, status: Status) -> Result:
@@ -42,7 +42,7 @@ def test_an_error_verdict_does_not_stop_the_other_scenarios(
         return result(scenario.name, next(statuses))
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)
-    done = CliRunner().invoke(app, ["run", "happy", "crash"])
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "--jobs", "1"])
     assert ran == ["happy", "crash"] and done.exit_code == 1
     assert "error happy" in done.output and "passed crash" in done.output
 
@@ -56,7 +56,7 @@ def test_an_interrupt_prints_the_table_so_far_and_exits_130(
         return result(scenario.name, Status.PASSED)
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)
-    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup"])
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup", "--jobs", "1"])
     assert done.exit_code == 130
     assert "passed happy" in done.output and "interrupted crash" in done.output
     assert "dup" not in done.output.split("verdicts")[0]  # never started
@@ -109,3 +109,13 @@ def test_the_consumer_command_reaches_every_run_split_as_a_shell_would(
     done = CliRunner().invoke(app, ["run", "happy", "crash"])
     assert done.exit_code == 0
     assert given == [["python", "my worker.py", "--fast"]] * 2
+
+
+def test_doctor_json_without_semantics_is_a_usage_error() -> None:
+    from typer.testing import CliRunner
+
+    from queuelab.cli.main import app
+
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+
+    assert result.exit_code == 2 and "--json goes with --semantics" in result.output

@@ -14,7 +14,7 @@ from queuelab.run.lab import RUN_METRICS
 from queuelab.run.scenario import UNDECLARED, ParamError, Scenario, resolve_params
 from queuelab.target.plan import PLAN, resource_set
 
-NOT_SCENARIOS = {"common", "versions", "soak"}  # soak: run by `queuelab soak`
+NOT_SCENARIOS = {"common", "leases", "versions", "soak"}  # soak: run by `queuelab soak`
 
 
 def test_every_scenario_module_is_registered() -> None:
@@ -73,3 +73,10 @@ def test_a_scenario_runs_black_box_only_if_it_says_so_and_says_why_not() -> None
     assert Scenario.__dataclass_fields__["black_box"].default is UNDECLARED
     for scenario in scenarios.ALL:
         assert scenario.black_box.runs or scenario.black_box.why_not, scenario.name
+
+
+def test_a_parameter_with_choices_refuses_another_value() -> None:
+    scenario = scenarios.get("fifo-dedup-window")
+    assert resolve_params(scenario, {"dedup_by": "content"})["dedup_by"] == "content"
+    with pytest.raises(ParamError, match="expected id or content"):
+        resolve_params(scenario, {"dedup_by": "body"})

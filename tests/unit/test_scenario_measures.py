@@ -10,6 +10,8 @@ from queuelab.contract.history import Op
 from queuelab.run.scenario import Measured
 from scenarios import backpressure, business, dup_graceful_shutdown, poison, versions
 from scenarios.common import polled_while_in_flight
+from scenarios.fifo_dedup_window import measure_window
+from scenarios.late_delete import refused_deletes
 
 
 def op(time: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
@@ -96,3 +98,44 @@ def test_poison_received_counts_what_the_consumers_were_handed() -> None:
         receive(4.0, "consumer-2", "p"),
     ]
     assert poison.measure(measured(history))["poison_received"] == 2
+
+
+def test_the_dedup_window_measure_separates_resends_inside_and_after_the_window() -> None:
+    received = [{"key": "a"}]
+    history = [
+        op(0.0, "producer", "ok", "send", "a"),
+        op(0.1, "consumer-1", "ok", "receive", None, messages=received),
+        op(0.2, "consumer-1", "ok", "delete", "a"),
+        op(1.0, "producer", "invoke", "send", "a"),  # inside the 4 s window, after the delete
+        op(1.1, "consumer-1", "ok", "receive", None, messages=received),  # a redelivery
+        op(5.0, "producer-restarted", "invoke", "send", "a"),  # after the window
+        op(5.1, "consumer-1", "ok", "receive", None, messages=received),
+    ]
+
+    measured = measure_window(history, window=4.0)
+
+    assert measured["resent_in_window"] == 1 and measured["redelivered_in_window"] == 1
+    assert measured["resent_after_window"] == 1 and measured["redelivered_after_window"] == 1
+    assert measured["window_end_shown"] == 1
+    quiet = measure_window([o for o in history if o.time != 1.1], window=4.0)
+    assert quiet["redelivered_in_window"] == 0
+
+
+def test_a_resend_before_the_delete_does_not_count_as_inside_the_window() -> None:
+    history = [
+        op(0.0, "producer", "ok", "send", "a"),
+        op(0.5, "producer", "invoke", "send", "a"),
+        op(1.0, "consumer-1", "ok", "delete", "a"),
+    ]
+
+    assert measure_window(history, window=4.0)["resent_in_window"] == 0
+
+
+def test_refused_deletes_count_only_lost_leases() -> None:
+    history = [
+        op(0.0, "c", "fail", "delete", "a", lease_lost=True),
+        op(0.1, "c", "fail", "delete", "b", lease_lost=False),
+        op(0.2, "c", "ok", "delete", "c"),
+    ]
+
+    assert refused_deletes(history) == 1

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 import scenarios
 from queuelab.contract import clients
 from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run.children import Child, Role
 from queuelab.run.foreign import untranslatable
 from queuelab.run.lab import Lab
@@ -31,6 +32,7 @@ class Exited:
     """A process that has already ended well."""
 
     pid = 0
+    returncode = 0
 
     def poll(self) -> int:
         return 0
@@ -57,6 +59,10 @@ class DryLab(Lab):
         foreign: bool = False,
     ) -> Child:
         self.started_env.append((role, argv, env))
+        if HISTORY_PATH_ENV in env:  # an ended process of ours leaves its history file
+            history = Path(env[HISTORY_PATH_ENV])
+            history.parent.mkdir(parents=True, exist_ok=True)
+            history.touch()
         popen: Any = Exited()
         child = Child(name, role, popen, self.run_dir / f"{name}.log", grace, foreign=foreign)
         self.children.append(child)

@@ -1,0 +1,234 @@
+"""Producer and consumer throughput against one embedded server, beside bare boto3 loops
+making the same calls, as ratios; and the consumer's peak memory.
+
+    make bench            # or: .venv/bin/python benchmarks/throughput.py [--messages 3000]
+
+- producer: ``python -m producer`` sending N messages (its rate from its own history, first
+  send to last answer) vs a bare SendMessageBatch(10) loop;
+- consumer: ``python -m consumer`` (idempotency on: claim, check-before-doing, side effect,
+  complete, delete) draining N messages (from its history) vs a bare loop making the same
+  calls in one thread, and vs a bare receive + DeleteMessageBatch loop;
+- the consumer's peak RSS (the largest resident size seen while it drained).
+
+Targets (issue 16): producer >= 0.9 of the bare send loop; consumer >= 0.9 of the bare loop
+making the same calls and >= 5 x 55 msg/s; peak RSS < 80 MB. Figures, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from queuelab.backend import EmbeddedBackend
+from queuelab.contract import clients
+from queuelab.contract.history import OK, Fn, read_dir
+from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
+from queuelab.target import provision
+from queuelab.target.plan import ResourceSet
+
+BENCH = ResourceSet("bench", "throughput", visibility_timeout=30, max_receive_count=None)
+TARGETS = {"producer": 0.9, "consumer": 0.9}
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else 0.0
+
+
+def span(ops: list[Any], first: str, last: str) -> float:
+    """Seconds from the first ``first`` invoke to the last ``last`` ok."""
+    starts = [op.time for op in ops if op.f == first and op.type == "invoke"]
+    ends = [op.time for op in ops if op.f == last and op.type == OK]
+    return max(ends) - min(starts) if starts and ends else 0.0
+
+
+def entries(n: int, run: str) -> list[list[dict[str, Any]]]:
+    batches = []
+    for start in range(0, n, 10):
+        batch = []
+        for i in range(start, min(n, start + 10)):
+            key = str(uuid.uuid4())
+            batch.append(
+                {
+                    "Id": str(i - start),
+                    "MessageBody": json.dumps({"id": key, "work": 1, "run": run, "sequence": i}),
+                    "MessageAttributes": {
+                        KEY_ATTRIBUTE: {"DataType": "String", "StringValue": key},
+                        RUN_ATTRIBUTE: {"DataType": "String", "StringValue": run},
+                    },
+                }
+            )
+        batches.append(batch)
+    return batches
+
+
+def bare_send(sqs: Any, url: str, n: int) -> float:
+    batches = entries(n, "bare")
+    started = time.monotonic()
+    for batch in batches:
+        sqs.send_message_batch(QueueUrl=url, Entries=batch)
+    return rate(n, time.monotonic() - started)
+
+
+def bare_drain(sqs: Any, ddb: Any, url: str, tables: tuple[str, str], n: int, calls: bool) -> float:
+    """Receive 10, then per message the consumer's DynamoDB calls (if ``calls``), then
+    delete: one thread, no processing beyond the calls."""
+    status, effects = tables
+    done, started = 0, time.monotonic()
+    while done < n:
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        for m in messages:
+            if not calls:
+                continue
+            key = {"S": m["MessageId"]}
+            ddb.put_item(
+                TableName=status,
+                Item={"id": key, "status": {"S": "INPROGRESS"}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+            ddb.get_item(TableName=effects, Key={"subject": key}, ConsistentRead=True)
+            ddb.update_item(
+                TableName=effects,
+                Key={"subject": key},
+                UpdateExpression="ADD performances :one",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
+            ddb.update_item(
+                TableName=status,
+                Key={"id": key},
+                UpdateExpression="SET #s = :c",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":c": {"S": "COMPLETED"}},
+            )
+        if messages:
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                ],
+            )
+        done += len(messages)
+    return rate(n, time.monotonic() - started)
+
+
+def run_process(argv: list[str], env: dict[str, str]) -> tuple[int, float]:
+    """Run to completion; (exit code, peak RSS in MB of the process)."""
+    proc = psutil.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    return proc.returncode, peak / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    args = parser.parse_args()
+    n = args.messages
+    workdir = Path(".queuelab/bench-throughput") / time.strftime("%Y%m%dT%H%M%S")
+    workdir.mkdir(parents=True)
+    with EmbeddedBackend(log_path=workdir / "backend.log") as endpoint:
+        settings = endpoint.settings()
+        sqs, ddb = clients.sqs(settings), clients.dynamodb(settings)
+        outputs = provision.provision(
+            sqs, ddb, region=endpoint.region, stack="local", resources=[BENCH]
+        )
+        res = outputs["bench"]
+        env = {**os.environ, **settings.env(), **res.env(), "PYTHONUNBUFFERED": "1"}
+        tables = (res.status_table, res.side_effects_table)
+
+        bare_producer = bare_send(sqs, res.queue_url, n)
+        sqs.purge_queue(QueueUrl=res.queue_url)
+        history = workdir / "history"
+        code, _ = run_process(
+            [
+                sys.executable,
+                "-m",
+                "producer",
+                "--n",
+                str(n),
+                "--run-id",
+                "bench",
+                "--history",
+                str(history / "producer.jsonl"),
+            ],
+            env,
+        )
+        produced = rate(n, span(read_dir(history), Fn.SEND, Fn.SEND))
+
+        consumer_env = env | {
+            "HISTORY_PATH": str(history / "consumer.jsonl"),
+            "CONSUMER_ID": "consumer",
+            "MAX_MESSAGES": "10",
+            "WAIT_TIME_SECONDS": "1",
+            "IDLE_TIMEOUT_SECONDS": "2",
+            "LOG_LEVEL": "WARNING",
+        }
+        _, peak_mb = run_process([sys.executable, "-m", "consumer"], consumer_env)
+        ops = [op for op in read_dir(history) if op.process == "consumer"]
+        deleted = sum(1 for op in ops if op.f == Fn.DELETE and op.type == OK)
+        consumed = rate(deleted, span(ops, Fn.RECEIVE, Fn.DELETE))
+
+        for batch in entries(n, "bare"):
+            sqs.send_message_batch(QueueUrl=res.queue_url, Entries=batch)
+        bare_same_calls = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=True)
+        for batch in entries(n, "bare"):
+            sqs.send_message_batch(QueueUrl=res.queue_url, Entries=batch)
+        bare_receive_delete = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=False)
+
+    table = Table(title=f"throughput, {n} messages, one embedded server (msg/s)")
+    for column in ("what", "queuelab", "bare boto3 loop", "ratio", "target"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+    table.add_row(
+        "producer (SendMessageBatch 10)",
+        f"{produced:.0f}",
+        f"{bare_producer:.0f}",
+        f"{produced / bare_producer:.2f}",
+        ">= 0.90",
+    )
+    table.add_row(
+        "consumer, idempotent (same calls)",
+        f"{consumed:.0f}",
+        f"{bare_same_calls:.0f}",
+        f"{consumed / bare_same_calls:.2f}",
+        ">= 0.90",
+    )
+    table.add_row(
+        "  vs receive + DeleteMessageBatch only",
+        "",
+        f"{bare_receive_delete:.0f}",
+        f"{consumed / bare_receive_delete:.2f}",
+        "",
+    )
+    table.add_row(
+        "consumer vs 55 msg/s (before issue 16)",
+        f"{consumed:.0f}",
+        "55",
+        f"{consumed / 55:.1f}",
+        ">= 5.0",
+    )
+    table.add_row("consumer peak RSS (MB)", f"{peak_mb:.0f}", "", "", "< 80")  # fmt: skip
+    Console().print(table)
+    print(f"producer exit code {code}; consumer deleted {deleted} of {n}; files in {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Probes: each one exercises a few of ``queuelab.target.semantics`` on a target, with its own
+short-lived queues (named ``queuelab-probe-<token>-...``, tagged, deleted afterwards), and
+says what it observed. They only use the public SQS API, so they run the same on the
+embedded backend, any endpoint and AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from queuelab.target.probes import fifo, queues
+from queuelab.target.probes.scratch import Observations, Observed, Scratch
+
+__all__ = ["PROBES", "WINDOW", "Observations", "Observed", "Probe", "Scratch", "fifo_window"]
+
+fifo_window = fifo.fifo_window
+Probe = Callable[[Scratch], Observations]
+# Which probe observes which semantics (a probe may observe several).
+PROBES: dict[Probe, tuple[str, ...]] = {
+    queues.visibility: ("redelivery-after-visibility-timeout",),
+    queues.dead_letter: ("dlq-after-max-receives",),
+    fifo.fifo_group: ("fifo-group-blocked-in-flight",),
+    fifo.fifo_dedup: (
+        "fifo-dedup-drops-duplicate",
+        "fifo-dedup-answers-original-id",
+        "fifo-dedup-after-delete",
+    ),
+    fifo.fifo_scope: ("fifo-dedup-scope-message-group",),
+    fifo.fifo_content: ("fifo-content-based-dedup", "fifo-sequence-number"),
+    fifo.fifo_attempt: ("fifo-receive-attempt-id",),
+    fifo.fifo_expired: (
+        "fifo-expired-handle-delete-refused",
+        "fifo-expired-handle-visibility-refused",
+    ),
+    queues.size: ("size-counts-utf8-bytes", "size-counts-attributes", "size-default-1mib"),
+    queues.contents: ("invalid-characters-refused",),
+    queues.batch: ("batch-fails-only-offending-entries",),
+    queues.allow_policy: ("redrive-allow-policy-stored", "redrive-allow-policy-enforced"),
+    queues.move_task: ("move-task-to-source", "move-task-validation"),
+    queues.purge: ("purge-cooldown",),
+}
+# ``fifo_window`` takes how long to wait; ``queuelab.target.conformance`` binds it.
+WINDOW = ("fifo-dedup-window",)

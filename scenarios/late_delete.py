@@ -1,0 +1,102 @@
+"""late-delete: a consumer finishes after its visibility timeout expired and deletes with its
+old receipt handle; a FIFO queue refuses, and the consumer must take that as a lost lease."""
+
+from __future__ import annotations
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import FAIL, OK, Op
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Param, Params, Scenario, not_black_box
+from scenarios.common import (
+    ALL_DELIVERED,
+    DLQ_EMPTY,
+    NO_DUPLICATES,
+    NOTHING_LOST,
+    NOTHING_UNEXPECTED,
+    QUEUE_EMPTY,
+)
+
+JOB = "consumer-job"
+
+
+def refused_deletes(history: list[Op]) -> int:
+    """Deletes SQS refused because the lease was lost (an expired receipt handle)."""
+    return sum(
+        1 for op in history if op.f == "delete" and op.type == FAIL and op.value.get("lease_lost")
+    )
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    visibility = lab.resources.visibility_timeout
+    pause = p["pause_factor"] * visibility
+    job = lab.consumer(
+        ConsumerKnobs(
+            max_messages=1,
+            message_limit=p["messages"],  # a job: it exits once its messages are done
+            pause_once_seconds=pause,
+            lost_lease="counts-as-done" if unsafe else "not-done",
+        ),
+        JOB,
+    )
+    lab.producer(ProducerKnobs(n=p["messages"], groups=1))
+    lab.note(
+        f"{JOB} stalls {pause:g} s on its first message, past the {visibility:g} s visibility "
+        "timeout, then deletes it with its old receipt handle"
+    )
+    lab.wait_exit(job, timeout=p["job_seconds"])
+    history = lab.history()
+    lab.metric("refused_deletes", refused_deletes(history))
+    done = sum(1 for op in history if op.process == JOB and op.f == "delete" and op.type == OK)
+    lab.note(f"{JOB} exited after {done} confirmed deletes of {p['messages']} messages")
+    lab.metric("left_when_job_ended", lab.depth().total)  # read without receiving
+
+
+SCENARIO = Scenario(
+    name="late-delete",
+    category=Category.FAST,
+    summary="FIFO: a delete after the visibility timeout is refused; a consumer that takes it "
+    "for success leaves a message behind.",
+    demonstrates=(
+        "A consumer (a job that stops once its messages are done) stalls on a message past its "
+        "visibility timeout, then deletes it with the old receipt handle. A FIFO queue refuses "
+        "the delete (the receipt handle has expired) and the message comes back. Counting only "
+        "the deletes SQS confirmed, the consumer takes the refusal as a lost lease: it gets the "
+        "message again, its idempotency claim skips the side effect, the delete succeeds, and "
+        "every message is done once with nothing left behind."
+    ),
+    limits=(
+        "on a standard queue SQS still accepts such a handle, which is why this runs on FIFO. "
+        "Stock moto accepts it on FIFO too: the run is then an error "
+        "(fifo-expired-handle-delete-refused)."
+    ),
+    resources="late-delete",
+    relies_on=("fifo-expired-handle-delete-refused", "fifo-group-blocked-in-flight"),
+    method=method,
+    extra_metrics=("refused_deletes", "left_when_job_ended"),
+    params={
+        "messages": Param(3, "messages in the job"),
+        "pause_factor": Param(1.5, "the stall, in visibility timeouts"),
+        "job_seconds": Param(30.0, "longest the job may take"),
+    },
+    # The failure mode: a delete refused for a lost lease, and the message received again.
+    preconditions=(Expect("refused_deletes", ">=", 1), Expect("redeliveries", ">=", 1)),
+    expectations=(
+        Expect("left_when_job_ended", "==", 0),
+        ALL_DELIVERED,
+        NOTHING_LOST,
+        NOTHING_UNEXPECTED,
+        NO_DUPLICATES,
+        QUEUE_EMPTY,
+        DLQ_EMPTY,
+    ),
+    unsafe="treating a refused delete as a lost lease (it counts as done)",
+    unsafe_shows=(Expect("stuck", ">=", 1), Expect("left_when_job_ended", ">=", 1)),
+    typical_seconds=5,
+    black_box=not_black_box(
+        "its negative control is a consumer that takes a refused delete for success, a "
+        "knob of queuelab's consumer; judging yours needs the delete's answer as your "
+        "consumer read it, which only it knows"
+    ),
+)
