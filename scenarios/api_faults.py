@@ -7,7 +7,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 FAULTS = "throttle=0.12,error=0.06"  # about one call in five refused, before it applies
@@ -60,4 +60,5 @@ SCENARIO = Scenario(
     # its side effect is not.
     unsafe_shows=(Expect("delivered", "<", "acknowledged"),),
     typical_seconds=12,
+    black_box=BLACK_BOX,
 )

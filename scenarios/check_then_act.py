@@ -9,7 +9,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.messages import ORDER_FIELD
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
 from scenarios.common import EXACTLY_ONCE
 from scenarios.leases import claim_attempts, consumers_polling
 
@@ -75,4 +75,8 @@ SCENARIO = Scenario(
     unsafe="the conditional write: the claim reads, then writes without a condition",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect("double_claims", ">=", 1)),
     typical_seconds=6,
+    black_box=not_black_box(
+        "it races two of queuelab's consumers through a read-then-write window opened by "
+        "a knob; a consumer of yours has no such window to open"
+    ),
 )

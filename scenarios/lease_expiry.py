@@ -8,7 +8,7 @@ from queuelab.contract.history import INVOKE
 from queuelab.contract.messages import ORDER_FIELD
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
 from scenarios.common import EXACTLY_ONCE
 from scenarios.leases import claim_attempts, consumers_polling, first_op
 
@@ -90,4 +90,8 @@ SCENARIO = Scenario(
     unsafe="the lease that follows the visibility: a fixed lease shorter than the work",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect("takeovers", ">=", 1)),
     typical_seconds=8,
+    black_box=not_black_box(
+        "it judges a lease kept in the lab's DynamoDB claim table, which a consumer of "
+        "yours does not use"
+    ),
 )

@@ -56,4 +56,5 @@ SCENARIO = Scenario(
     unsafe="no reconciliation: every update is applied as it arrives",
     unsafe_shows=(Expect("stale_entities", ">=", 1),),
     typical_seconds=4,
+    black_box=versions.NOT_BLACK_BOX,
 )

@@ -113,6 +113,15 @@ def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op,
     ]
 
 
+def in_hand(history: Iterable[Op], process: str) -> str | None:
+    """The message ``process`` has claimed and not yet done the side effect for (our
+    consumer's history: a claim, then a side effect)."""
+    ops = [op for op in history if op.process == process]
+    done = {op.key for op in ops if op.f == "side_effect"}
+    pending = [op.key for op in ops if op.f == "claim" and op.type == OK and op.key not in done]
+    return pending[-1] if pending else None
+
+
 def count_early_redeliveries(
     history: Iterable[Op], visibility_timeout: float, excused: frozenset[str] = frozenset()
 ) -> int:

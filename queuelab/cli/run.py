@@ -7,6 +7,8 @@ configuration error, 130 interrupted (Ctrl-C or SIGTERM; the table so far is pri
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -74,6 +76,25 @@ def parse_sets(sets: Sequence[str], selected: Sequence[Scenario]) -> dict[str, d
         for s in takers:
             per_scenario[s.name][param] = value
     return per_scenario
+
+
+def consumer_argv(command: str, unsafe: bool) -> list[str]:
+    """``--consumer-command``, split as a shell would (it is not run by one)."""
+    if not command:
+        return []
+    if unsafe:
+        raise typer.BadParameter(
+            "--unsafe turns off queuelab's own consumer's safeguards; a consumer given with "
+            "--consumer-command is judged on the safe expectations (its negative control is a "
+            "consumer without them, e.g. examples/naive_consumer.py)"
+        )
+    try:
+        argv = shlex.split(command)
+    except ValueError as err:
+        raise typer.BadParameter(f"--consumer-command {command!r}: {err}") from None
+    if not argv or shutil.which(argv[0]) is None:
+        raise typer.BadParameter(f"--consumer-command {command!r}: no such command")
+    return argv
 
 
 def warn_about_knobs_in_the_environment() -> None:
@@ -166,6 +187,14 @@ def run(
     seed: Annotated[
         int | None, typer.Option(help="Seed of the faults (the same seed replays them).")
     ] = None,
+    consumer_command: Annotated[
+        str,
+        typer.Option(
+            envvar="QUEUELAB_CONSUMER_COMMAND",
+            help='Your consumer instead of queuelab\'s, e.g. "python my_worker.py", judged '
+            'black-box (README: "Test your own consumer").',
+        ),
+    ] = "",
     jobs: Annotated[
         int,
         typer.Option(
@@ -182,6 +211,7 @@ def run(
         selected = select(names or [], all_, category)
         overrides = parse_sets(sets or [], selected)
         fault_spec.parse(faults)
+        foreign = consumer_argv(consumer_command, unsafe)
     except (typer.BadParameter, ParamError, fault_spec.FaultSpecError) as err:
         fail(str(err) if not isinstance(err, fault_spec.FaultSpecError) else f"--faults {err}")
     warn_about_knobs_in_the_environment()
@@ -206,6 +236,7 @@ def run(
                     seed=seed,
                     sink=sink,
                     cancel=cancel,
+                    consumer_command=foreign,
                 )
 
             def finished(result: Result) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
 from queuelab.backend.settings import AWS, BackendSettings
+from queuelab.check.ledger import in_hand
 from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
@@ -40,6 +41,8 @@ from queuelab.target.pacing import EXACT, Pacing
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+    from queuelab.run.foreign import Foreign
+
 T = TypeVar("T")
 # What the lab measures in every run, besides the ledger and the scenario's own metrics.
 RUN_METRICS = ("drained",)
@@ -61,6 +64,7 @@ class Lab:
     token: str | None = None  # the run's token: each process signs with its own key
     control: Control | None = None  # the embedded server's nemesis, if the target has one
     faults: str = ""  # the run's fault spec (switched by ``impaired``)
+    foreign: Foreign | None = None  # --consumer-command: consumer slots start that instead
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -90,14 +94,15 @@ class Lab:
             | extra
         )
 
-    def _spawn(
-        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
-    ) -> Child:
+    def _spawn(self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float,
+               foreign: bool = False) -> Child:  # fmt: skip
+        """``foreign``: a process we did not write (no lifeline: it would not watch it)."""
         if any(child.name == name for child in self.children):
             raise ValueError(f"a process named {name!r} already exists in this run")
         log_path = self.run_dir / "logs" / f"{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        child = Child(name, role, spawn.spawn(argv, env, log_path), log_path, grace)
+        popen = spawn.spawn(argv, env, log_path, tied=not foreign)
+        child = Child(name, role, popen, log_path, grace, foreign=foreign)
         self.children.append(child)
         return child
 
@@ -108,6 +113,8 @@ class Lab:
         sets AWS_MAX_ATTEMPTS (1: the SDK never retries; 0: the target's default)."""
         knobs = knobs or ConsumerKnobs()
         name = name or f"consumer-{len(self.consumers()) + 1}"
+        if self.foreign is not None:
+            return self.foreign.consumer(self, knobs, name, retries)
         wiring = processes.consumer_wiring(self.resources, name, processes.free_port(self.ports))
         env = wiring.to_env() | knobs.to_env() | processes.attempts(retries)
         # A graceful stop finishes the message in hand: its work, then a poll at most.
@@ -153,6 +160,8 @@ class Lab:
         return check
 
     def wait_exit(self, child: Child, timeout: float) -> int:
+        if child.foreign and self.foreign is not None:  # watched while it runs
+            return self.foreign.wait_exit(self, child, timeout)
         exited = self._guarded(lambda: child.popen.poll() is not None)
         if not poll(exited, self._within_limit(timeout), interval=0.05):
             raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s")
@@ -162,6 +171,8 @@ class Lab:
     def stop(self, child: Child) -> int | None:
         """SIGTERM (graceful) then, after the child's grace period, SIGKILL. A consumer's
         metrics are scraped first: its last counts go to the report."""
+        if child.foreign and self.foreign is not None:
+            return self.foreign.stop(child)
         if child.alive():
             child.stopped_by_lab = True
             values = processes.scrape(child)
@@ -169,6 +180,16 @@ class Lab:
                 self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
+
+    def terminate_mid_work(self, child: Child, timeout: float) -> str:
+        """SIGTERM a consumer while it has a message in hand whose side effect is not done
+        yet; the message's key. Ours: once its history shows one; a foreign one: while its
+        next side-effect request is held (``queuelab.run.foreign``)."""
+        if child.foreign and self.foreign is not None:
+            return self.foreign.terminate_mid_work(self, child, timeout)
+        key = self.wait_for(lambda: in_hand(self.history(), child.name), timeout, "work in hand")
+        self.signal(child, signal.SIGTERM)
+        return str(key)
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""
@@ -183,16 +204,26 @@ class Lab:
     def depth(self, url: str | None = None) -> Depth:
         return depth(self.sqs, url or self.resources.queue_url)
 
+    def _watch(self) -> None:
+        """A consumer we did not write that misbehaves ends the method (ConsumerFailed)."""
+        if self.foreign is not None:
+            self.foreign.watch.check()
+
     def wait_for(
         self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
     ) -> T:
+        def watched() -> T:
+            self._watch()
+            return condition()
+
         try:
-            return wait_until(self._guarded(condition), self._within_limit(timeout), what, interval)
+            return wait_until(self._guarded(watched), self._within_limit(timeout), what, interval)
         except WaitTimeout as err:
             raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
 
     def pause(self, seconds: float) -> None:
         """Let the processes run for a while (never past the scenario's time limit)."""
+        self._watch()
         if self.cancel.wait(self._within_limit(seconds)):
             raise KeyboardInterrupt
 
@@ -206,6 +237,7 @@ class Lab:
 
         def ended() -> str:
             nonlocal empty_readings
+            self._watch()
             empty_readings = empty_readings + 1 if self.depth(url).total == 0 else 0
             if empty_readings >= self.pacing.settle_confirmations:
                 return "drained"
@@ -263,8 +295,10 @@ class Lab:
         return (self.backend or AWS).dedup_window_seconds
 
     def history(self) -> list[Op]:
-        """Every operation recorded so far by the run's processes."""
-        return history.read_dir(self.run_dir / "history")
+        """Every operation so far: as our processes recorded them, and a foreign consumer's
+        as the endpoints saw them (``queuelab.check.blackbox``)."""
+        ours = history.read_dir(self.run_dir / "history")
+        return self.foreign.ops(ours) if self.foreign is not None else ours
 
     def path(self, name: str) -> str:
         """A file in the run directory (side-effect logs, version state...), as a knob."""
@@ -285,12 +319,16 @@ class Lab:
     def close(self) -> list[str]:
         """Stop every process still running, all at once (each finishes the work in hand
         within its own grace); return problems with the ones that ended."""
+        if self.foreign is not None:
+            self.foreign.stop_all()
         running = [child for child in self.children if child.alive()]
         if running:
             with ThreadPoolExecutor(max_workers=len(running)) as pool:
                 list(pool.map(self.stop, running))
-        problems = []
+        problems = self.foreign.watch.unreported() if self.foreign is not None else []
         for child in self.children:
+            if child.foreign:
+                continue  # in the foreign consumers' problems, in words
             ending = child.ending()
             if ending is Ending.STOPPED:
                 self.note(f"{child.name} ended by a signal (exit code {child.code()})")

@@ -34,6 +34,23 @@ Params = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class BlackBox:
+    """Whether a scenario can judge a consumer the lab did not write (``--consumer-command``),
+    from outside: its SQS calls and its side-effect requests, chaos applied by the lab."""
+
+    runs: bool
+    why_not: str = ""
+
+
+BLACK_BOX = BlackBox(True)
+UNDECLARED = BlackBox(False, "it does not declare that it can judge a consumer it did not write")
+
+
+def not_black_box(why: str) -> BlackBox:
+    return BlackBox(False, why)
+
+
+@dataclass(frozen=True)
 class Measured:
     """What a scenario's own measures may look at after the run."""
 
@@ -75,6 +92,8 @@ class Scenario:
     relies_on: tuple[str, ...] = ()
     # Behaviours the method reads and adapts to; where the target differs, the journal says so.
     adapts_to: tuple[str, ...] = ()
+
+    black_box: BlackBox = UNDECLARED  # can it judge a foreign consumer (--consumer-command)?
 
     def __post_init__(self) -> None:
         for name in (*self.relies_on, *self.adapts_to):

@@ -78,6 +78,39 @@ def test_a_knob_exported_in_the_shell_is_reported_as_ignored(
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--consumer-command", "no-such-consumer-cmd --flag"], "no such command"),
+        (["--consumer-command", "python 'unclosed"], "No closing quotation"),
+        (["--consumer-command", "python x.py", "--unsafe"], "judged on the safe expectations"),
+    ],
+)
+def test_a_bad_consumer_command_exits_2_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], complaint: str
+) -> None:
+    monkeypatch.setattr(run_command.targets, "open_session", None)  # never reached
+    done = CliRunner().invoke(app, ["run", "happy", *args])
+    assert done.exit_code == 2
+    assert complaint in done.output.replace("\n", " ")
+
+
+def test_the_consumer_command_reaches_every_run_split_as_a_shell_would(
+    no_target: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: list[Any] = []
+
+    def fake_run(session: Any, scenario: Any, **kwargs: Any) -> Result:
+        given.append(kwargs["consumer_command"])
+        return result(scenario.name, Status.PASSED)
+
+    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    monkeypatch.setenv("QUEUELAB_CONSUMER_COMMAND", "python 'my worker.py' --fast")
+    done = CliRunner().invoke(app, ["run", "happy", "crash"])
+    assert done.exit_code == 0
+    assert given == [["python", "my worker.py", "--fast"]] * 2
+
+
 def test_doctor_json_without_semantics_is_a_usage_error() -> None:
     from typer.testing import CliRunner
 
