@@ -9,9 +9,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -28,8 +28,8 @@ from queuelab.contract.processes import (
     PRODUCER_MODULE,
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run import processes
-from queuelab.run.children import Child, Ending, Role
+from queuelab.run import outage, processes
+from queuelab.run.children import Child, Role
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
@@ -257,23 +257,9 @@ class Lab:
         self.drained = outcome == "drained"
         return self.drained
 
-    @contextmanager
-    def outage(self) -> Iterator[impairment.Rollback]:
-        """Consumers denied for the block (producers still send): the nemesis on the
-        embedded backend, a deny statement in the queue policy elsewhere. The rollback always
-        runs; the journal notes whether it was verified (metric ``outage_rolled_back``)."""
-        impaired = impairment.for_run(
-            self.sqs, self.resources, self.run_id, self.control, self.token, self.faults
-        )
-        with impaired as rollback:
-            self.note(f"outage begins: {rollback.how}")
-            try:
-                yield rollback
-            finally:
-                self.note("outage ends")
-        self.metric("outage_rolled_back", int(rollback.lifted and rollback.verified))
-        for text in rollback.notes:
-            self.note(text)
+    def outage(self) -> AbstractContextManager[impairment.Rollback]:
+        """Consumers denied for the block, producers still send (``queuelab.run.outage``)."""
+        return outage.deny_consumers(self)
 
     def purge(self) -> bool:
         """Purge the run's queue; False when the target refuses (one is still running)."""
@@ -326,14 +312,4 @@ class Lab:
             with ThreadPoolExecutor(max_workers=len(running)) as pool:
                 list(pool.map(self.stop, running))
         problems = self.foreign.watch.unreported() if self.foreign is not None else []
-        for child in self.children:
-            if child.foreign:
-                continue  # in the foreign consumers' problems, in words
-            ending = child.ending()
-            if ending is Ending.STOPPED:
-                self.note(f"{child.name} ended by a signal (exit code {child.code()})")
-            elif ending is Ending.UNEXPECTED:
-                problems.append(
-                    f"{child.name} exited with code {child.code()} (see {child.log_path})"
-                )
-        return problems
+        return problems + processes.endings(self.children, self.note)

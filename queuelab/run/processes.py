@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from queuelab.contract import clients, witness
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.processes import HISTORY_PATH_ENV, RUN_ID_ENV
-from queuelab.run.children import Child
+from queuelab.run.children import Child, Ending
 from queuelab.run.sampler import scrape as scrape_metrics
 from queuelab.target.outputs import SetOutputs
 
@@ -74,3 +75,18 @@ def scrape(child: Child) -> dict[str, float] | None:
         return scrape_metrics(child.metrics_url)
     except (OSError, ValueError):  # not serving (yet): the report goes without
         return None
+
+
+def endings(children: list[Child], note: Callable[[str], None]) -> list[str]:
+    """How our processes ended: a signal is noted, an unexpected exit is a problem (a
+    foreign consumer's are told in words by its watch)."""
+    problems = []
+    for child in children:
+        if child.foreign:
+            continue
+        ending = child.ending()
+        if ending is Ending.STOPPED:
+            note(f"{child.name} ended by a signal (exit code {child.code()})")
+        elif ending is Ending.UNEXPECTED:
+            problems.append(f"{child.name} exited with code {child.code()} (see {child.log_path})")
+    return problems

@@ -23,9 +23,9 @@ from queuelab.check import ledger
 from queuelab.check import witness as witnessing
 from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
-from queuelab.run import journal
+from queuelab.run import journal, skips
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
-from queuelab.run.foreign import Foreign, black_box_skip
+from queuelab.run.foreign import Foreign
 from queuelab.run.lab import Lab, LabTimeout
 from queuelab.run.result import Interrupted, Result, new_run_id
 from queuelab.run.sampler import Sampler
@@ -267,21 +267,6 @@ class Run:
         )
 
 
-def skip_reason(session: Session, scenario: Scenario, faults: str, foreign: bool = False) -> str:
-    """Why this scenario cannot run here with these options ("" if it can); ``foreign``: with
-    a consumer the lab did not write."""
-    if foreign and (why := black_box_skip(scenario, session.name, session.control is not None)):
-        return why
-    if faults and scenario.intolerance:
-        return f"not run under --faults: {scenario.intolerance}"
-    if (faults or scenario.faults) and session.control is None:
-        return (
-            f"endpoint faults need queuelab's embedded server (the {session.name} target has "
-            "no nemesis)"
-        )
-    return ""
-
-
 def run_scenario(
     session: Session,
     scenario: Scenario,
@@ -315,7 +300,7 @@ def run_scenario(
               seed=seed, consumer_command=tuple(consumer_command))  # fmt: skip
     if cancel is not None:
         run.cancel = cancel
-    why_not = skip_reason(session, scenario, faults, bool(consumer_command))
+    why_not = skips.reason(session, scenario, faults, bool(consumer_command))
     if why_not:
         return run.finish(
             Verdict(Status.SKIPPED, (), (why_not,)), ledger.Ledger(), ledger.Observation()
