@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_fresh_clone_runs_the_demo_with_one_command(tmp_path: Path) -> None:
     clone = tmp_path / "queuelab"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VIRTUAL_ENV"))}
+    # a newcomer's shell: no AWS settings, no active venv, not inside another make
+    ignored = ("AWS_", "VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ignored)}
 
     done = subprocess.run(
         ["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=600
