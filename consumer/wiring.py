@@ -3,6 +3,7 @@ and the chaos layer's faults."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import replace
@@ -10,10 +11,12 @@ from typing import TYPE_CHECKING
 
 from consumer import chaos, keys, logs
 from consumer.backoff import ErrorBackoff
+from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
 from consumer.handler import Handler
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
+from consumer.schemas import SchemaReader
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
 from consumer.worker import Worker
@@ -60,7 +63,11 @@ def dedupe_key(knobs: ConsumerKnobs) -> keys.DedupeKey:
 
 
 def handler(
-    knobs: ConsumerKnobs, ddb: DynamoDBClient | None, history: History, hooks: Middleware
+    knobs: ConsumerKnobs,
+    ddb: DynamoDBClient | None,
+    history: History,
+    hooks: Middleware,
+    objects: Objects | None = None,
 ) -> Handler:
     """The per-message path, with the safeguards the knobs keep on."""
     name = history.process
@@ -77,7 +84,9 @@ def handler(
         versions = VersionStore(
             knobs.version_state_path, knobs.version_log_path, knobs.versioning_enabled
         )
-    return Handler(
+    # With the claim check's objects: a handler that fetches claim-checked payloads first.
+    made = Handler if objects is None else functools.partial(ClaimCheckedHandler, objects=objects)
+    return made(
         idempotency(knobs, effects, history, name, ddb),
         effects,
         history,
@@ -98,7 +107,11 @@ def build(knobs: ConsumerKnobs) -> Worker:
     tables = knobs.message_status_table or knobs.message_side_effects_table
     ddb = clients.dynamodb(settings) if tables else None
     history = History(knobs.history_path or None, name)
-    layers = chaos.layer(knobs, history)
+    objects = Objects(settings, history)  # claim-checked payloads (S3 only when one comes)
+    layers: list[Middleware] = [CleanUpAfterDelete(objects)]
+    if knobs.schema_version:
+        layers.append(SchemaReader(knobs.schema_version, knobs.schema_reader == "strict", history))
+    layers += chaos.layer(knobs, history)
     if knobs.metrics_port:  # observed, not in the path: a history observer, a middleware
         metrics = Metrics(name)
         history.watch(metrics.observe)
@@ -113,7 +126,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
     return Worker(
         clients.sqs(settings),
         knobs.queue_url,
-        handler(knobs, ddb, history, hooks),
+        handler(knobs, ddb, history, hooks, objects),
         history,
         hooks=hooks,
         name=name,

@@ -10,8 +10,11 @@ from scenarios import (
     backlog_drain,
     backpressure,
     business,
+    claim_check,
     crash,
+    cursor_resume,
     dlq_redrive,
+    dlq_watch,
     dup,
     dup_graceful_shutdown,
     dup_side_effects,
@@ -20,10 +23,13 @@ from scenarios import (
     happy,
     late_delete,
     out_of_order,
+    outbox,
     poison,
     poison_partial_batch,
     purge_timing,
     queue_outage,
+    schema_evolution,
+    single_poller,
     version_order,
 )
 
@@ -51,6 +57,12 @@ ALL: tuple[Scenario, ...] = tuple(
         queue_outage,
         fifo_dedup_window,
         late_delete,
+        outbox,
+        claim_check,
+        schema_evolution,
+        cursor_resume,
+        single_poller,
+        dlq_watch,
     )
 )
 

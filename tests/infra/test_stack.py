@@ -413,12 +413,14 @@ def provisioned_facts(sqs: Any, dynamodb: Any, outputs: Outputs) -> dict[str, tu
 
 
 def test_pulumi_configures_the_same_queues_and_tables_as_the_local_provisioner(
-    sqs: Any, dynamodb: Any, settings: Any
+    sqs: Any, dynamodb: Any, s3: Any, settings: Any
 ) -> None:
     # The TLS-only and redrive-allow policies are left out: only real AWS enforces them, and
     # the embedded server and other endpoints the provisioner serves speak plain HTTP.
     prefix = "pulumicmp"
-    outputs = provision(sqs, dynamodb, region=settings.region or REGION, stack=STACK, prefix=prefix)
+    outputs = provision(
+        sqs, dynamodb, region=settings.region or REGION, stack=STACK, prefix=prefix, s3=s3
+    )
     local = provisioned_facts(sqs, dynamodb, outputs)
     assert len(local) == 4 * len(PLAN)
 

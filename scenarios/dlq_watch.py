@@ -1,0 +1,99 @@
+"""dlq-watch ("all quiet on the DLQ front"): messages dead-letter silently in most systems;
+the lab's DLQ watcher raises an alert, within a bound, naming the message and its last error."""
+
+from __future__ import annotations
+
+import contextlib
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import OK, Op
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.dlq_watch import NO_ERROR, DlqWatcher
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from scenarios.common import POISON_HANDLED
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    watching = contextlib.nullcontext() if unsafe else DlqWatcher(lab, p["watch_interval"])
+    with watching:
+        lab.consumer(ConsumerKnobs(max_messages=10, reject_payload_marker=POISON_MARKER))
+        lab.producer(ProducerKnobs(n=p["messages"], poison_count=p["poison"]))
+        lab.settle(timeout=p["settle_seconds"])
+        lab.pause(p["watch_interval"] * 2)  # the last landing gets its look
+
+
+def measure_alerts(
+    history: list[Op], dead: set[str], visibility_timeout: float
+) -> dict[str, float]:
+    """(pure) Dead letters nobody was alerted to, and how late the alerts came: a message
+    lands in the DLQ at the earliest one visibility timeout after its last receive."""
+    alerts = {op.key: op for op in history if op.f == "alert" and op.type == OK and op.key}
+    last_receive: dict[str, float] = {}
+    for op in history:
+        if op.f == "receive" and op.type == OK:
+            for message in op.value.get("messages", []):
+                last_receive[message["key"]] = op.time
+    delays = [
+        max(0.0, alert.time - (last_receive[key] + visibility_timeout))
+        for key, alert in alerts.items()
+        if key in last_receive
+    ]
+    unnamed = [a for a in alerts.values() if a.value.get("error") in (None, NO_ERROR)]
+    return {
+        "dlq_alerts": len(alerts),
+        "undetected_dead_letters": len(dead - set(alerts)),
+        "alert_delay_s": round(max(delays, default=0.0), 2),
+        "alerts_without_error": len(unnamed),
+    }
+
+
+def measure(run: Measured) -> dict[str, float]:
+    bound = {"alert_bound_s": run.params["alert_within"]}
+    dead = set(run.observation.dlq)
+    return bound | measure_alerts(run.history, dead, run.visibility_timeout)
+
+
+SCENARIO = Scenario(
+    name="dlq-watch",
+    category=Category.FAST,
+    summary="All quiet on the DLQ front: a watcher alerts within a bound when a message "
+    "dead-letters, naming it and its last error.",
+    demonstrates=(
+        "A message that keeps failing is moved to the DLQ after maxReceiveCount receives, and "
+        "in most systems nobody notices. The lab's DLQ watcher reads the DLQ's depth every "
+        "fraction of a second; when a message lands it raises an alert (a journal line, a "
+        "metric) within a bound, with the message's id and the last error recorded for it. "
+        "In production: a CloudWatch alarm on the DLQ's ApproximateNumberOfMessagesVisible."
+    ),
+    resources="dlq-watch",
+    relies_on=("dlq-after-max-receives",),
+    method=method,
+    measure=measure,
+    extra_metrics=(
+        "dlq_alerts",
+        "undetected_dead_letters",
+        "alert_delay_s",
+        "alert_bound_s",
+        "alerts_without_error",
+    ),
+    params={
+        "messages": Param(8, "messages to send"),
+        "poison": Param(2, "of which poison (the consumer rejects them)"),
+        "watch_interval": Param(0.25, "how often the watcher reads the DLQ's depth (s)"),
+        "alert_within": Param(2.0, "an alert must come this soon after a landing (s)"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("dead_lettered", ">=", 1),),
+    expectations=(
+        *POISON_HANDLED,
+        Expect("undetected_dead_letters", "==", 0),
+        Expect("alert_delay_s", "<=", "alert_bound_s"),
+        Expect("alerts_without_error", "==", 0),
+    ),
+    unsafe="the DLQ watcher",
+    unsafe_shows=(Expect("undetected_dead_letters", ">=", 1),),
+    typical_seconds=6,
+)
