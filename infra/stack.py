@@ -110,7 +110,8 @@ def check_names(items: Iterable[ResourceSet], prefix: str) -> None:
     if bad:
         raise ConfigError(
             f"the prefix {prefix!r} makes invalid queue or table names ({', '.join(bad)}); "
-            "set a shorter one of letters, digits, '-' and '_': "
+            "set a shorter one of letters, digits, '-' and '_' (a bucket name: lower case, "
+            "no '_'): "
             "`pulumi config set queuelab:prefix NAME`"
         )
 
@@ -168,7 +169,7 @@ class SetResources:
             "max_receive_count": item.max_receive_count,
         }
         extras = pulumi.Output.all(
-            tables=pulumi.Output.all(**{role: t.name for role, t in self.tables.items()}),
+            tables=pulumi.Output.from_input({role: t.name for role, t in self.tables.items()}),
             bucket=self.bucket.bucket.bucket if self.bucket else "",
         )
         return pulumi.Output.all(names, extras).apply(
