@@ -61,7 +61,10 @@ def s3_request(access_key: str, environ: dict[str, Any]) -> Request:
     verb = S3_VERBS.get(environ.get("REQUEST_METHOD", ""), "")
     query = environ.get("QUERY_STRING", "")
     sub = query.split("&", 1)[0].split("=", 1)[0] if query and not key else ""
-    op = f"{verb}{'Object' if key else 'Bucket'}{sub[:1].upper() + sub[1:]}"
+    named = {("GET", "list-type"): "ListObjectsV2", ("POST", "delete"): "DeleteObjects"}
+    camel = "".join(part.title() for part in sub.split("-"))
+    method = environ.get("REQUEST_METHOD", "")
+    op = named.get((method, sub)) or f"{verb}{'Object' if key else 'Bucket'}{camel}"
     return Request(access_key, "s3", op, {"Bucket": bucket, "Key": key}, json=False)
 
 
