@@ -61,8 +61,8 @@ class Relay:
         )
         for page in pages:
             for item in page.get("Items", []):
-                payload: dict[str, Any] = json.loads(item["payload"]["S"])  # type: ignore[index]
-                events.append(Event(item[KEY]["S"], payload))  # type: ignore[index]
+                payload: dict[str, Any] = json.loads(item["payload"]["S"])
+                events.append(Event(item[KEY]["S"], payload))
         return sorted(events, key=lambda e: e.key)
 
     def mark_sent(self, event: Event) -> None:
