@@ -23,9 +23,13 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         )
         for i in (1, 2)
     ]
-    lab.producer(ProducerKnobs(n=p["orders"], schema_version=1), "producer-v1")
-    lab.note("the producers are upgraded first: v2 orders reach v1 consumers")
-    lab.producer(ProducerKnobs(n=p["orders"], schema_version=2), "producer-v2")
+    # A rolling upgrade of the producers: an upgraded one sends v2 orders next to an old one.
+    producers = [
+        lab.producer(ProducerKnobs(n=p["orders"], schema_version=v), f"producer-v{v}", wait=False)
+        for v in (1, 2)
+    ]
+    for producer in producers:
+        lab.wait_exit(producer, timeout=60)
     lab.settle(timeout=p["settle_seconds"])
     dead = lab.depth(lab.resources.dlq_url).total
     lab.metric("dead_lettered_before_redrive", dead)
@@ -34,6 +38,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for i, consumer in enumerate(old, start=1):
         lab.consumer(new, f"v2-{i}")
         lab.stop(consumer)
+    # A producer not upgraded yet: its v1 orders now reach v2 consumers only.
     lab.producer(ProducerKnobs(n=p["late_orders"], schema_version=1), "producer-v1-late")
     lab.settle(timeout=p["settle_seconds"])
     moved = lab.redrive()

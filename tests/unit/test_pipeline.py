@@ -4,6 +4,7 @@ order of send and cursor, the feed's pages."""
 from __future__ import annotations
 
 import json
+import signal
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,15 @@ def test_a_page_that_fails_mid_way_moves_the_cursor_only_if_it_is_stored_first(
         assert poller.poll_once()
     assert sender.sent == ["events-1", "events-2", "events-3"]
     assert cursor.load() == cursor_after  # after the send: the page is read again
+
+
+def test_the_first_signal_lets_the_work_finish_the_second_exits_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr("pipeline.shutdown.os._exit", exits.append)
+    shutdown = Shutdown(History(None, "p"))
+    shutdown.on_signal(signal.SIGTERM, None)
+    assert (shutdown.running, exits) == (False, [])
+    shutdown.on_signal(signal.SIGTERM, None)
+    assert exits == [128 + signal.SIGTERM]
