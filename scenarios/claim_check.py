@@ -69,7 +69,7 @@ SCENARIO = Scenario(
         "injects faults on SQS and DynamoDB only; lifecycle rules are stored, never applied."
     ),
     resources="claim-check",
-    relies_on=("redelivery-after-visibility-timeout",),
+    relies_on=("size-default-1mib",),  # the inline sends of --unsafe are refused
     method=method,
     measure=measure,
     extra_metrics=(

@@ -74,7 +74,6 @@ SCENARIO = Scenario(
         "the summary (the side-effects table)."
     ),
     resources="cursor-resume",
-    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     measure=measure,
     extra_metrics=("killed_mid_page", "events_sent_twice"),

@@ -71,7 +71,6 @@ SCENARIO = Scenario(
         "order's event is processed once."
     ),
     resources="outbox",
-    relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     measure=measure,
     extra_metrics=("service_crashes", "events_sent_twice"),

@@ -96,7 +96,6 @@ SCENARIO = Scenario(
         "so even a sink that is not idempotent does each event once."
     ),
     resources="single-poller",
-    relies_on=("redelivery-after-visibility-timeout",),
     intolerance="its sink is not idempotent on purpose: a duplicate the endpoint adds would "
     "be counted against the lock",
     method=method,
