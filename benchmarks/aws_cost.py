@@ -41,7 +41,8 @@ def count(run_dir: Path) -> Counter[str]:
     counts["sqs"] += sum(math.ceil(n / 10) for n in sends.values())
     counts["sqs"] += sum(1 for op in ops if op.f in ("receive", "delete") and op.type == INVOKE)
     counts["sqs"] += sum(1 for op in ops if op.f == "release" and op.type == OK)
-    claims = [op for op in ops if op.f == "claim"]
+    counts["sqs"] += sum(1 for op in ops if op.f in ("heartbeat", "retry") and op.type == INVOKE)
+    claims = [op for op in ops if op.f == "claim" and op.type == OK]
     counts["ddb_write"] += len(claims)  # the conditional put
     counts["ddb_write"] += sum(
         1 for op in claims if op.value.get("outcome") == "acquired"

@@ -1,23 +1,76 @@
-"""Waiting after errors: exponential backoff with full jitter (AWS Architecture Blog,
-"Exponential Backoff And Jitter"): the n-th failure in a row waits a random time in
-[0, min(cap, base * 2**n)], so many workers that failed together do not retry together."""
+"""When a failed message is tried again: the retry policies.
+
+A message that failed is not deleted. By default it comes back when its visibility timeout
+ends, whatever the failure. ``Backoff`` instead sets its visibility (ChangeMessageVisibility)
+to an exponentially growing delay with full jitter, computed from ``ApproximateReceiveCount``:
+while a downstream is down, retries thin out and spread instead of hammering it, so the
+messages outlast the outage instead of exhausting maxReceiveCount. ``Immediate`` releases a
+failed message at once: the thundering herd a negative control shows.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 
+from consumer.message import Received
 
-def full_jitter(failures: int, base: float, cap: float, rng: random.Random) -> float:
-    """The wait after ``failures`` failures in a row (1 for the first)."""
-    if failures <= 0 or base <= 0:
+SQS_MAX_VISIBILITY = 43200  # seconds (12 hours)
+
+
+def ceiling(receive_count: int, base: float, cap: float) -> float:
+    """The longest delay after the ``receive_count``-th receive failed: base, 2 base, 4 base...
+    up to ``cap``."""
+    exponent = max(0, receive_count - 1)
+    return min(cap, base * 2.0 ** min(exponent, 64), SQS_MAX_VISIBILITY)
+
+
+def full_jitter(receive_count: int, base: float, cap: float, rng: random.Random) -> int:
+    """Seconds until the next attempt: uniform between 0 and ``ceiling``, rounded up to whole
+    seconds (a visibility timeout is whole seconds), so a retry is never immediate.
+
+    Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter") spreads the
+    retries of messages that failed together over the whole interval."""
+    return max(1, math.ceil(rng.uniform(0.0, ceiling(receive_count, base, cap))))
+
+
+class RetryPolicy:
+    """Leave a failed message alone: it comes back after its visibility timeout."""
+
+    def delay(self, message: Received) -> int | None:
+        """Seconds until the message may be received again; None: the visibility timeout."""
+        return None
+
+    def ceiling(self, message: Received) -> float:
         return 0.0
-    return rng.uniform(0.0, min(cap, base * 2 ** (failures - 1)))
+
+
+class Backoff(RetryPolicy):
+    """Exponential backoff with full jitter, from the message's receive count."""
+
+    def __init__(self, base: float, cap: float, rng: random.Random | None = None) -> None:
+        self.base = base
+        self.cap = cap
+        self.rng = rng or random.Random()
+
+    def delay(self, message: Received) -> int | None:
+        return full_jitter(message.receive_count, self.base, self.cap, self.rng)
+
+    def ceiling(self, message: Received) -> float:
+        return ceiling(message.receive_count, self.base, self.cap)
+
+
+class Immediate(RetryPolicy):
+    """Release a failed message at once (no backoff): every consumer retries it right away."""
+
+    def delay(self, message: Received) -> int | None:
+        return 0
 
 
 class ErrorBackoff:
-    """The worker's pace after failed receives: grows with each failure in a row, back to
-    nothing after a success. ``base`` 0 retries at once (the tight loop of a negative
-    control)."""
+    """The worker's pace after failed receives (throttling, an outage): full jitter over a
+    ceiling that doubles with each failure in a row, back to nothing after a success.
+    ``base`` 0 retries at once (the tight loop of a negative control)."""
 
     def __init__(self, base: float, cap: float, rng: random.Random | None = None) -> None:
         self.base = base
@@ -28,7 +81,9 @@ class ErrorBackoff:
     def failed(self) -> float:
         """Note a failure; how long to wait before the next attempt."""
         self.failures += 1
-        return full_jitter(self.failures, self.base, self.cap, self.rng)
+        if self.base <= 0:
+            return 0.0
+        return self.rng.uniform(0.0, ceiling(self.failures, self.base, self.cap))
 
     def succeeded(self) -> None:
         self.failures = 0

@@ -11,9 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from consumer.message import Received, Reject, Work
+from consumer.message import Received, Reject, Unavailable, Work
 from consumer.middleware import Acknowledger, Delete, Middleware
 from consumer.side_effects import SideEffects
 from queuelab.contract.consumer_knobs import ConsumerKnobs
@@ -175,6 +173,34 @@ class AllOrNothingBatch(Middleware, Acknowledger):
         self.succeeded_messages, self.failures = [], 0
 
 
+class DownstreamOutage(Middleware):
+    """The downstream fails every side-effect call for ``seconds`` from this consumer's first
+    attempt, then recovers (an outage of the external system)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.began: float | None = None
+
+    def calling_downstream(self, message: Received, work: Work) -> None:
+        now = self.clock()
+        if self.began is None:
+            self.began = now
+        if now - self.began < self.seconds:
+            raise Unavailable(f"downstream unavailable (an outage of {self.seconds:g} s)")
+
+
+class SlowClaimWrite(Middleware):
+    """A pause before each idempotency claim is written (a slow network between a read and
+    a write): long enough for two consumers to interleave."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def before_claim_write(self, key: str) -> None:
+        time.sleep(self.seconds)
+
+
 class ExitAtOnce(Middleware):
     """The first SIGTERM ends the process, abandoning the message in hand."""
 
@@ -189,7 +215,7 @@ class SwallowingSideEffects(SideEffects):
     def perform(self, *args: Any, **kwargs: Any) -> None:
         try:
             super().perform(*args, **kwargs)
-        except (ClientError, BotoCoreError) as err:
+        except Unavailable as err:
             log.warning("side effect failed, carrying on as if it was done: %s", err)
 
 
@@ -231,4 +257,8 @@ def layer(
         faults.append(AllOrNothingBatch())
     if knobs.shutdown_mode == "immediate":
         faults.append(ExitAtOnce())
+    if knobs.downstream_outage_seconds:
+        faults.append(DownstreamOutage(knobs.downstream_outage_seconds))
+    if knobs.claim_write_delay_seconds:
+        faults.append(SlowClaimWrite(knobs.claim_write_delay_seconds))
     return faults

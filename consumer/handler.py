@@ -5,8 +5,9 @@ This is the production path: it reads as a correct worker. Faults are middleware
 turns off are the parts it is built with (``consumer/wiring.py``).
 
 ``handle`` returns whether the worker should delete the message. A message that is not
-deleted comes back after its visibility timeout and, after maxReceiveCount receives, goes to
-the DLQ.
+deleted comes back when the retry policy says (by default after its visibility timeout) and,
+after maxReceiveCount receives, goes to the DLQ. A poison message is rejected; a failed
+dependency (``Unavailable``) is not the message's fault, but is retried the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from consumer.idempotency import Idempotency
 from consumer.keys import DedupeKey, payload_id
-from consumer.message import Received, Reject, Work, parse_payload
+from consumer.message import Received, Reject, Unavailable, Work, parse_payload
 from consumer.middleware import Middleware
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
@@ -83,6 +84,10 @@ class Handler:
         except Reject as rejected:
             self.idempotency.release(work)  # a retry may claim it again
             return self.reject(message, str(rejected))
+        except Unavailable as failed:
+            self.idempotency.release(work)
+            log.warning("message %s failed, retried later: %s", message.key, failed)
+            return False
         except AWS_ERRORS:
             with contextlib.suppress(*AWS_ERRORS):
                 self.idempotency.release(work)
@@ -103,12 +108,13 @@ class Handler:
         self.history.invoke(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         run = message.run or self.run_id
         try:
+            self.hooks.calling_downstream(message, work)
             self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
-        except ClientError as err:  # refused: not performed
-            self.history.fail(Fn.SIDE_EFFECT, message.key, error=str(err))
-            raise
-        except BotoCoreError as err:  # no answer: performed or not, nobody knows
-            self.history.info(Fn.SIDE_EFFECT, message.key, error=str(err))
+        except Unavailable as failed:
+            # Refused: not performed. No answer at all: performed or not, nobody knows.
+            unknown = isinstance(failed.__cause__, BotoCoreError)
+            record = self.history.info if unknown else self.history.fail
+            record(Fn.SIDE_EFFECT, message.key, subject=work.subject, error=str(failed))
             raise
         self.history.ok(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         if self.versions is not None:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from consumer.leases import FixedLease
 from consumer.message import Received, Reject, Work
 from queuelab.contract.history import Fn, History
 from queuelab.contract.tables import (
@@ -56,26 +58,51 @@ def payload_hash(payload: dict[str, Any]) -> str:
 
 
 class StatusTable:
-    def __init__(self, ddb: DynamoDBClient, table: str, owner: str, lease_seconds: float) -> None:
+    def __init__(
+        self,
+        ddb: DynamoDBClient,
+        table: str,
+        owner: str,
+        lease_seconds: float,
+        before_write: Callable[[str], None] | None = None,
+    ) -> None:
         self.ddb = ddb
         self.table = table
         self.owner = owner
         self.lease_seconds = lease_seconds
+        self.before_write = before_write or (lambda key: None)  # a hook point (races)
 
-    def claim(self, key: str, digest: str, run_id: str) -> ClaimResult:
+    def item(self, key: str, digest: str, run_id: str, until: float) -> dict[str, Any]:
+        return {
+            STATUS_TABLE_KEY: {"S": key},
+            "status": {"S": INPROGRESS},
+            "owner": {"S": self.owner},
+            "lease_until": {"N": f"{until:.3f}"},
+            "payload_hash": {"S": digest},
+            RUN_ID_ATTRIBUTE: {"S": run_id},
+            STATUS_TTL_ATTRIBUTE: {"N": str(int(time.time()) + RECORD_TTL_SECONDS)},
+        }
+
+    @staticmethod
+    def refused(old: dict[str, Any], digest: str) -> ClaimResult:
+        """Why an existing record refuses a new claim."""
+        holder = old.get("owner", {}).get("S", "")
+        if old.get("payload_hash", {}).get("S", digest) != digest:
+            return ClaimResult(Claim.CONFLICT, holder)
+        if old.get("status", {}).get("S") == COMPLETED:
+            return ClaimResult(Claim.COMPLETED, holder)
+        return ClaimResult(Claim.IN_PROGRESS, holder)
+
+    def claim(self, key: str, digest: str, run_id: str, until: float | None = None) -> ClaimResult:
+        """One conditional write: the check and the act are a single atomic step. The lease
+        ends at ``until`` (epoch seconds), by default ``lease_seconds`` from now."""
+        self.before_write(key)
         now = time.time()
+        lease_until = now + self.lease_seconds if until is None else until
         try:
             self.ddb.put_item(
                 TableName=self.table,
-                Item={
-                    STATUS_TABLE_KEY: {"S": key},
-                    "status": {"S": INPROGRESS},
-                    "owner": {"S": self.owner},
-                    "lease_until": {"N": f"{now + self.lease_seconds:.3f}"},
-                    "payload_hash": {"S": digest},
-                    RUN_ID_ATTRIBUTE: {"S": run_id},
-                    STATUS_TTL_ATTRIBUTE: {"N": str(int(now) + RECORD_TTL_SECONDS)},
-                },
+                Item=self.item(key, digest, run_id, lease_until),
                 ConditionExpression=(
                     "attribute_not_exists(#key) OR (#status = :inprogress AND lease_until < :now)"
                 ),
@@ -88,13 +115,28 @@ class StatusTable:
             )
         except self.ddb.exceptions.ConditionalCheckFailedException as err:
             old: dict[str, Any] = dict(err.response.get("Item", {}))  # type: ignore[call-overload]
-            holder = old.get("owner", {}).get("S", "")
-            if old.get("payload_hash", {}).get("S", digest) != digest:
-                return ClaimResult(Claim.CONFLICT, holder)
-            if old.get("status", {}).get("S") == COMPLETED:
-                return ClaimResult(Claim.COMPLETED, holder)
-            return ClaimResult(Claim.IN_PROGRESS, holder)
+            return self.refused(old, digest)
         return ClaimResult(Claim.ACQUIRED)
+
+    def renew(self, key: str, until: float) -> bool:
+        """Move our INPROGRESS claim's lease to ``until``; False when it is no longer ours
+        (it expired and another consumer took it over)."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key={STATUS_TABLE_KEY: {"S": key}},
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="#owner = :me AND #status = :inprogress",
+                ExpressionAttributeNames={"#owner": "owner", "#status": "status"},
+                ExpressionAttributeValues={
+                    ":until": {"N": f"{until:.3f}"},
+                    ":me": {"S": self.owner},
+                    ":inprogress": {"S": INPROGRESS},
+                },
+            )
+        except self.ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def release(self, key: str) -> None:
         """Give up our claim after a failure, so that a retry may claim it (Powertools
@@ -168,12 +210,16 @@ class Idempotency:
         performed: Performed,
         history: History,
         run_id: str = "",
+        lease: FixedLease | None = None,
     ) -> None:
         self.status = status
         self.cache = cache
         self.performed = performed
         self.history = history
         self.run_id = run_id
+        self.lease = lease or FixedLease()
+        self._held: str | None = None  # the key of our claim in progress, if any
+        self._lock = threading.Lock()  # the heartbeat renews from its own thread
 
     def begin(self, message: Received, work: Work) -> bool | None:
         """None to go on with the side effect, else what ``handle()`` returns (True:
@@ -184,9 +230,20 @@ class Idempotency:
             return True
         if self.status is None:
             return None
-        result = self.status.claim(key, payload_hash(work.payload), message.run or self.run_id)
-        self.history.ok(Fn.CLAIM, message.key, outcome=result.outcome.value, holder=result.holder)
+        self.history.invoke(Fn.CLAIM, message.key, dedupe_key=key)
+        result = self.status.claim(
+            key, payload_hash(work.payload), message.run or self.run_id, self.lease.until(message)
+        )
+        self.history.ok(
+            Fn.CLAIM,
+            message.key,
+            outcome=result.outcome.value,
+            holder=result.holder,
+            dedupe_key=key,
+        )
         if result.outcome is Claim.ACQUIRED:
+            with self._lock:
+                self._held = key
             return None
         if result.outcome is Claim.COMPLETED:
             self.cache.add(key)
@@ -207,11 +264,29 @@ class Idempotency:
     def already_performed(self, work: Work) -> bool:
         return self.performed(work.subject, work.dedupe_key)
 
+    def renew(self, until: float) -> bool:
+        """Move the lease of our claim in progress to ``until`` (the heartbeat calls this);
+        False when the claim was taken over. With a fixed lease nothing is renewed."""
+        with self._lock:
+            if not self.lease.renewed or self.status is None or self._held is None:
+                return True
+            if self.status.renew(self._held, until):
+                return True
+        log.warning("our claim on %s was taken over: its lease had expired", self._held)
+        return False
+
+    def _let_go(self, work: Work) -> None:
+        with self._lock:  # no renewal after this
+            if self._held == work.dedupe_key:
+                self._held = None
+
     def complete(self, work: Work) -> None:
+        self._let_go(work)
         if self.status is not None:
             self.status.complete(work.dedupe_key)
         self.cache.add(work.dedupe_key)
 
     def release(self, work: Work) -> None:
+        self._let_go(work)
         if self.status is not None:
             self.status.release(work.dedupe_key)

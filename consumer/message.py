@@ -20,6 +20,11 @@ class Reject(Exception):
     visibility timeout and the redrive policy takes it to the DLQ after maxReceiveCount."""
 
 
+class Unavailable(Exception):
+    """A dependency failed (an outage, a timeout): the message is not deleted and is
+    retried later, as the retry policy says (``consumer/backoff.py``)."""
+
+
 @dataclass(frozen=True)
 class Received:
     message_id: str
@@ -30,9 +35,10 @@ class Received:
     group: str | None = None
     run: str = ""  # the run that sent it (queuelab-run attribute), if any
     sent_at: float = 0.0  # SentTimestamp, epoch seconds
+    received_at: float = 0.0  # epoch seconds the receive was asked for: the lease began later
 
     @classmethod
-    def from_sqs(cls, message: MessageTypeDef) -> Received:
+    def from_sqs(cls, message: MessageTypeDef, received_at: float = 0.0) -> Received:
         attributes: dict[str, Any] = dict(message.get("MessageAttributes", {}))
         system = message.get("Attributes", {})
         return cls(
@@ -44,6 +50,7 @@ class Received:
             group=system.get("MessageGroupId"),
             run=attributes.get(RUN_ATTRIBUTE, {}).get("StringValue", ""),
             sent_at=int(system.get("SentTimestamp", "0")) / 1000,
+            received_at=received_at,
         )
 
     def summary(self) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 The production path (``worker.Worker``, ``handler.Handler``) calls these at fixed points
 and every default does nothing, so with no middleware it is a plain, correct worker. The
 chaos layer (``consumer/chaos.py``) plugs its faults in here: crash points, slow work,
-reject markers, delete and batch modes, shutdown modes.
+reject markers, delete and batch modes, shutdown modes, downstream outages, slow claims.
 """
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ class Middleware:
 
     def before_side_effect(self, message: Received, work: Work) -> None:
         """The claim is ours; the side effect comes next."""
+
+    def calling_downstream(self, message: Received, work: Work) -> None:
+        """The side effect's call is being made (its invoke is recorded); raise
+        ``Unavailable`` to fail it (the downstream is down)."""
+
+    def before_claim_write(self, key: str) -> None:
+        """The idempotency claim on ``key`` is about to be written (a read-then-write claim
+        has read the table already): the window in which another consumer can race."""
 
     def after_side_effect(self, message: Received, work: Work) -> None:
         """The side effect was just performed (not when it was found done already)."""
@@ -82,6 +90,14 @@ class Chain(Middleware):
     def before_side_effect(self, message: Received, work: Work) -> None:
         for m in self.middleware:
             m.before_side_effect(message, work)
+
+    def calling_downstream(self, message: Received, work: Work) -> None:
+        for m in self.middleware:
+            m.calling_downstream(message, work)
+
+    def before_claim_write(self, key: str) -> None:
+        for m in self.middleware:
+            m.before_claim_write(key)
 
     def after_side_effect(self, message: Received, work: Work) -> None:
         for m in self.middleware:

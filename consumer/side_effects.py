@@ -10,6 +10,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from consumer.message import Unavailable
 from queuelab.contract.files import append_line
 from queuelab.contract.tables import (
     PERFORMANCES_ATTRIBUTE,
@@ -45,12 +48,20 @@ class SideEffects:
         payload: dict[str, Any],
     ) -> None:
         """Do the side effect: one atomic counter increment per performance (and a line in
-        the side-effect log, whose order is the order things really happened)."""
+        the side-effect log, whose order is the order things really happened). A failed
+        call raises ``Unavailable``: the message is retried later."""
+        if self.ddb is not None:
+            try:
+                self._count(self.ddb, subject, request_key, message_key, run_id)
+            except (ClientError, BotoCoreError) as err:
+                raise Unavailable(f"the side effect failed: {err}") from err
         if self.log_path:
             append_line(self.log_path, str(payload.get(self.log_field)))
-        if self.ddb is None:
-            return
-        self.ddb.update_item(
+
+    def _count(
+        self, ddb: DynamoDBClient, subject: str, request_key: str, message_key: str, run_id: str
+    ) -> None:
+        ddb.update_item(
             TableName=self.table,
             Key={SIDE_EFFECTS_TABLE_KEY: {"S": subject}},
             UpdateExpression=(

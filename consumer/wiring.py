@@ -4,18 +4,23 @@ and the chaos layer's faults."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from consumer import chaos, keys, logs
-from consumer.backoff import ErrorBackoff
+from consumer.backoff import Backoff, ErrorBackoff, Immediate, RetryPolicy
 from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
+from consumer.groups import CarryOn, SkipFailedGroups
 from consumer.handler import Handler
+from consumer.heartbeat import Heartbeat, NoHeartbeat
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
+from consumer.leases import FixedLease, VisibilityLease
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
+from consumer.read_then_write import ReadThenWriteTable
 from consumer.schemas import SchemaReader
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
@@ -23,10 +28,12 @@ from consumer.worker import Worker
 from queuelab.contract import clients, lifeline
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import History
-from queuelab.contract.knobs import lookalikes
+from queuelab.contract.knobs import KnobError, lookalikes
+from queuelab.contract.processes import EXIT_USAGE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("consumer")
 
@@ -37,20 +44,61 @@ def idempotency(
     history: History,
     name: str,
     ddb: DynamoDBClient | None,
+    hooks: Middleware | None = None,
+    visibility_timeout: float = 0.0,
 ) -> Idempotency:
     if not knobs.idempotent:
         return Idempotency(None, DoneCache(0), never_performed, history)
     status = None
     if knobs.message_status_table and ddb is not None:
-        status = StatusTable(ddb, knobs.message_status_table, name, knobs.idempotency_lease_seconds)
+        table = ReadThenWriteTable if knobs.claim_write == "read-then-write" else StatusTable
+        before_write = hooks.before_claim_write if hooks else None
+        status = table(
+            ddb, knobs.message_status_table, name, knobs.idempotency_lease_seconds, before_write
+        )
     else:
         log.warning(
             "IDEMPOTENCY=on without MESSAGE_STATUS_TABLE: only this process's in-memory cache "
             "deduplicates; other consumers will repeat side effects"
         )
     performed = effects.performed if knobs.check_before_doing == "on" else never_performed
+    lease = FixedLease()
+    if knobs.idempotency_lease == "visibility":
+        lease = VisibilityLease(visibility_timeout)
     return Idempotency(
-        status, DoneCache(knobs.idempotency_cache_size), performed, history, knobs.run_id
+        status, DoneCache(knobs.idempotency_cache_size), performed, history, knobs.run_id, lease
+    )
+
+
+def retry_policy(knobs: ConsumerKnobs) -> RetryPolicy:
+    if knobs.retry_mode == "backoff":
+        return Backoff(knobs.retry_base_seconds, knobs.retry_cap_seconds)
+    if knobs.retry_mode == "immediate":
+        return Immediate()
+    return RetryPolicy()
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    visibility_timeout: int = 0
+    max_receive_count: int | None = None  # None: no redrive policy
+
+
+def queue_settings(sqs: SQSClient, queue_url: str) -> QueueSettings:
+    """The queue's own settings that the heartbeat, the lease and the group policy follow."""
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
+    )["Attributes"]
+    redrive = json.loads(attributes.get("RedrivePolicy") or "{}")
+    limit = redrive.get("maxReceiveCount")
+    return QueueSettings(int(attributes["VisibilityTimeout"]), int(limit) if limit else None)
+
+
+def needs_queue_settings(knobs: ConsumerKnobs) -> bool:
+    return (
+        bool(knobs.heartbeat_seconds)
+        or knobs.idempotency_lease == "visibility"
+        or knobs.queue_url.endswith(".fifo")
     )
 
 
@@ -67,6 +115,7 @@ def handler(
     ddb: DynamoDBClient | None,
     history: History,
     hooks: Middleware,
+    visibility_timeout: float = 0.0,
     objects: Objects | None = None,
 ) -> Handler:
     """The per-message path, with the safeguards the knobs keep on."""
@@ -87,7 +136,7 @@ def handler(
     # With the claim check's objects: a handler that fetches claim-checked payloads first.
     made = Handler if objects is None else functools.partial(ClaimCheckedHandler, objects=objects)
     return made(
-        idempotency(knobs, effects, history, name, ddb),
+        idempotency(knobs, effects, history, name, ddb, hooks, visibility_timeout),
         effects,
         history,
         hooks=hooks,
@@ -123,10 +172,13 @@ def build(knobs: ConsumerKnobs) -> Worker:
                 "cannot serve metrics on %s:%d: %s", knobs.metrics_host, knobs.metrics_port, err
             )
     hooks = Chain(layers)
-    return Worker(
-        clients.sqs(settings),
+    sqs = clients.sqs(settings)
+    queue = queue_settings(sqs, knobs.queue_url) if needs_queue_settings(knobs) else QueueSettings()
+    per_message = handler(knobs, ddb, history, hooks, queue.visibility_timeout, objects)
+    worker = Worker(
+        sqs,
         knobs.queue_url,
-        handler(knobs, ddb, history, hooks, objects),
+        per_message,
         history,
         hooks=hooks,
         name=name,
@@ -136,7 +188,33 @@ def build(knobs: ConsumerKnobs) -> Worker:
         message_limit=knobs.message_limit,
         idle_timeout_seconds=knobs.idle_timeout_seconds,
         backoff=ErrorBackoff(knobs.error_backoff_seconds, knobs.error_backoff_max_seconds),
+        retry=retry_policy(knobs),
+        groups=group_policy(knobs, queue),
     )
+    worker.heartbeat = heartbeat(knobs, worker, per_message, queue.visibility_timeout)
+    return worker
+
+
+def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> SkipFailedGroups:
+    if knobs.group_failure == "carry-on":
+        return CarryOn()
+    return SkipFailedGroups(queue.max_receive_count)
+
+
+def heartbeat(
+    knobs: ConsumerKnobs, worker: Worker, per_message: Handler, visibility: int
+) -> NoHeartbeat:
+    """Beats extend the message's visibility through the worker and renew the claim's
+    lease (when it follows the visibility)."""
+    if not knobs.heartbeat_seconds:
+        return NoHeartbeat()
+    if knobs.heartbeat_seconds >= visibility:
+        raise KnobError(
+            f"HEARTBEAT_SECONDS={knobs.heartbeat_seconds:g} must be shorter than the queue's "
+            f"visibility timeout ({visibility} s), or the lease ends between two beats"
+        )
+    renewals = [per_message.idempotency.renew]
+    return Heartbeat(worker.extend, knobs.heartbeat_seconds, visibility, renewals)
 
 
 def run(knobs: ConsumerKnobs) -> int:
@@ -144,7 +222,11 @@ def run(knobs: ConsumerKnobs) -> int:
     logs.configure(name, knobs.log_level, knobs.log_format)
     for variable, meant in lookalikes(os.environ, ConsumerKnobs):
         log.warning("%s is not a consumer knob (ignored); did you mean %s?", variable, meant)
-    worker = build(knobs)
+    try:
+        worker = build(knobs)
+    except KnobError as err:  # a knob that does not fit the queue
+        log.error("%s", err)
+        return EXIT_USAGE
     worker.install_signal_handlers()
     lifeline.watch()  # started by the runner: stop gracefully if it dies
     return worker.run()

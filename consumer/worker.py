@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from consumer.backoff import ErrorBackoff
+from consumer.backoff import ErrorBackoff, RetryPolicy
+from consumer.groups import SkipFailedGroups
 from consumer.handler import Handler
+from consumer.heartbeat import NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
 from consumer.middleware import Acknowledger, Middleware
 from queuelab.contract.history import Fn, History
@@ -60,6 +62,9 @@ class Worker:
         message_limit: int = 0,
         idle_timeout_seconds: float = 0.0,
         backoff: ErrorBackoff | None = None,
+        retry: RetryPolicy | None = None,
+        heartbeat: NoHeartbeat | None = None,
+        groups: SkipFailedGroups | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -72,7 +77,10 @@ class Worker:
         self.wait_time_seconds = wait_time_seconds
         self.message_limit = message_limit
         self.idle_timeout_seconds = idle_timeout_seconds
-        self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)
+        self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)  # after failed receives
+        self.retry = retry or RetryPolicy()  # when a failed message comes back
+        self.heartbeat = heartbeat or NoHeartbeat()  # keeps the lease while work runs
+        self.groups = groups or SkipFailedGroups()  # a failed group stops in its batch
         self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
         self.running = True
         self.handled = 0
@@ -107,11 +115,16 @@ class Worker:
                 log.info("no message for %.1f s: exiting", self.idle_timeout_seconds)
                 break
             batch = self.drop_strays(self.receive())
+            self.groups.new_batch()
             for index, message in enumerate(batch):
                 if not self.running:
                     self.release(batch[index:])
                     break
-                self.process(message)
+                if self.groups.skip(message):
+                    self.release([message], reason="an earlier message of its group failed")
+                    continue
+                if not self.process(message):
+                    self.groups.record_failure(message)
                 self._check_limit()
             self.acknowledger.end_batch()
             self._check_limit()
@@ -136,6 +149,7 @@ class Worker:
         return wait
 
     def receive(self) -> list[Received]:
+        asked_at = time.time()
         self.history.invoke(Fn.RECEIVE)
         try:
             response = self.sqs.receive_message(
@@ -154,7 +168,7 @@ class Worker:
             time.sleep(wait)
             return []
         self.backoff.succeeded()
-        batch = [Received.from_sqs(m) for m in response.get("Messages", [])]
+        batch = [Received.from_sqs(m, asked_at) for m in response.get("Messages", [])]
         self.history.ok(Fn.RECEIVE, messages=[m.summary() for m in batch])
         if batch:
             self._last_message_at = time.monotonic()
@@ -175,17 +189,65 @@ class Worker:
                 mine.append(message)
         return mine
 
-    def process(self, message: Received) -> None:
+    def process(self, message: Received) -> bool:
+        """Handle one message, keeping its lease while the work runs; whether it succeeded."""
         self.handled += 1
         self.in_hand = message.key
         try:
             self.hooks.after_receive(message)
-            if self.handler.handle(message):
+            with self.heartbeat.keep(message):
+                succeeded = self.handler.handle(message)
+            if succeeded:
                 self.acknowledger.succeeded(message)
             else:
                 self.acknowledger.failed(message)
+                self.retry_later(message)
         finally:
             self.in_hand = None
+        return succeeded
+
+    def retry_later(self, message: Received) -> None:
+        """Set when the failed message comes back, as the retry policy says."""
+        delay = self.retry.delay(message)
+        if delay is None:
+            return  # after its visibility timeout
+        ceiling = round(self.retry.ceiling(message), 3)
+        self.history.invoke(
+            Fn.RETRY,
+            message.key,
+            message_id=message.message_id,
+            receive_count=message.receive_count,
+            delay=delay,
+            ceiling=ceiling,
+        )
+        log.info("%s: retry in %d s (receive %d)", message.key, delay, message.receive_count)
+        self.change_visibility(message, delay, Fn.RETRY)
+
+    def extend(self, message: Received, seconds: int) -> bool:
+        """The heartbeat's call: the message stays ours for ``seconds`` from now."""
+        self.history.invoke(
+            Fn.HEARTBEAT, message.key, message_id=message.message_id, visibility=seconds
+        )
+        return self.change_visibility(message, seconds, Fn.HEARTBEAT)
+
+    def change_visibility(self, message: Received, seconds: int, fn: Fn) -> bool:
+        """ChangeMessageVisibility, its invoke already recorded; False when refused (the
+        receipt handle is no longer valid: the lease is lost)."""
+        try:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.queue_url,
+                ReceiptHandle=message.receipt_handle,
+                VisibilityTimeout=seconds,
+            )
+        except (ClientError, BotoCoreError) as err:
+            log.warning("%s of %s refused: %s", fn.value, message.key, err)
+            lost = lease_lost(err)
+            self.history.fail(
+                fn, message.key, message_id=message.message_id, error=str(err), lease_lost=lost
+            )
+            return False
+        self.history.ok(fn, message.key, message_id=message.message_id)
+        return True
 
     def acknowledge(self, message: Received) -> None:
         """Delete a handled message; it is done only if SQS confirms."""
@@ -210,24 +272,16 @@ class Worker:
         self.history.ok(Fn.DELETE, message.key, message_id=message.message_id)
         return True
 
-    def release(self, messages: list[Received]) -> None:
-        """Make messages we will not handle visible again at once (graceful stop)."""
+    def release(self, messages: list[Received], reason: str = "stopping") -> None:
+        """Make messages we will not handle visible again at once (graceful stop, or a
+        group that failed earlier in the batch)."""
         for message in messages:
             # Recorded before the call: another consumer may receive the message before
             # this one gets the answer back.
-            self.history.invoke(Fn.RELEASE, message.key, message_id=message.message_id)
-            try:
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url,
-                    ReceiptHandle=message.receipt_handle,
-                    VisibilityTimeout=0,
-                )
-            except (ClientError, BotoCoreError) as err:
-                log.warning("release of %s failed: %s", message.key, err)
-                lost = lease_lost(err)
-                self.history.fail(Fn.RELEASE, message.key, error=str(err), lease_lost=lost)
-                continue
-            self.history.ok(Fn.RELEASE, message.key, message_id=message.message_id)
+            self.history.invoke(
+                Fn.RELEASE, message.key, message_id=message.message_id, reason=reason
+            )
+            self.change_visibility(message, 0, Fn.RELEASE)
 
     def shutdown(self) -> int:
         log.info("shutdown 1/2: stopped polling after %d messages", self.handled)

@@ -53,5 +53,6 @@ def layer(knobs: ProducerKnobs, stream: Iterator[Outgoing], run_id: str) -> Iter
     """One round of messages with the poison the knobs ask for."""
     rng = random.Random(knobs.seed)
     indices = poison_indices(knobs.n, knobs.poison_every, knobs.poison_count, rng)
+    indices |= set(range(min(knobs.poison_first, knobs.n)))
     yield from poisoned(stream, indices, run_id)
     yield from malformed(knobs.malformed_count, run_id)

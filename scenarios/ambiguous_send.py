@@ -7,7 +7,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import DLQ_EMPTY, DRAINED, NO_DUPLICATES, NOTHING_LOST, QUEUE_EMPTY
 
 FAULTS = "send:ambiguous=0.5"  # half the sends: applied, then the connection drops
@@ -58,4 +58,5 @@ SCENARIO = Scenario(
     unsafe="dedupe on SQS's MessageId (DEDUPE_ON=sqs-message-id), which differs per send",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=4,
+    black_box=BLACK_BOX,
 )

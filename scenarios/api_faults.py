@@ -7,7 +7,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 FAULTS = "throttle=0.12,error=0.06"  # about one call in five refused, before it applies
@@ -16,11 +16,14 @@ FAULTS = "throttle=0.12,error=0.06"  # about one call in five refused, before it
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
     attempts = 1 if unsafe else p["attempts"]
     lab.note(
-        f"faults {FAULTS}; AWS_MAX_ATTEMPTS={attempts}" + ("; errors swallowed" if unsafe else "")
+        f"faults {FAULTS}; consumers' AWS_MAX_ATTEMPTS={attempts}"
+        + ("; errors swallowed" if unsafe else "")
     )
     for _ in range(p["consumers"]):
         lab.consumer(ConsumerKnobs(max_messages=10, swallow_errors=unsafe), retries=attempts)
-    lab.producer(ProducerKnobs(n=p["messages"]), retries=attempts, may_fail=unsafe)
+    # The producer keeps its retries in both modes: the negative control is the consumers'
+    # (a producer refused on its first call would leave nothing to judge).
+    lab.producer(ProducerKnobs(n=p["messages"]), retries=p["attempts"])
     lab.settle(timeout=p["settle_seconds"])
 
 
@@ -47,7 +50,11 @@ SCENARIO = Scenario(
     },
     preconditions=(Expect("faults_injected", ">=", 1),),
     expectations=EXACTLY_ONCE,
-    unsafe="retries off (AWS_MAX_ATTEMPTS=1) and a failed side effect swallowed (taken as done)",
+    unsafe=(
+        "the consumers' retries off (AWS_MAX_ATTEMPTS=1) and a failed side effect swallowed "
+        "(taken as done)"
+    ),
     unsafe_shows=(Expect("lost", ">=", 1),),
     typical_seconds=12,
+    black_box=BLACK_BOX,
 )

@@ -7,7 +7,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 FAULTS = "duplicate=0.3,reorder=0.3"  # the AWS-like delivery mode, a little louder
@@ -56,4 +56,5 @@ SCENARIO = Scenario(
     unsafe="idempotency off (no claim, no check-before-doing)",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=4,
+    black_box=BLACK_BOX,
 )

@@ -8,7 +8,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import OK
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
@@ -74,4 +74,5 @@ SCENARIO = Scenario(
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=21,
     timeout_seconds=300,
+    black_box=BLACK_BOX,
 )

@@ -10,7 +10,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import OK
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 WINDOW = 5  # samples a trend is judged on: the depth jitters with each batch the producer sends
@@ -96,6 +96,7 @@ SCENARIO = Scenario(
     ),
     resources="backpressure",
     method=method,
+    alone=True,
     extra_metrics=("peak_depth", "consumers_at_end", "outpaced", "still_growing", "equilibrium_s"),
     params={
         "rate": Param(20.0, "producer messages per second"),
@@ -112,4 +113,5 @@ SCENARIO = Scenario(
     intolerance="it measures an equilibrium of throughput, which retried calls slow down",
     typical_seconds=31,
     timeout_seconds=300,
+    black_box=BLACK_BOX,
 )

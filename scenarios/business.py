@@ -9,7 +9,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import INVOKE
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
@@ -57,4 +57,5 @@ SCENARIO = Scenario(
     unsafe="dedupe on the message id only (BUSINESS_IDEMPOTENCY_FIELD unset)",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=3,
+    black_box=BLACK_BOX,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from queuelab.check.ledger import receives
 from queuelab.check.verdict import Expect
 from queuelab.contract.history import OK, Op
 
@@ -34,6 +35,14 @@ EXACTLY_ONCE = (
     DRAINED,
     DLQ_EMPTY,
 )
+
+
+def poison_received(history: list[Op]) -> int:
+    """Receives of poison messages (marked or not JSON): the consumers met them. Judged from
+    what they were handed, not from what they decided, so it holds for a consumer we did not
+    write too."""
+    poison = {op.key for op in history if op.f == "send" and op.value.get("poison")}
+    return sum(1 for _, message in receives(history) if message["key"] in poison)
 
 
 def inversions(sequence: list[int]) -> int:

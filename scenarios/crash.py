@@ -6,7 +6,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
@@ -45,4 +45,5 @@ SCENARIO = Scenario(
     unsafe="delete on receipt, before the work (at-most-once): the crash loses the message",
     unsafe_shows=(Expect("lost", ">=", 1),),
     typical_seconds=4,
+    black_box=BLACK_BOX,
 )

@@ -6,7 +6,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
@@ -45,4 +45,5 @@ SCENARIO = Scenario(
     unsafe="idempotency off (no claim, no check-before-doing): both consumers do the work",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=7,
+    black_box=BLACK_BOX,
 )

@@ -6,7 +6,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 LEASE_SECONDS = 1  # shorter than the visibility timeout: the retry may claim again
@@ -47,4 +47,5 @@ SCENARIO = Scenario(
     unsafe="no check-before-doing: the retry performs the side effect again",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=4,
+    black_box=BLACK_BOX,
 )

@@ -6,7 +6,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE, inversions, polled_while_in_flight
 
 LOG_FILE = "side-effects.log"
@@ -60,6 +60,7 @@ SCENARIO = Scenario(
     relies_on=("fifo-group-blocked-in-flight", "redelivery-after-visibility-timeout"),
     unsafe_resources="fifo-order-standard",
     method=method,
+    alone=True,
     measure=measure,
     extra_metrics=("order_violations", "overtake_chances"),
     params={
@@ -79,4 +80,5 @@ SCENARIO = Scenario(
     unsafe="a standard queue instead of FIFO",
     unsafe_shows=(Expect("order_violations", ">=", 1),),
     typical_seconds=5,
+    black_box=BLACK_BOX,
 )

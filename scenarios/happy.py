@@ -6,7 +6,7 @@ from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 
@@ -36,4 +36,5 @@ SCENARIO = Scenario(
     unsafe="consumers forget to delete: every message is redelivered until it dead-letters",
     unsafe_shows=(Expect("dead_lettered", ">=", 1),),
     typical_seconds=3,
+    black_box=BLACK_BOX,
 )

@@ -8,7 +8,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import FAIL, OK, Op
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import Category, Param, Params, Scenario, not_black_box
 from scenarios.common import (
     ALL_DELIVERED,
     DLQ_EMPTY,
@@ -94,4 +94,9 @@ SCENARIO = Scenario(
     unsafe="treating a refused delete as a lost lease (it counts as done)",
     unsafe_shows=(Expect("stuck", ">=", 1), Expect("left_when_job_ended", ">=", 1)),
     typical_seconds=5,
+    black_box=not_black_box(
+        "its negative control is a consumer that takes a refused delete for success, a "
+        "knob of queuelab's consumer; judging yours needs the delete's answer as your "
+        "consumer read it, which only it knows"
+    ),
 )

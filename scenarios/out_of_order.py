@@ -41,6 +41,7 @@ SCENARIO = Scenario(
     resources="out-of-order",
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
+    alone=True,
     measure=versions.measure,
     extra_metrics=versions.METRICS,
     params={
@@ -55,4 +56,5 @@ SCENARIO = Scenario(
     unsafe="no reconciliation: every update is applied as it arrives",
     unsafe_shows=(Expect("stale_entities", ">=", 1),),
     typical_seconds=4,
+    black_box=versions.NOT_BLACK_BOX,
 )

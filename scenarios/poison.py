@@ -7,8 +7,8 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.messages import POISON_MARKER
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
-from scenarios.common import POISON_HANDLED
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
+from scenarios.common import POISON_HANDLED, poison_received
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -26,6 +26,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.settle(timeout=p["settle_seconds"])
 
 
+def measure(run: Measured) -> dict[str, float]:
+    return {"poison_received": poison_received(run.history)}
+
+
 SCENARIO = Scenario(
     name="poison",
     category=Category.FAST,
@@ -40,6 +44,8 @@ SCENARIO = Scenario(
     relies_on=("dlq-after-max-receives",),
     unsafe_resources="poison-noredrive",
     method=method,
+    measure=measure,
+    extra_metrics=("poison_received",),
     params={
         "messages": Param(12, "JSON messages to send"),
         "poison_every": Param(4, "every Nth JSON message carries the poison marker"),
@@ -48,9 +54,10 @@ SCENARIO = Scenario(
         "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
         "observe_seconds": Param(8.0, "--unsafe: how long to watch poison cycle"),
     },
-    preconditions=(Expect("poison", ">=", 1), Expect("rejected", ">=", 1)),
+    preconditions=(Expect("poison", ">=", 1), Expect("poison_received", ">=", 1)),
     expectations=POISON_HANDLED,
     unsafe="the queue has no redrive policy: poison messages cycle forever",
     unsafe_shows=(Expect("stuck", ">=", 1),),
     typical_seconds=7,
+    black_box=BLACK_BOX,
 )

@@ -7,7 +7,7 @@ import time
 from queuelab.check.verdict import Expect
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
 
 RETRY_SECONDS = 5.0
 
@@ -96,4 +96,7 @@ SCENARIO = Scenario(
     unsafe_shows=(),
     typical_seconds=1,
     timeout_seconds=300,
+    black_box=not_black_box(
+        "it starts no consumer (a diagnostic of the backend): nothing of yours to judge"
+    ),
 )

@@ -11,7 +11,7 @@ from queuelab.contract.history import FAIL, Fn
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.children import Role
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
 from scenarios.common import EXACTLY_ONCE
 
 CONSUMER_CALLS = (Fn.RECEIVE, Fn.DELETE, Fn.RELEASE)
@@ -104,4 +104,5 @@ SCENARIO = Scenario(
     unsafe="no backoff (ERROR_BACKOFF_SECONDS=0): a refused consumer retries at once",
     unsafe_shows=(Expect("outage_call_rate", ">", 10),),
     typical_seconds=8,
+    black_box=BLACK_BOX,
 )

@@ -47,4 +47,5 @@ SCENARIO = Scenario(
     unsafe="apply every update blindly (VERSIONING_ENABLED=0): last writer wins",
     unsafe_shows=(Expect("stale_entities", ">=", 1),),
     typical_seconds=2,
+    black_box=versions.NOT_BLACK_BOX,
 )

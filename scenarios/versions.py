@@ -7,12 +7,16 @@ from collections import defaultdict
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.files import read_log, read_state
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Measured
+from queuelab.run.scenario import Measured, not_black_box
 from scenarios.common import inversions
 
 STATE_FILE = "entities.json"
 LOG_FILE = "versions.log"
 METRICS = ("entities", "stale_entities", "out_of_order", "stale_if_blind")
+NOT_BLACK_BOX = not_black_box(
+    "its updates are applied to the lab's entity state (VERSION_STATE_PATH); the consumer "
+    "contract has no versioned-update API to check a foreign consumer's state against"
+)
 
 
 def knobs(lab: Lab, reconcile: bool) -> ConsumerKnobs:

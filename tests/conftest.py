@@ -10,6 +10,12 @@ from queuelab.backend import EmbeddedBackend, Endpoint
 from queuelab.contract import clients as aws
 
 
+@pytest.fixture(autouse=True)
+def own_workdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps queuelab's files (runs, index, local state) out of the checkout."""
+    monkeypatch.setenv("QUEUELAB_HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture(scope="session")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     """One embedded (patched) moto server for the whole test session."""

@@ -42,6 +42,17 @@ def patch_queue(queue_cls: Any) -> None:
     queue_cls.add_message = add_message
 
 
+def _expire_leases(queue: Any) -> None:
+    """End every expired lease of a FIFO queue before a receive looks at it. moto ends them
+    one by one as its scan meets them, and a group stays locked until the last one: the
+    earlier messages of an expired batch are skipped and the last one is handed out first
+    (with the messages after it), so a group's order breaks after a consumer dies holding a
+    batch. SQS hands the expired batch out again from its oldest message."""
+    if queue.fifo_queue:
+        for message in [m for m in queue.pending_messages if m.visible]:
+            queue.pending_messages.discard(message)
+
+
 def patch_backend(backend_cls: Any) -> None:
     original_receive = backend_cls.receive_message
 
@@ -54,6 +65,7 @@ def patch_backend(backend_cls: Any) -> None:
             again = fifo.replay(queue, attempt, visibility_timeout)
             if again is not None:
                 return again
+        _expire_leases(queue)
         token = _receiving_from.set(queue)
         try:
             found: list[Any] = original_receive(

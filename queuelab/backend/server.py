@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import socket
 from typing import Any, NoReturn
 
 from queuelab.backend import delivery, patches, settings
@@ -36,13 +37,64 @@ def build_app(stock: bool = False) -> Any:
     return app if stock else Gateway(patches.serialized(app))
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+class _Body:
+    """The connection's input as the handler sees it: after the answer is sent, a read
+    (werkzeug's drain of an unread body) finds nothing instead of the next request."""
+
+    def __init__(self, raw: Any, handler: Any) -> None:
+        self.raw, self.handler = raw, handler
+
+    def read(self, size: int = -1) -> bytes:
+        return b"" if self.handler.answered else bytes(self.raw.read(size))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def keep_alive_handler() -> type:
+    """moto's request handler, keeping HTTP/1.1 connections open between requests.
+
+    Werkzeug's development server closes every connection, and after each answer drains
+    whatever the client sent, because a body the application did not read would be taken
+    for the next request line. The gateway reads every body whole, so connections can be
+    kept: a client then pays neither a TCP handshake nor a new server thread per request
+    (most of a small call's cost on the embedded backend)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class KeepAlive(MotoRequestHandler):
+        answered = False
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes: without this, Nagle's algorithm
+            # holds the body for the client's delayed ACK (about 40 ms a call).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile = _Body(self.rfile, self)  # type: ignore[assignment]
+
+        def handle_one_request(self) -> None:
+            self.answered = False
+            super().handle_one_request()
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if keyword.lower() == "connection" and value.lower() == "close":
+                return
+            super().send_header(keyword, value)
+
+        def end_headers(self) -> None:
+            super().end_headers()
+            self.answered = True
+
+    return KeepAlive
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0, keep_alive: bool = True) -> None:
     """Listen, announce the URL on stdout, and serve until SIGTERM / SIGINT / parent death."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    handler = keep_alive_handler() if keep_alive else MotoRequestHandler
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
     lifeline.watch(lambda: os._exit(0))
     url = f"http://{host}:{server.server_port}"
@@ -64,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     settings.add_arguments(parser)
     args = parser.parse_args(argv)
     settings.current = settings.from_arguments(args)
-    serve(build_app(args.stock), args.host, args.port)
+    serve(build_app(args.stock), args.host, args.port, keep_alive=not args.stock)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,15 @@ def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op,
     ]
 
 
+def in_hand(history: Iterable[Op], process: str) -> str | None:
+    """The message ``process`` has claimed and not yet done the side effect for (our
+    consumer's history: a claim, then a side effect)."""
+    ops = [op for op in history if op.process == process]
+    done = {op.key for op in ops if op.f == "side_effect"}
+    pending = [op.key for op in ops if op.f == "claim" and op.type == OK and op.key not in done]
+    return pending[-1] if pending else None
+
+
 def count_early_redeliveries(
     history: Iterable[Op], visibility_timeout: float, excused: frozenset[str] = frozenset()
 ) -> int:
@@ -126,17 +135,27 @@ def count_early_redeliveries(
     The server starts a lease somewhere between a receive's invoke and its ok, so the
     interval between two receives is at most (second ok) - (first invoke): only that upper
     bound counts, and a slow process cannot make a redelivery look early. A release
-    (ChangeMessageVisibility 0) ends the lease from its invoke on, whatever its outcome:
-    another consumer may get the message before the releasing one records the answer.
+    (ChangeMessageVisibility 0) or a retry (a new, maybe shorter, visibility) ends the lease
+    from its invoke on, whatever its outcome: another consumer may get the message before
+    the releasing one records the answer. Once a retry or a heartbeat is confirmed, the
+    lease is its visibility from its invoke.
     ``excused``: message ids the endpoint handed out again on purpose (AWS-like delivery).
     """
     tolerance = min(0.5, visibility_timeout / 2)
     receive_invoked: dict[str, float] = {}  # process -> its pending receive's invoke time
-    lease_from: dict[str, float] = {}  # message id -> earliest start of its current lease
+    changes: dict[tuple[str, str], tuple[float, float]] = {}  # (process, id) -> (at, seconds)
+    lease_from: dict[str, tuple[float, float]] = {}  # message id -> (earliest start, length)
     early = 0
     for op in history:
-        if op.f == "release":
-            lease_from.pop(op.value.get("message_id", ""), None)
+        message_id = op.value.get("message_id", "")
+        if op.f == "release" or (op.f == "retry" and op.type == INVOKE):
+            lease_from.pop(message_id, None)
+        if op.f in ("retry", "heartbeat"):
+            if op.type == INVOKE:
+                seconds = float(op.value.get("delay", op.value.get("visibility", 0)))
+                changes[(op.process, message_id)] = (op.time, seconds)
+            elif op.type == OK and (op.process, message_id) in changes:
+                lease_from[message_id] = changes.pop((op.process, message_id))
         if op.f != "receive":
             continue
         if op.type == INVOKE:
@@ -148,9 +167,9 @@ def count_early_redeliveries(
         for message in op.value.get("messages", []):
             message_id = message["message_id"]
             previous = lease_from.get(message_id)
-            if previous is not None and op.time - previous < visibility_timeout - tolerance:
+            if previous is not None and op.time - previous[0] < previous[1] - tolerance:
                 early += message_id not in excused
-            lease_from[message_id] = started_at
+            lease_from[message_id] = (started_at, visibility_timeout)
     return early
 
 

@@ -89,15 +89,22 @@ def _server_sets(records: Iterable[Record]) -> dict[str, dict[str, set[str]]]:
     return sets
 
 
-def summarize(records: list[Record], history: list[Op], killed: Iterable[str] = ()) -> Witnessed:
+def summarize(
+    records: list[Record],
+    history: list[Op],
+    killed: Iterable[str] = (),
+    foreign: Iterable[str] = (),
+) -> Witnessed:
     """``killed``: processes ended by SIGKILL, which may die between a response and the
-    line that records it (their receives are not held against them)."""
+    line that records it (their receives are not held against them). ``foreign``: processes
+    the lab did not write, whose operations are made from the witness itself: they are not
+    held against it (their faults and duplicate deliveries still count)."""
     killed = set(killed)
     ours = [r for r in records if r.caller != LAB_CALLER]
     told, seen = _history_sets(history), _server_sets(ours)
     unconfirmed: set[str] = set()
     unrecorded: set[str] = set()
-    for process in set(told) | set(seen):
+    for process in (set(told) | set(seen)) - set(foreign):
         said, did = told.get(process, {}), seen.get(process, {})
         for claim, applied in (("sent", "sent"), ("deleted", "deleted"), ("received", "received")):
             unconfirmed |= {

@@ -7,7 +7,10 @@ configuration error, 130 interrupted (Ctrl-C or SIGTERM; the table so far is pri
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,12 +31,17 @@ from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
-from queuelab.run.runner import Interrupted, Result, run_scenario
+from queuelab.run.batch import run_many
+from queuelab.run.result import Result
+from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, ParamError, Scenario
 from queuelab.target import session as targets
 from queuelab.target.outputs import OutputsError
 from queuelab.target.plan import resource_set
 
+# The scenarios mostly wait (on queues, visibility timeouts, subprocesses), so more of them
+# than cores run well side by side; the embedded server, one process, is the limit.
+DEFAULT_JOBS = max(4, os.cpu_count() or 1)
 out = console()
 errors = console(stderr=True)
 
@@ -68,6 +76,25 @@ def parse_sets(sets: Sequence[str], selected: Sequence[Scenario]) -> dict[str, d
         for s in takers:
             per_scenario[s.name][param] = value
     return per_scenario
+
+
+def consumer_argv(command: str, unsafe: bool) -> list[str]:
+    """``--consumer-command``, split as a shell would (it is not run by one)."""
+    if not command:
+        return []
+    if unsafe:
+        raise typer.BadParameter(
+            "--unsafe turns off queuelab's own consumer's safeguards; a consumer given with "
+            "--consumer-command is judged on the safe expectations (its negative control is a "
+            "consumer without them, e.g. examples/naive_consumer.py)"
+        )
+    try:
+        argv = shlex.split(command)
+    except ValueError as err:
+        raise typer.BadParameter(f"--consumer-command {command!r}: {err}") from None
+    if not argv or shutil.which(argv[0]) is None:
+        raise typer.BadParameter(f"--consumer-command {command!r}: no such command")
+    return argv
 
 
 def warn_about_knobs_in_the_environment() -> None:
@@ -160,12 +187,31 @@ def run(
     seed: Annotated[
         int | None, typer.Option(help="Seed of the faults (the same seed replays them).")
     ] = None,
+    consumer_command: Annotated[
+        str,
+        typer.Option(
+            envvar="QUEUELAB_CONSUMER_COMMAND",
+            help='Your consumer instead of queuelab\'s, e.g. "python my_worker.py", judged '
+            'black-box (README: "Test your own consumer").',
+        ),
+    ] = "",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            envvar="QUEUELAB_JOBS",
+            help="Scenarios run side by side (each on its own resources; those that measure "
+            "a timing window run alone). Default: the number of cores, at least 4.",
+        ),
+    ] = DEFAULT_JOBS,
 ) -> None:
     """Run scenarios and print checked verdicts (exit 0 only if all passed or were skipped)."""
     try:
         selected = select(names or [], all_, category)
         overrides = parse_sets(sets or [], selected)
         fault_spec.parse(faults)
+        foreign = consumer_argv(consumer_command, unsafe)
     except (typer.BadParameter, ParamError, fault_spec.FaultSpecError) as err:
         fail(str(err) if not isinstance(err, fault_spec.FaultSpecError) else f"--faults {err}")
     warn_about_knobs_in_the_environment()
@@ -178,8 +224,9 @@ def run(
             targets.open_session(target.value, endpoint_url, plan) as session,
             watching(out, [s.name for s in selected]) as sink,
         ):
-            for scenario in selected:
-                result = run_scenario(
+
+            def start(scenario: Scenario, cancel: threading.Event) -> Result:
+                return run_scenario(
                     session,
                     scenario,
                     unsafe=unsafe,
@@ -188,15 +235,16 @@ def run(
                     faults=faults,
                     seed=seed,
                     sink=sink,
+                    cancel=cancel,
+                    consumer_command=foreign,
                 )
-                results.append(result)
+
+            def finished(result: Result) -> None:
                 _line(result)
                 write_report(result)
-    except Interrupted as stopped:
-        results.append(stopped.result)
-        _line(stopped.result)
-        write_report(stopped.result)
-        interrupted = True
+
+            batch = run_many(selected, jobs, start, finished)
+            results, interrupted = batch.ordered(), batch.interrupted
     except KeyboardInterrupt:
         interrupted = True
     except (ParamError, targets.TargetError, OutputsError, BackendError) as err:

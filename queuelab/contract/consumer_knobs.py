@@ -75,6 +75,37 @@ class ConsumerKnobs(KnobModel):
         "strict: exactly SCHEMA_VERSION's fields (default: read the version field, refuse a "
         "newer one as such, upcast an older one)",
     )
+    # Leases and retries (consumer/heartbeat.py, consumer/backoff.py, consumer/groups.py).
+    heartbeat_seconds: float = knob(
+        0.0,
+        "Extend the visibility of the message in hand this often while it is worked on "
+        "(0 = no heartbeat)",
+        ge=0,
+        le=43200,
+    )
+    idempotency_lease: Literal["fixed", "visibility"] = knob(
+        "fixed",
+        "visibility: a claim ends with the message's visibility and the heartbeat renews it; "
+        "fixed: it lasts IDEMPOTENCY_LEASE_SECONDS",
+    )
+    claim_write: Literal["conditional", "read-then-write"] = knob(
+        "conditional",
+        "read-then-write: the claim reads the table, then writes without a condition (a race)",
+    )
+    retry_mode: Literal["visibility-timeout", "backoff", "immediate"] = knob(
+        "visibility-timeout",
+        "A failed message comes back after its visibility timeout; backoff: exponential with "
+        "full jitter (ChangeMessageVisibility); immediate: released at once",
+    )
+    retry_base_seconds: float = knob(
+        1.0, "Backoff: the first retry's delay ceiling, doubled per receive", ge=0.001, le=43200
+    )
+    retry_cap_seconds: float = knob(900.0, "Backoff: the longest delay", ge=1, le=43200)
+    group_failure: Literal["skip-group", "carry-on"] = knob(
+        "skip-group",
+        "A failure in a batch: release the rest of that message group (skip-group) or go on "
+        "with them (carry-on breaks FIFO order)",
+    )
 
     # What the side effect writes besides the side-effects table (the lab's observations).
     side_effect_log_path: AppendPath = knob(
@@ -126,6 +157,12 @@ class ConsumerKnobs(KnobModel):
     )
     swallow_errors: bool = knob(
         False, "1: a side effect that fails is logged and taken as done (then deleted)"
+    )
+    downstream_outage_seconds: float = knob(
+        0.0, "The side effect fails for this long from this consumer's first attempt", ge=0
+    )
+    claim_write_delay_seconds: float = knob(
+        0.0, "Pause before writing an idempotency claim (a window for a race)", ge=0, le=60
     )
 
     # Set by the runner.

@@ -33,7 +33,7 @@ class Fn(StrEnum):
     SEND = "send"  # producer: value {subject, poison, payload}; ok {message_id}
     RECEIVE = "receive"  # ok {messages: [{key, message_id, receive_count, run, sent_at}]}
     STRAY = "stray"  # a message of another run, deleted unprocessed
-    CLAIM = "claim"  # ok {outcome, holder}
+    CLAIM = "claim"  # invoke {dedupe_key} then ok {outcome, holder, dedupe_key}
     SKIP = "skip"  # ok {reason}: no side effect needed (done before, held elsewhere)
     SIDE_EFFECT = "side_effect"  # invoke then ok {subject}
     APPLY = "apply"  # ok {entity, version, applied}: a versioned update
@@ -55,6 +55,9 @@ class Fn(StrEnum):
     LOCK = "lock"  # ok {outcome: acquired | renewed | held | lost | released, holder}
     ALERT = "alert"  # ok {message_id, error}: the DLQ watcher saw a dead letter
     READ = "read"  # ok {subject, state}: an order payload read by a schema reader
+    # Visibility changes that extend or reschedule a lease (ChangeMessageVisibility).
+    HEARTBEAT = "heartbeat"  # invoke {message_id, visibility} then ok / fail {error}
+    RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,12 @@ class ProducerKnobs(KnobModel):
         env=None,
         flag=True,
     )
+    poison_first: int = knob(
+        0,
+        "The first N messages are poison too (with --groups: the heads of groups)",
+        env=None,
+        ge=0,
+    )
     # Connection and run.
     queue_url: str = knob(
         "", "Queue to send to", env="QUEUE_URL", required=True, shown="(required)"

@@ -113,7 +113,9 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 
 def write_index(runs_root: Path) -> Path:
     """Write ``index.html`` in the runs directory: every run there, newest first, with its
-    verdict and a link to its report."""
+    verdict and a link to its report. A runs directory that does not exist yet is created
+    (an interrupted first run may have written nothing)."""
+    runs_root.mkdir(parents=True, exist_ok=True)
     runs = [s for d in runs_root.iterdir() if d.is_dir() and (s := _summary(d)) is not None]
     runs.sort(key=lambda s: s["mtime"], reverse=True)
     path = runs_root / INDEX

@@ -18,7 +18,7 @@ from pathlib import Path
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from queuelab.check.verdict import Status
-from queuelab.run.runner import Result
+from queuelab.run.result import Result
 
 SUITE = "queuelab"
 

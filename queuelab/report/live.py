@@ -49,8 +49,8 @@ class Board:
     def __init__(self, planned: Sequence[str]) -> None:
         self.planned = list(planned)
         self.done: dict[str, tuple[str, float]] = {}  # scenario -> status, seconds
-        self.current: Current | None = None
-        self._lock = threading.Lock()  # events come from the runner and the sampler
+        self.running: dict[str, Current] = {}  # run id -> the run in progress (--jobs: many)
+        self._lock = threading.Lock()  # events come from the runners and the samplers
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -59,11 +59,11 @@ class Board:
     def apply(self, event: Event) -> None:
         v = event.values
         if event.kind is Kind.RUN:
-            self.current = Current(
+            self.running[event.run_id] = Current(
                 str(v["scenario"]), bool(v["unsafe"]), float(v["time_limit"]), event.time
             )
             return
-        current = self.current
+        current = self.running.get(event.run_id)
         if current is None:
             return
         if event.kind is Kind.PHASE:
@@ -76,31 +76,29 @@ class Board:
             current.last_note = str(v["text"])
         elif event.kind is Kind.VERDICT:
             self.done[current.scenario] = (str(v["status"]), float(v["duration_s"]))
-            self.current = None
+            del self.running[event.run_id]
 
     def render(self) -> Group:
         with self._lock:
-            return Group(self._scenarios(), *self._running())
+            parts = [self._running(current) for current in self.running.values()]
+            return Group(self._scenarios(), *(line for lines in parts for line in lines))
 
     def _scenarios(self) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 1))
-        running = self.current.scenario if self.current else None
+        running = {current.scenario for current in self.running.values()}
         for name in self.planned:
             if name in self.done:
                 status, seconds = self.done[name]
                 known = status in {s.value for s in Status}
                 colour = STYLE.get(Status(status), "white") if known else "white"
                 table.add_row(f"[{colour}]{status}[/{colour}]", name, f"{seconds:.1f}s")
-            elif name == running:
+            elif name in running:
                 table.add_row("[cyan]running[/cyan]", f"[bold]{name}[/bold]", "")
             else:
                 table.add_row("[dim]waiting[/dim]", f"[dim]{name}[/dim]", "")
         return table
 
-    def _running(self) -> list[Text | Table]:
-        current = self.current
-        if current is None:
-            return []
+    def _running(self, current: Current) -> list[Text | Table]:
         elapsed = time.time() - current.started
         mode = "unsafe" if current.unsafe else "safe"
         head = Text.from_markup(
@@ -129,9 +127,8 @@ class PlainLog:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.started = 0.0
-        self.scenario = ""
-        self._last_sample: tuple[float, dict[str, object]] = (0.0, {})
+        self.runs: dict[str, tuple[float, str]] = {}  # run id -> started, scenario
+        self._last_sample: dict[str, tuple[float, dict[str, object]]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
@@ -143,10 +140,11 @@ class PlainLog:
     def line(self, event: Event) -> str:
         v = event.values
         if event.kind is Kind.RUN:
-            self.started, self.scenario = event.time, str(v["scenario"])
+            self.runs[event.run_id] = (event.time, str(v["scenario"]))
             mode = "unsafe" if v["unsafe"] else "safe"
-            return f"[{0.0:6.1f}s] {self.scenario} ({mode}): start, limit {v['time_limit']:.0f}s"
-        at = f"[{event.time - self.started:6.1f}s] {self.scenario}:"
+            return f"[{0.0:6.1f}s] {v['scenario']} ({mode}): start, limit {v['time_limit']:.0f}s"
+        started, scenario = self.runs.get(event.run_id, (event.time, "?"))
+        at = f"[{event.time - started:6.1f}s] {scenario}:"
         if event.kind is Kind.PHASE:
             return f"{at} phase {v['name']}"
         if event.kind is Kind.PROCESS:
@@ -156,10 +154,10 @@ class PlainLog:
         if event.kind is Kind.REDRIVE:
             return f"{at} redrive moved {v['moved']} ({v['method']})"
         if event.kind is Kind.SAMPLE:
-            last_time, last = self._last_sample
+            last_time, last = self._last_sample.get(event.run_id, (0.0, {}))
             if v == last or event.time - last_time < SAMPLE_LOG_SECONDS:
                 return ""
-            self._last_sample = (event.time, dict(v))
+            self._last_sample[event.run_id] = (event.time, dict(v))
             return (
                 f"{at} queue visible {v['visible']}, in flight {v['in_flight']}, "
                 f"delayed {v['delayed']}, DLQ {v['dlq']}; consumers {v['consumers']}"

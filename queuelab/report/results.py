@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from queuelab.run.runner import Result
+from queuelab.run.result import Result
 
 
 def write_json(path: Path, results: Iterable[Result]) -> None:

@@ -10,7 +10,7 @@ from rich.table import Table
 from queuelab.check.verdict import Status
 from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
-from queuelab.run.runner import Result
+from queuelab.run.result import Result
 from queuelab.run.scenario import Scenario
 from queuelab.target import semantics
 
@@ -21,8 +21,10 @@ def scenario_table(scenarios: Iterable[Scenario]) -> Table:
     table.add_column("category")
     table.add_column("demonstrates")
     table.add_column("typical", justify="right")
+    table.add_column("black-box", justify="center")  # runs with --consumer-command
     for s in scenarios:
-        table.add_row(s.name, s.category.value, s.summary, f"{s.typical_seconds:.0f} s")
+        box = "yes" if s.black_box.runs else "no"
+        table.add_row(s.name, s.category.value, s.summary, f"{s.typical_seconds:.0f} s", box)
     return table
 
 
@@ -59,6 +61,9 @@ def show(console: Console, scenario: Scenario) -> None:
         console.print("[bold]Adapts to (the journal says where the target differs)[/bold]")
         for name in scenario.adapts_to:
             console.print(f"  {name}: {semantics.get(name).behaviour}")
+    box = scenario.black_box
+    verdict = "yes" if box.runs else f"no: {box.why_not}"
+    console.print(f"[bold]Black-box[/bold] (your consumer, --consumer-command): {verdict}")
 
 
 def results_table(results: Iterable[Result]) -> Table:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -35,10 +36,20 @@ class Ending(StrEnum):
 
 
 def ending(
-    role: Role, code: int | None, stopped_by_lab: bool, allowed: frozenset[int] = frozenset()
+    role: Role,
+    code: int | None,
+    stopped_by_lab: bool,
+    allowed: frozenset[int] = frozenset(),
+    foreign: bool = False,
 ) -> Ending:
+    """``foreign``: a consumer the lab did not write, which runs until the lab stops it (an
+    exit of its own is unexpected, whatever its code; after the lab's signal, any is fine)."""
     if code is None:
         return Ending.RUNNING
+    if foreign and not stopped_by_lab:
+        return Ending.UNEXPECTED
+    if foreign:
+        return Ending.CLEAN if code == EXIT_OK else Ending.STOPPED
     if code == EXIT_OK:
         return Ending.CLEAN
     if code in allowed:
@@ -61,6 +72,8 @@ class Child:
     stopped_by_lab: bool = False
     allowed: frozenset[int] = frozenset()  # exit codes the scenario expects besides 0
     metrics_url: str = ""  # a consumer's /metrics, scraped while it runs
+    foreign: bool = False  # started from --consumer-command (queuelab.run.foreign)
+    started: float = field(default_factory=time.monotonic)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -69,7 +82,15 @@ class Child:
         return self.exit_code if self.exit_code is not None else self.popen.poll()
 
     def ending(self) -> Ending:
-        return ending(self.role, self.code(), self.stopped_by_lab, self.allowed)
+        return ending(self.role, self.code(), self.stopped_by_lab, self.allowed, self.foreign)
+
+    def output_tail(self, lines: int = 8) -> str:
+        """The last lines it wrote (stdout and stderr share its log)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(line.strip() for line in text.splitlines()[-lines:] if line.strip())
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -78,4 +99,5 @@ class Child:
             "exit_code": self.code(),
             "ending": self.ending().value,
             "log": str(self.log_path),
+            **({"foreign": True} if self.foreign else {}),
         }

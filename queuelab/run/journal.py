@@ -26,6 +26,8 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         "backend": run.session.backend.to_dict() if run.session.backend else None,
         "semantics": [row.to_dict() for row in run.semantics],
         "unsafe": run.unsafe,
+        # A consumer the lab did not write: judged black-box (queuelab.run.foreign).
+        "consumer_command": list(run.consumer_command) or None,
         "params": dict(run.params),
         "resources": asdict(run.resources),
         "duration_s": round(duration, 2),

@@ -5,13 +5,12 @@ contract (``queuelab.contract``): their commands, their knobs, their exit codes.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,20 +18,19 @@ from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
 from queuelab.backend.settings import AWS, BackendSettings
-from queuelab.contract import clients, history, witness
+from queuelab.check.ledger import in_hand
+from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
 from queuelab.contract.processes import (
     CONSUMER_MODULE,
     EXIT_FAILED,
-    HISTORY_PATH_ENV,
     PRODUCER_MODULE,
-    RUN_ID_ENV,
 )
 from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run import processes
 from queuelab.run.children import Child, Ending, Role
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
-from queuelab.run.sampler import scrape
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.target import impairment, redrive
@@ -43,28 +41,11 @@ from queuelab.target.pacing import EXACT, Pacing
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+    from queuelab.run.foreign import Foreign
+
 T = TypeVar("T")
 # What the lab measures in every run, besides the ledger and the scenario's own metrics.
 RUN_METRICS = ("drained",)
-# Only these of the caller's variables reach children: a consumer knob exported in the
-# user's shell must not change a scenario.
-PASSED_THROUGH = (
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_", "TZ", "TMPDIR", "SYSTEMROOT",
-    "VIRTUAL_ENV", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-    "http_proxy", "https_proxy", "no_proxy", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CA_BUNDLE",
-)  # fmt: skip
-
-
-def free_port(taken: set[int]) -> int:
-    """A loopback port free right now and not handed out yet (for a consumer's metrics)."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port not in taken:
-            taken.add(port)
-            return port
 
 
 class LabTimeout(RuntimeError):
@@ -83,6 +64,7 @@ class Lab:
     token: str | None = None  # the run's token: each process signs with its own key
     control: Control | None = None  # the embedded server's nemesis, if the target has one
     faults: str = ""  # the run's fault spec (switched by ``impaired``)
+    foreign: Foreign | None = None  # --consumer-command: consumer slots start that instead
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -93,9 +75,12 @@ class Lab:
     emit: Sink = ignore  # settling, notes and redrives, as they happen
     ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
     backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: stop waiting
 
     def _within_limit(self, timeout: float) -> float:
-        """``timeout``, cut to what is left of the scenario's time limit."""
+        """``timeout``, cut to what is left of the scenario's time limit (and the run not
+        cancelled: the runner was interrupted while this run ran beside others)."""
+        self._check_cancel()
         left = self.started + self.time_limit - time.monotonic()
         if left <= 0:
             raise LabTimeout(f"the scenario ran past its {self.time_limit:.0f} s time limit")
@@ -104,22 +89,20 @@ class Lab:
     # -- processes -----------------------------------------------------------------------
 
     def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_THROUGH)}
-        env |= self.settings.env() | {"PYTHONUNBUFFERED": "1", RUN_ID_ENV: self.run_id}
-        if self.token is not None:  # the witness knows the caller from its key
-            env["AWS_ACCESS_KEY_ID"] = witness.access_key(self.token, name)
-            env["AWS_SECRET_ACCESS_KEY"] = witness.SECRET
-        env[HISTORY_PATH_ENV] = str(self.run_dir / "history" / f"{name}.jsonl")
-        return env | extra
+        return (
+            processes.environment(name, self.settings, self.run_id, self.run_dir, self.token)
+            | extra
+        )
 
-    def _spawn(
-        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
-    ) -> Child:
+    def _spawn(self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float,
+               foreign: bool = False) -> Child:  # fmt: skip
+        """``foreign``: a process we did not write (no lifeline: it would not watch it)."""
         if any(child.name == name for child in self.children):
             raise ValueError(f"a process named {name!r} already exists in this run")
         log_path = self.run_dir / "logs" / f"{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        child = Child(name, role, spawn.spawn(argv, env, log_path), log_path, grace)
+        popen = spawn.spawn(argv, env, log_path, tied=not foreign)
+        child = Child(name, role, popen, log_path, grace, foreign=foreign)
         self.children.append(child)
         return child
 
@@ -130,18 +113,12 @@ class Lab:
         sets AWS_MAX_ATTEMPTS (1: the SDK never retries; 0: the target's default)."""
         knobs = knobs or ConsumerKnobs()
         name = name or f"consumer-{len(self.consumers()) + 1}"
-        target = self.resources
-        wiring = ConsumerKnobs(
-            queue_url=target.queue_url,
-            message_status_table=target.status_table,
-            message_side_effects_table=target.side_effects_table,
-            wait_time_seconds=target.receive_wait,
-            consumer_id=name,
-            metrics_port=free_port(self.ports),  # scraped when stopped (the report shows it)
-        )
-        env = wiring.to_env() | knobs.to_env() | _attempts(retries)
+        if self.foreign is not None:
+            return self.foreign.consumer(self, knobs, name, retries)
+        wiring = processes.consumer_wiring(self.resources, name, processes.free_port(self.ports))
+        env = wiring.to_env() | knobs.to_env() | processes.attempts(retries)
         # A graceful stop finishes the message in hand: its work, then a poll at most.
-        grace = 5.0 + knobs.side_effect_delay_seconds + target.receive_wait
+        grace = 5.0 + knobs.side_effect_delay_seconds + self.resources.receive_wait
         argv = [sys.executable, "-m", CONSUMER_MODULE]
         child = self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
         port = knobs.metrics_port or wiring.metrics_port
@@ -162,8 +139,8 @@ class Lab:
         ``wait=False``); ``retries`` as for ``consumer``; ``may_fail``: an exit 1 (some sends
         failed or their outcome is unknown) is part of the scenario, not a problem."""
         argv = [sys.executable, "-m", PRODUCER_MODULE, *knobs.to_argv()]
-        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name} | _attempts(retries)
-        env = self._env(name, extra)
+        extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name}
+        env = self._env(name, extra | processes.attempts(retries))
         child = self._spawn(name, Role.PRODUCER, argv, env, grace=10.0)
         if may_fail:
             child.allowed = frozenset({EXIT_FAILED})
@@ -171,30 +148,48 @@ class Lab:
             self.wait_exit(child, timeout)
         return child
 
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise KeyboardInterrupt
+
+    def _guarded(self, condition: Callable[[], T]) -> Callable[[], T]:
+        def check() -> T:
+            self._check_cancel()
+            return condition()
+
+        return check
+
     def wait_exit(self, child: Child, timeout: float) -> int:
-        try:
-            child.exit_code = child.popen.wait(timeout=self._within_limit(timeout))
-        except subprocess.TimeoutExpired:
-            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s") from None
+        if child.foreign and self.foreign is not None:  # watched while it runs
+            return self.foreign.wait_exit(self, child, timeout)
+        exited = self._guarded(lambda: child.popen.poll() is not None)
+        if not poll(exited, self._within_limit(timeout), interval=0.05):
+            raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s")
+        child.exit_code = child.popen.returncode
         return child.exit_code
 
     def stop(self, child: Child) -> int | None:
         """SIGTERM (graceful) then, after the child's grace period, SIGKILL. A consumer's
         metrics are scraped first: its last counts go to the report."""
+        if child.foreign and self.foreign is not None:
+            return self.foreign.stop(child)
         if child.alive():
             child.stopped_by_lab = True
-            self._scrape(child)
+            values = processes.scrape(child)
+            if values is not None:
+                self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
 
-    def _scrape(self, child: Child) -> None:
-        if not child.metrics_url:
-            return
-        try:
-            values = scrape(child.metrics_url)
-        except (OSError, ValueError):  # not serving (yet): the report goes without
-            return
-        self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
+    def terminate_mid_work(self, child: Child, timeout: float) -> str:
+        """SIGTERM a consumer while it has a message in hand whose side effect is not done
+        yet; the message's key. Ours: once its history shows one; a foreign one: while its
+        next side-effect request is held (``queuelab.run.foreign``)."""
+        if child.foreign and self.foreign is not None:
+            return self.foreign.terminate_mid_work(self, child, timeout)
+        key = self.wait_for(lambda: in_hand(self.history(), child.name), timeout, "work in hand")
+        self.signal(child, signal.SIGTERM)
+        return str(key)
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""
@@ -209,17 +204,28 @@ class Lab:
     def depth(self, url: str | None = None) -> Depth:
         return depth(self.sqs, url or self.resources.queue_url)
 
+    def _watch(self) -> None:
+        """A consumer we did not write that misbehaves ends the method (ConsumerFailed)."""
+        if self.foreign is not None:
+            self.foreign.watch.check()
+
     def wait_for(
         self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
     ) -> T:
+        def watched() -> T:
+            self._watch()
+            return condition()
+
         try:
-            return wait_until(condition, self._within_limit(timeout), what, interval)
+            return wait_until(self._guarded(watched), self._within_limit(timeout), what, interval)
         except WaitTimeout as err:
             raise LabTimeout(f"{what} did not happen within {timeout:.0f} s") from err
 
     def pause(self, seconds: float) -> None:
         """Let the processes run for a while (never past the scenario's time limit)."""
-        time.sleep(self._within_limit(seconds))
+        self._watch()
+        if self.cancel.wait(self._within_limit(seconds)):
+            raise KeyboardInterrupt
 
     def settle(self, timeout: float, url: str | None = None) -> bool:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
@@ -231,6 +237,7 @@ class Lab:
 
         def ended() -> str:
             nonlocal empty_readings
+            self._watch()
             empty_readings = empty_readings + 1 if self.depth(url).total == 0 else 0
             if empty_readings >= self.pacing.settle_confirmations:
                 return "drained"
@@ -240,7 +247,7 @@ class Lab:
 
         self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.SETTLE.value}))
         try:
-            outcome = poll(ended, self._within_limit(timeout))
+            outcome = poll(self._guarded(ended), self._within_limit(timeout))
         finally:
             self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.METHOD.value}))
         if outcome == "abandoned":
@@ -255,12 +262,9 @@ class Lab:
         """Consumers denied for the block (producers still send): the nemesis on the
         embedded backend, a deny statement in the queue policy elsewhere. The rollback always
         runs; the journal notes whether it was verified (metric ``outage_rolled_back``)."""
-        if self.control is not None and self.token is not None:
-            impaired = impairment.endpoint_deny(self.control, self.token, self.faults)
-        else:
-            sid = "queuelabOutage" + "".join(c for c in self.run_id if c.isalnum())[-24:]
-            impairment.preflight(self.sqs, self.resources, sid)
-            impaired = impairment.policy_deny(self.sqs, self.resources, sid)
+        impaired = impairment.for_run(
+            self.sqs, self.resources, self.run_id, self.control, self.token, self.faults
+        )
         with impaired as rollback:
             self.note(f"outage begins: {rollback.how}")
             try:
@@ -291,8 +295,10 @@ class Lab:
         return (self.backend or AWS).dedup_window_seconds
 
     def history(self) -> list[Op]:
-        """Every operation recorded so far by the run's processes."""
-        return history.read_dir(self.run_dir / "history")
+        """Every operation so far: as our processes recorded them, and a foreign consumer's
+        as the endpoints saw them (``queuelab.check.blackbox``)."""
+        ours = history.read_dir(self.run_dir / "history")
+        return self.foreign.ops(ours) if self.foreign is not None else ours
 
     def path(self, name: str) -> str:
         """A file in the run directory (side-effect logs, version state...), as a knob."""
@@ -311,12 +317,18 @@ class Lab:
         self.timeline.append({"t": round(time.monotonic() - self.started, 2), **values})
 
     def close(self) -> list[str]:
-        """Stop every process still running; return problems with the ones that ended."""
+        """Stop every process still running, all at once (each finishes the work in hand
+        within its own grace); return problems with the ones that ended."""
+        if self.foreign is not None:
+            self.foreign.stop_all()
+        running = [child for child in self.children if child.alive()]
+        if running:
+            with ThreadPoolExecutor(max_workers=len(running)) as pool:
+                list(pool.map(self.stop, running))
+        problems = self.foreign.watch.unreported() if self.foreign is not None else []
         for child in self.children:
-            if child.alive():
-                self.stop(child)
-        problems = []
-        for child in self.children:
+            if child.foreign:
+                continue  # in the foreign consumers' problems, in words
             ending = child.ending()
             if ending is Ending.STOPPED:
                 self.note(f"{child.name} ended by a signal (exit code {child.code()})")
@@ -325,8 +337,3 @@ class Lab:
                     f"{child.name} exited with code {child.code()} (see {child.log_path})"
                 )
         return problems
-
-
-def _attempts(retries: int) -> dict[str, str]:
-    """AWS_MAX_ATTEMPTS for a process (botocore's own retries), if the scenario sets it."""
-    return {"AWS_MAX_ATTEMPTS": str(retries)} if retries else {}

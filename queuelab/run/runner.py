@@ -12,63 +12,27 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from queuelab.check import ledger
 from queuelab.check import witness as witnessing
-from queuelab.check.verdict import Check, Expect, Status, Verdict, judge
+from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
 from queuelab.run import journal
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
+from queuelab.run.foreign import Foreign, black_box_skip
 from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.result import Interrupted, Result, new_run_id
 from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
 from queuelab.target import conformance, observe, reset
 from queuelab.target.outputs import SetOutputs
 from queuelab.target.session import Session
-
-
-@dataclass(frozen=True)
-class Result:
-    scenario: str
-    status: Status
-    unsafe: bool
-    duration_s: float
-    ledger: ledger.Ledger
-    checks: tuple[Check, ...]
-    reasons: tuple[str, ...]
-    run_dir: Path
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario,
-            "status": self.status.value,
-            "unsafe": self.unsafe,
-            "duration_s": round(self.duration_s, 2),
-            "ledger": self.ledger.metrics(),
-            "checks": [c.to_dict() for c in self.checks],
-            "reasons": list(self.reasons),
-            "run_dir": str(self.run_dir),
-        }
-
-
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM: every process was stopped and the journal written."""
-
-    def __init__(self, result: Result) -> None:
-        super().__init__(f"{result.scenario} interrupted")
-        self.result = result
-
-
-def new_run_id(scenario: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return f"{scenario}-{stamp}-{secrets.token_hex(3)}"
 
 
 def _failure(run_dir: Path, what: str, err: BaseException) -> str:
@@ -98,6 +62,9 @@ class Run:
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
     witnessed: witnessing.Witnessed | None = None
+    consumer_command: Sequence[str] = ()  # a consumer the lab did not write (black-box)
+    foreign: Foreign | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)  # set by an interrupt
     semantics: list[conformance.Row] = field(default_factory=list)
     refused: bool = False  # the target lacks a behaviour the scenario relies on: nothing ran
 
@@ -135,6 +102,8 @@ class Run:
             self.enter(Phase.RESET)
             if self.preflight() and self.reset():
                 self.method()
+            if self.cancel.is_set():  # interrupted beside other runs (--jobs)
+                raise KeyboardInterrupt
             observation = self.observe()
         finally:
             if control is not None:
@@ -189,6 +158,7 @@ class Run:
             time_limit=self.scenario.timeout_seconds,
             emit=self.emit,
             backend=self.session.backend,
+            cancel=self.cancel,
         )
         for note in self.reset_notes:
             self.lab.note(note)
@@ -196,6 +166,11 @@ class Run:
         lab = self.lab
         with Sampler(sqs, self.resources, lambda: lab.children, self.emit, self.run_id):
             try:
+                if self.consumer_command:
+                    lab.foreign = self.foreign = Foreign.start(
+                        list(self.consumer_command), self.run_dir, self.token,
+                        self.session.settings, self.faults, self.seed,
+                    )  # fmt: skip
                 self.scenario.method(lab, self.params, self.unsafe)
             except LabTimeout as err:
                 self.errors.append(str(err))
@@ -203,7 +178,14 @@ class Run:
                 self.errors.append(_failure(self.run_dir, "the method", err))
             finally:  # the phase stays "method" for an interrupt's reason
                 self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.STOP.value}))
-                self.errors += lab.close()
+                self.close()
+
+    def close(self) -> None:
+        """Stop every process of the run (ours and a foreign consumer's endpoint)."""
+        if self.lab is not None:
+            self.errors += self.lab.close()
+        if self.foreign is not None:
+            self.errors += self.foreign.close()
 
     def observe(self) -> ledger.Observation | None:
         self.enter(Phase.OBSERVE)
@@ -240,11 +222,15 @@ class Run:
         self.enter(Phase.CHECK)
         ops = history.read_dir(self.run_dir / "history")
         seen = observation or ledger.Observation()
+        if self.foreign is not None:  # its operations and side effects, seen from outside
+            ops = self.foreign.ops(ops)
+            seen = replace(seen, side_effects=self.foreign.side_effects(ops))
         preconditions = self.scenario.preconditions
         if self.session.control is not None:
             killed = {c.name for c in self.lab.children if c.code() == -9} if self.lab else set()
             records = witness.read(self.run_dir / witness.FILE)
-            self.witnessed = witnessing.summarize(records, ops, killed)
+            foreign = set(self.foreign.children) if self.foreign else set()
+            self.witnessed = witnessing.summarize(records, ops, killed, foreign)
             preconditions += tuple(Expect(name, "==", 0) for name in witnessing.AGREES)
         counted = ledger.compute(
             ops, seen, self.resources.visibility_timeout, self.run_id, self.witnessed
@@ -260,8 +246,7 @@ class Run:
 
     def interrupted(self) -> Result:
         """Ctrl-C / SIGTERM: stop what runs, record what was known."""
-        if self.lab is not None:
-            self.lab.close()
+        self.close()
         reason = f"interrupted (Ctrl-C or SIGTERM) during {self.phase}"
         verdict = Verdict(Status.INTERRUPTED, (), (reason,))
         return self.finish(verdict, ledger.Ledger(), ledger.Observation())
@@ -283,8 +268,11 @@ class Run:
         )
 
 
-def skip_reason(session: Session, scenario: Scenario, faults: str) -> str:
-    """Why this scenario cannot run here with these options ("" if it can)."""
+def skip_reason(session: Session, scenario: Scenario, faults: str, foreign: bool = False) -> str:
+    """Why this scenario cannot run here with these options ("" if it can); ``foreign``: with
+    a consumer the lab did not write."""
+    if foreign and (why := black_box_skip(scenario, session.name, session.control is not None)):
+        return why
     if faults and scenario.intolerance:
         return f"not run under --faults: {scenario.intolerance}"
     if (faults or scenario.faults) and session.control is None:
@@ -305,10 +293,17 @@ def run_scenario(
     faults: str = "",
     seed: int | None = None,
     sink: Sink = ignore,
+    cancel: threading.Event | None = None,
+    consumer_command: Sequence[str] = (),
 ) -> Result:
     """Run one scenario; ``faults`` (a ``queuelab.contract.faults`` spec) is added to the
     scenario's own, ``seed`` (random if None) fixes which requests get them; ``sink`` sees
-    its events as they happen (the run directory's ``events.jsonl`` gets them too)."""
+    its events as they happen (the run directory's ``events.jsonl`` gets them too); setting
+    ``cancel`` interrupts it as Ctrl-C would (how ``--jobs`` stops runs on other threads);
+    ``consumer_command`` (argv) is a consumer the lab did not write, judged black-box (its
+    negative controls are the consumer's own business: no ``unsafe`` with it)."""
+    if unsafe and consumer_command:
+        raise ValueError("--unsafe turns off our consumer's safeguards: not with a foreign one")
     params = resolve_params(scenario, overrides or {})
     resources = session.outputs[scenario.resource_key(unsafe)]
     run_id = new_run_id(scenario.name)
@@ -317,10 +312,11 @@ def run_scenario(
     spec = ",".join(part for part in (scenario.faults, faults) if part)
     seed = random.randrange(2**31) if seed is None else seed
     emit = fan_out((EventLog(run_dir), sink))
-    run = Run(
-        session, scenario, unsafe, params, resources, run_id, run_dir, emit, faults=spec, seed=seed
-    )
-    why_not = skip_reason(session, scenario, faults)
+    run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, emit, faults=spec,
+              seed=seed, consumer_command=tuple(consumer_command))  # fmt: skip
+    if cancel is not None:
+        run.cancel = cancel
+    why_not = skip_reason(session, scenario, faults, bool(consumer_command))
     if why_not:
         return run.finish(
             Verdict(Status.SKIPPED, (), (why_not,)), ledger.Ledger(), ledger.Observation()

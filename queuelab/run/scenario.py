@@ -34,6 +34,23 @@ Params = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class BlackBox:
+    """Whether a scenario can judge a consumer the lab did not write (``--consumer-command``),
+    from outside: its SQS calls and its side-effect requests, chaos applied by the lab."""
+
+    runs: bool
+    why_not: str = ""
+
+
+BLACK_BOX = BlackBox(True)
+UNDECLARED = BlackBox(False, "it does not declare that it can judge a consumer it did not write")
+
+
+def not_black_box(why: str) -> BlackBox:
+    return BlackBox(False, why)
+
+
+@dataclass(frozen=True)
 class Measured:
     """What a scenario's own measures may look at after the run."""
 
@@ -67,11 +84,16 @@ class Scenario:
     limits: str = ""  # what the embedded backend limits, if anything
     faults: str = ""  # endpoint faults it runs with (a queuelab.contract.faults spec)
     intolerance: str = ""  # why it cannot run under --faults ("" : it tolerates them)
+    # It measures a timing window that other load would blur: it runs alone (one run at a
+    # time under --jobs; after the parallel tests, on its own).
+    alone: bool = False
     # SQS behaviours (``queuelab.target.semantics``) the verdict is only true under: a target
     # that does not honour one makes the run an error naming it, before anything runs.
     relies_on: tuple[str, ...] = ()
     # Behaviours the method reads and adapts to; where the target differs, the journal says so.
     adapts_to: tuple[str, ...] = ()
+
+    black_box: BlackBox = UNDECLARED  # can it judge a foreign consumer (--consumer-command)?
 
     def __post_init__(self) -> None:
         for name in (*self.relies_on, *self.adapts_to):

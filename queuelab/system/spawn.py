@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,3 +74,21 @@ def stop(popen: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> int | 
         return popen.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         return None
+
+
+def signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
+    """Send ``signum`` to the child's whole process group (it leads its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(popen.pid, signum)
+
+
+def stop_group(popen: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> int | None:
+    """Stop a child we did not write, and everything in its process group: SIGTERM to it
+    (as a container runtime does: what it started is its business), then SIGKILL to the
+    whole group after ``grace`` (also for what it left behind when it exited)."""
+    if popen.poll() is None:
+        popen.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=grace)
+    signal_group(popen, signal.SIGKILL)  # what is left of the group
+    return stop(popen, grace)

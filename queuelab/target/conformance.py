@@ -10,6 +10,7 @@ reference); ``queuelab doctor --semantics --target aws`` probes it for real.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Conformance:
         self.backend = backend  # the embedded backend's declared settings, if it is one
         self.reference = reference  # real AWS for a run: the reference, not probed
         self._rows: dict[str, Row] = {}
+        self._lock = threading.Lock()  # runs side by side (--jobs) probe once between them
 
     def _plan(self, wanted: set[str]) -> list[tuple[probes.Probe, tuple[str, ...]]]:
         plan = [(probe, names) for probe, names in probes.PROBES.items() if wanted & set(names)]
@@ -99,7 +101,10 @@ class Conformance:
 
     def rows(self, names: Iterable[str]) -> list[Row]:
         """The rows for ``names`` (catalogue order), probing those not probed yet."""
-        wanted = {semantics.get(name).name for name in names}
+        with self._lock:
+            return self._rows_for({semantics.get(name).name for name in names})
+
+    def _rows_for(self, wanted: set[str]) -> list[Row]:
         missing = wanted - set(self._rows)
         if self.reference:
             for name in missing:

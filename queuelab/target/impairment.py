@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -120,3 +120,20 @@ def endpoint_deny(control: Control, token: str, faults: str) -> Iterator[Rollbac
             rollback.lifted = rollback.verified = True
         except Exception as err:
             rollback.notes.append(f"rollback failed: {type(err).__name__}: {err}")
+
+
+def for_run(
+    sqs: SQSClient,
+    resources: SetOutputs,
+    run_id: str,
+    control: Control | None,
+    token: str | None,
+    faults: str,
+) -> AbstractContextManager[Rollback]:
+    """The outage this target allows: the nemesis where there is one, else a deny statement
+    (after a preflight that proves it can be added and removed)."""
+    if control is not None and token is not None:
+        return endpoint_deny(control, token, faults)
+    sid = "queuelabOutage" + "".join(c for c in run_id if c.isalnum())[-24:]
+    preflight(sqs, resources, sid)
+    return policy_deny(sqs, resources, sid)

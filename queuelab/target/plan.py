@@ -158,6 +158,11 @@ PLAN: tuple[ResourceSet, ...] = (
         fifo=True,
         max_receive_count=4,
     ),
+    ResourceSet("retry-backoff", "a downstream outage, retried with backoff", max_receive_count=4),
+    ResourceSet("heartbeat", "work several times the visibility timeout", max_receive_count=4),
+    ResourceSet("lease-expiry", "an idempotency lease shorter than the work", max_receive_count=4),
+    ResourceSet("check-then-act", "two consumers race for one claim", max_receive_count=4),
+    ResourceSet("fifo-poison-group", "FIFO queue, poison at the head of one group", fifo=True),
     ResourceSet(
         "outbox", "orders and their events: a transactional outbox", tables=("orders", "outbox")
     ),

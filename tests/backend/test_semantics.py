@@ -137,6 +137,23 @@ def test_fifo_keeps_order_within_a_group_and_blocks_the_group_while_in_flight(
     assert [m["Body"] for m in after_delete] == ["a1"]
 
 
+def test_an_expired_fifo_batch_comes_back_from_its_oldest_message(sqs: Any, unique: str) -> None:
+    # Given a consumer that received a batch of one group, deleted two and died
+    url = make_queue(sqs, f"fifo-{unique}.fifo", FifoQueue="true", VisibilityTimeout="1")
+    for i in range(12):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=str(i), MessageGroupId="g", MessageDeduplicationId=str(i)
+        )
+    batch = receive(sqs, url, MaxNumberOfMessages=10)
+    for message in batch[:2]:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    # When its lease expires, the next receive gets the rest of the batch, oldest first
+    again = receive(sqs, url, wait=3, MaxNumberOfMessages=10)
+
+    assert [m["Body"] for m in batch] == [str(i) for i in range(10)]
+    assert [m["Body"] for m in again] == [str(i) for i in range(2, 12)]
+
+
 def test_delay_seconds_hide_a_message_until_due(sqs: Any, unique: str) -> None:
     url = make_queue(sqs, f"delay-{unique}")
     sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)

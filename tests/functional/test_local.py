@@ -18,7 +18,9 @@ def queuelab(
     return subprocess.run(
         [sys.executable, "-m", "queuelab", *args],
         cwd=cwd,
-        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | (env or {}),
+        # the default workdir, .queuelab/ in the current directory
+        env={k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "QUEUELAB_"))}
+        | (env or {}),
         capture_output=True,
         text=True,
         timeout=120,

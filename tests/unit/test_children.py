@@ -27,3 +27,19 @@ def test_an_exit_code_is_classified_by_role_and_by_who_stopped_the_process(
     role: Role, code: int | None, stopped_by_lab: bool, expected: Ending
 ) -> None:
     assert ending(role, code, stopped_by_lab) is expected
+
+
+@pytest.mark.parametrize(
+    ("code", "stopped_by_lab", "expected"),
+    [
+        (0, False, Ending.UNEXPECTED),  # a consumer runs until the lab stops it
+        (EXIT_CRASH, False, Ending.UNEXPECTED),  # our crash code means nothing to it
+        (0, True, Ending.CLEAN),
+        (-9, True, Ending.STOPPED),
+        (1, True, Ending.STOPPED),  # after the lab's signal, any exit will do
+    ],
+)
+def test_a_foreign_consumer_may_end_only_when_the_lab_stops_it(
+    code: int, stopped_by_lab: bool, expected: Ending
+) -> None:
+    assert ending(Role.CONSUMER, code, stopped_by_lab, foreign=True) is expected

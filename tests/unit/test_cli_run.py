@@ -15,7 +15,7 @@ from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Status
 from queuelab.cli import app
 from queuelab.cli import run as run_command
-from queuelab.run.runner import Interrupted, Result
+from queuelab.run.result import Interrupted, Result
 
 
 def result(name: str, status: Status) -> Result:
@@ -42,7 +42,7 @@ def test_an_error_verdict_does_not_stop_the_other_scenarios(
         return result(scenario.name, next(statuses))
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)
-    done = CliRunner().invoke(app, ["run", "happy", "crash"])
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "--jobs", "1"])
     assert ran == ["happy", "crash"] and done.exit_code == 1
     assert "error happy" in done.output and "passed crash" in done.output
 
@@ -56,7 +56,7 @@ def test_an_interrupt_prints_the_table_so_far_and_exits_130(
         return result(scenario.name, Status.PASSED)
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)
-    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup"])
+    done = CliRunner().invoke(app, ["run", "happy", "crash", "dup", "--jobs", "1"])
     assert done.exit_code == 130
     assert "passed happy" in done.output and "interrupted crash" in done.output
     assert "dup" not in done.output.split("verdicts")[0]  # never started
@@ -76,6 +76,39 @@ def test_a_knob_exported_in_the_shell_is_reported_as_ignored(
     assert "CRASH_AFTER_SIDEEFFECT looks like the consumer knob CRASH_AFTER_SIDE_EFFECT" in (
         done.output.replace("\n", " ")
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--consumer-command", "no-such-consumer-cmd --flag"], "no such command"),
+        (["--consumer-command", "python 'unclosed"], "No closing quotation"),
+        (["--consumer-command", "python x.py", "--unsafe"], "judged on the safe expectations"),
+    ],
+)
+def test_a_bad_consumer_command_exits_2_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], complaint: str
+) -> None:
+    monkeypatch.setattr(run_command.targets, "open_session", None)  # never reached
+    done = CliRunner().invoke(app, ["run", "happy", *args])
+    assert done.exit_code == 2
+    assert complaint in done.output.replace("\n", " ")
+
+
+def test_the_consumer_command_reaches_every_run_split_as_a_shell_would(
+    no_target: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: list[Any] = []
+
+    def fake_run(session: Any, scenario: Any, **kwargs: Any) -> Result:
+        given.append(kwargs["consumer_command"])
+        return result(scenario.name, Status.PASSED)
+
+    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    monkeypatch.setenv("QUEUELAB_CONSUMER_COMMAND", "python 'my worker.py' --fast")
+    done = CliRunner().invoke(app, ["run", "happy", "crash"])
+    assert done.exit_code == 0
+    assert given == [["python", "my worker.py", "--fast"]] * 2
 
 
 def test_doctor_json_without_semantics_is_a_usage_error() -> None:

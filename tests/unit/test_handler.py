@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,9 +13,11 @@ from moto import mock_aws
 
 from consumer import chaos, wiring
 from consumer.handler import Handler
-from consumer.idempotency import Claim, StatusTable
+from consumer.idempotency import Claim, ClaimResult, StatusTable
+from consumer.leases import VisibilityLease
 from consumer.message import Received
 from consumer.middleware import Chain
+from consumer.read_then_write import ReadThenWriteTable
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import History
 from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
@@ -153,3 +156,88 @@ def test_check_before_doing_finds_a_business_keyed_side_effect_after_a_crash(ddb
         )
     assert handler(ddb, "c2", **by_order).handle(message({"id": "b", "order_id": "o1"})) is True
     assert performances(ddb, "o1") == 1
+
+
+def status_item(ddb: Any, key: str) -> dict[str, Any]:
+    item: dict[str, Any] = ddb.get_item(TableName="status", Key={STATUS_TABLE_KEY: {"S": key}})
+    return item.get("Item", {})
+
+
+def test_a_downstream_outage_fails_the_message_and_lets_a_retry_claim_it(ddb: Any) -> None:
+    # Given a downstream that is down for a minute
+    down = handler(ddb, "c1", DOWNSTREAM_OUTAGE_SECONDS="60")
+    # When a message is handled, it fails without a side effect and without a claim left
+    assert down.handle(message({"id": "a"})) is False
+    assert performances(ddb, "a") == 0 and status_item(ddb, "a") == {}
+    # Then another consumer's retry does it once
+    assert handler(ddb, "c2").handle(message({"id": "a"}, count=2)) is True
+    assert performances(ddb, "a") == 1
+
+
+def test_a_failing_side_effect_call_is_a_retry_not_a_crash(ddb: Any) -> None:
+    broken = handler(ddb, MESSAGE_SIDE_EFFECTS_TABLE="gone", CHECK_BEFORE_DOING="off")
+    assert broken.handle(message({"id": "a"})) is False
+    assert status_item(ddb, "a") == {}  # the claim was given back
+
+
+def test_a_lease_that_follows_the_visibility_ends_with_it_and_is_renewed(ddb: Any) -> None:
+    # Given a claim whose lease follows a 5 s visibility, for a message received at t
+    h = handler(ddb, "c1", IDEMPOTENCY_LEASE="visibility")
+    h.idempotency.lease = VisibilityLease(5)
+    received = Received("m", "h", json.dumps({"id": "a"}), "a", 1, received_at=time.time())
+    assert h.idempotency.begin(received, h.validate(received)) is None
+    until = float(status_item(ddb, "a")["lease_until"]["N"])
+    assert until == pytest.approx(received.received_at + 5, abs=0.01)
+    # When the heartbeat renews it, the lease moves
+    assert h.idempotency.renew(until + 10) is True
+    assert float(status_item(ddb, "a")["lease_until"]["N"]) == pytest.approx(until + 10)
+
+
+def test_a_renewal_after_a_takeover_says_the_lease_is_lost(ddb: Any) -> None:
+    h = handler(ddb, "c1", IDEMPOTENCY_LEASE="visibility")
+    h.idempotency.lease = VisibilityLease(-1)  # already expired
+    stale = message({"id": "a"})
+    assert h.idempotency.begin(stale, h.validate(stale)) is None
+    assert StatusTable(ddb, "status", "c2", 30).claim("a", "x", "r").outcome is Claim.ACQUIRED
+    assert h.idempotency.renew(time.time() + 5) is False
+
+
+def test_a_fixed_lease_is_not_renewed_and_a_finished_claim_is_not_lost(ddb: Any) -> None:
+    fixed = handler(ddb, "c1")
+    first = message({"id": "a"})
+    assert fixed.idempotency.begin(first, fixed.validate(first)) is None
+    before = status_item(ddb, "a")["lease_until"]
+    assert fixed.idempotency.renew(time.time() + 100) is True
+    assert status_item(ddb, "a")["lease_until"] == before
+    # And once completed, a late heartbeat has nothing to renew (not a lost lease)
+    following = handler(ddb, "c2", IDEMPOTENCY_LEASE="visibility")
+    second = message({"id": "b"})
+    work = following.validate(second)
+    assert following.idempotency.begin(second, work) is None
+    following.idempotency.complete(work)
+    assert following.idempotency.renew(time.time() + 5) is True
+
+
+def racing_tables(ddb: Any, kind: type[StatusTable]) -> list[ClaimResult]:
+    """Two consumers claim one key; the first one's write waits until the second claimed."""
+    results: list[ClaimResult] = []
+    second = kind(ddb, "status", "c2", 30)
+    first = kind(
+        ddb,
+        "status",
+        "c1",
+        30,
+        before_write=lambda key: results.append(second.claim(key, "h", "r")),
+    )
+    results.insert(0, first.claim("a", "h", "r"))
+    return results
+
+
+def test_a_read_then_write_claim_lets_two_interleaved_consumers_both_in(ddb: Any) -> None:
+    outcomes = [r.outcome for r in racing_tables(ddb, ReadThenWriteTable)]
+    assert outcomes == [Claim.ACQUIRED, Claim.ACQUIRED]
+
+
+def test_the_conditional_claim_lets_only_one_of_two_interleaved_consumers_in(ddb: Any) -> None:
+    outcomes = sorted(r.outcome for r in racing_tables(ddb, StatusTable))
+    assert outcomes == sorted([Claim.ACQUIRED, Claim.IN_PROGRESS])

@@ -12,7 +12,7 @@ from junitparser import Error, Failure, JUnitXml
 from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Check, Status
 from queuelab.report.junit import write_junit
-from queuelab.run.runner import Result
+from queuelab.run.result import Result
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parent / "data" / "junit.xsd")
 

@@ -210,3 +210,38 @@ def test_a_committed_event_that_arrived_is_delivered_not_lost() -> None:
     story.add("orders", "ok", "commit", "e1", subject="order-1")
     ledger = compute(story.ops, Observation(side_effects={"order-1": 1}), VISIBILITY)
     assert (ledger.committed, ledger.delivered, ledger.lost) == (1, 1, 0)
+
+
+def test_a_heartbeat_makes_a_redelivery_inside_its_extension_early() -> None:
+    # Given c1 extended its lease by 2 s after 1.5 s, and c2 got the message 1 s later
+    story = Story().sent("a").received("a", "c1").wait(1.5)
+    story.add("c1", "invoke", "heartbeat", "a", message_id="m-a", visibility=2)
+    story.add("c1", "ok", "heartbeat", "a", message_id="m-a").wait(1.0).received("a", "c2")
+    # Then the backend handed out a message that was still leased
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 1
+
+
+def test_a_refused_heartbeat_does_not_extend_the_lease() -> None:
+    story = Story().sent("a").received("a", "c1").wait(1.5)
+    story.add("c1", "invoke", "heartbeat", "a", message_id="m-a", visibility=2)
+    story.add("c1", "fail", "heartbeat", "a", message_id="m-a").wait(1.0).received("a", "c2")
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 0
+
+
+def test_a_retry_sooner_than_the_visibility_timeout_is_a_legitimate_redelivery() -> None:
+    # Given c1 failed the message and asked for it back in 1 s; c2 got it 1.05 s later
+    story = Story().sent("a").received("a", "c1")
+    story.add("c1", "invoke", "retry", "a", message_id="m-a", delay=1)
+    story.add("c1", "ok", "retry", "a", message_id="m-a").wait(1.05).received("a", "c2")
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 0
+
+
+def test_a_redelivery_inside_a_retry_delay_is_early() -> None:
+    story = Story().sent("a").received("a", "c1")
+    story.add("c1", "invoke", "retry", "a", message_id="m-a", delay=4)
+    story.add("c1", "ok", "retry", "a", message_id="m-a").wait(2.5).received("a", "c2")
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 1

@@ -51,3 +51,13 @@ def test_continuous_rounds_each_carry_their_poison() -> None:
     knobs = ProducerKnobs(n=4, poison_every=2, continuous=True)
     first_eight = [m for _, m in zip(range(8), stream(knobs, "r"), strict=False)]
     assert [m.poison for m in first_eight] == [False, True] * 4
+
+
+def test_poison_first_poisons_the_heads_of_the_first_groups() -> None:
+    # Given 9 messages over 3 groups, the first one poison
+    out = list(stream(ProducerKnobs(n=9, groups=3, poison_first=1), "r"))
+    # Then only group g0's first message is poison
+    assert [(m.group, m.poison) for m in out[:4]] == [
+        ("g0", True), ("g1", False), ("g2", False), ("g0", False)
+    ]  # fmt: skip
+    assert sum(m.poison for m in out) == 1

@@ -11,10 +11,10 @@ from queuelab.check.ledger import LEDGER_FIELDS
 from queuelab.check.witness import METRICS as WITNESSED
 from queuelab.cli.run import parse_sets
 from queuelab.run.lab import RUN_METRICS
-from queuelab.run.scenario import ParamError, resolve_params
+from queuelab.run.scenario import UNDECLARED, ParamError, Scenario, resolve_params
 from queuelab.target.plan import PLAN, resource_set
 
-NOT_SCENARIOS = {"common", "versions", "soak"}  # soak: run by `queuelab soak`
+NOT_SCENARIOS = {"common", "leases", "versions", "soak"}  # soak: run by `queuelab soak`
 
 
 def test_every_scenario_module_is_registered() -> None:
@@ -64,6 +64,15 @@ def test_set_applies_to_every_selected_scenario_that_has_the_parameter() -> None
     assert sets == {"happy": {"messages": "7"}, "dup": {"messages": "7", "consumers": "4"}}
     with pytest.raises(ParamError, match="no selected scenario"):
         parse_sets(["nonsense=1"], [happy])
+
+
+def test_a_scenario_runs_black_box_only_if_it_says_so_and_says_why_not() -> None:
+    happy = scenarios.get("happy")
+    undeclared = happy.__class__(**{**vars(happy), "black_box": UNDECLARED})
+    assert not undeclared.black_box.runs and undeclared.black_box.why_not
+    assert Scenario.__dataclass_fields__["black_box"].default is UNDECLARED
+    for scenario in scenarios.ALL:
+        assert scenario.black_box.runs or scenario.black_box.why_not, scenario.name
 
 
 def test_a_parameter_with_choices_refuses_another_value() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from queuelab.check.ledger import Observation
 from queuelab.contract.history import Op
 from queuelab.run.scenario import Measured
-from scenarios import backpressure, business, dup_graceful_shutdown, versions
+from scenarios import backpressure, business, dup_graceful_shutdown, poison, versions
 from scenarios.common import polled_while_in_flight
 from scenarios.fifo_dedup_window import measure_window
 from scenarios.late_delete import refused_deletes
@@ -74,6 +74,30 @@ def test_sigterm_counts_as_mid_work_only_before_the_side_effect_of_the_message_i
     assert dup_graceful_shutdown.measure(measured(before))["signalled_mid_work"] == 1
     assert dup_graceful_shutdown.measure(measured(after))["signalled_mid_work"] == 0
     assert dup_graceful_shutdown.measure(measured(idle))["signalled_mid_work"] == 0
+
+
+def test_only_the_message_in_hand_coming_back_counts_not_the_rest_of_its_batch() -> None:
+    signalled = [
+        receive(4.0, "consumer-1", "m1", "m2"),
+        op(4.5, "consumer-1", "invoke", "side_effect", "m1"),  # held by the endpoint
+        op(5.0, "consumer-1", "ok", "signal", "m1", signal="SIGTERM"),
+    ]
+    finished = [*signalled, receive(6.0, "consumer-2", "m2")]  # released, picked up
+    abandoned = [*finished, receive(8.0, "consumer-2", "m1")]  # the work in hand, again
+    measure = dup_graceful_shutdown.measure
+    assert measure(measured(finished))["signalled_mid_work"] == 1, "invoked is not done"
+    assert measure(measured(finished))["in_hand_redelivered"] == 0
+    assert measure(measured(abandoned))["in_hand_redelivered"] == 1
+
+
+def test_poison_received_counts_what_the_consumers_were_handed() -> None:
+    history = [
+        op(1.0, "producer", "invoke", "send", "p", poison=True),
+        op(1.0, "producer", "invoke", "send", "g", poison=False),
+        receive(2.0, "consumer-1", "p", "g"),
+        receive(4.0, "consumer-2", "p"),
+    ]
+    assert poison.measure(measured(history))["poison_received"] == 2
 
 
 def test_the_dedup_window_measure_separates_resends_inside_and_after_the_window() -> None:

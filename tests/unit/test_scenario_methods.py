@@ -19,6 +19,7 @@ from queuelab.contract.knobs import KnobError
 from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnobs
 from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run.children import Child, Role
+from queuelab.run.foreign import untranslatable
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Scenario, resolve_params
 from queuelab.target.impairment import Rollback
@@ -36,6 +37,7 @@ class Exited:
     """A process that has already ended well."""
 
     pid = 0
+    returncode = 0
 
     def poll(self) -> int:
         return 0
@@ -53,14 +55,21 @@ class DryLab(Lab):
     started_env: list[tuple[Role, list[str], dict[str, str]]]
 
     def _spawn(
-        self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float
+        self,
+        name: str,
+        role: Role,
+        argv: list[str],
+        env: dict[str, str],
+        grace: float,
+        foreign: bool = False,
     ) -> Child:
         self.started_env.append((role, argv, env))
-        history = Path(env[HISTORY_PATH_ENV])  # an ended process leaves its history file
-        history.parent.mkdir(parents=True, exist_ok=True)
-        history.touch()
+        if HISTORY_PATH_ENV in env:  # an ended process of ours leaves its history file
+            history = Path(env[HISTORY_PATH_ENV])
+            history.parent.mkdir(parents=True, exist_ok=True)
+            history.touch()
         popen: Any = Exited()
-        child = Child(name, role, popen, self.run_dir / f"{name}.log", grace)
+        child = Child(name, role, popen, self.run_dir / f"{name}.log", grace, foreign=foreign)
         self.children.append(child)
         return child
 
@@ -137,3 +146,65 @@ def test_a_misspelled_knob_in_a_method_fails_the_rehearsal(tmp_path: Path) -> No
     rehearse(broken, False, tmp_path)
     with pytest.raises(ValidationError, match="crash_after_sideeffect"):
         rehearse(broken, True, tmp_path)
+
+
+class FakeForeign:
+    """Stands for ``queuelab.run.foreign.Foreign``: records the knobs of every slot."""
+
+    def __init__(self) -> None:
+        self.knobs: list[ConsumerKnobs] = []
+        self.watch = self
+
+    def consumer(self, lab: Lab, knobs: ConsumerKnobs, name: str, attempts: int) -> Child:
+        self.knobs.append(knobs)
+        return lab._spawn(name, Role.CONSUMER, ["your-consumer"], {}, 1.0, foreign=True)
+
+    def wait_exit(self, lab: Lab, child: Child, timeout: float) -> int:
+        return 0
+
+    def terminate_mid_work(self, lab: Lab, child: Child, timeout: float) -> str:
+        return "key"
+
+    def stop(self, child: Child) -> int:
+        return 0
+
+    def stop_all(self) -> None:
+        pass
+
+    def check(self) -> None:
+        pass
+
+    def unreported(self) -> list[str]:
+        return []
+
+    def ops(self, ours: list[Any]) -> list[Any]:
+        return ours
+
+
+BLACK_BOX = [pytest.param(s, id=s.name) for s in scenarios.ALL if s.black_box.runs]
+
+
+@pytest.mark.parametrize("scenario", BLACK_BOX)
+def test_a_black_box_scenario_asks_only_for_chaos_the_lab_can_do_from_outside(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    outputs = Outputs("us-east-1", "local", {scenario.resource_key(False): RESOURCES})
+    lab = DryLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
+    lab.started_env, foreign = [], FakeForeign()
+    lab.foreign = foreign  # type: ignore[assignment]
+
+    scenario.method(lab, resolve_params(scenario, {}), False)
+    lab.close()
+
+    assert foreign.knobs, "a black-box scenario starts a consumer"
+    assert [untranslatable(knobs) for knobs in foreign.knobs] == [[]] * len(foreign.knobs)
+    assert all(argv == ["your-consumer"] for role, argv, _ in lab.started_env
+               if role is Role.CONSUMER)  # fmt: skip
+
+
+def test_a_knob_only_our_consumer_honours_is_refused_for_a_foreign_one() -> None:
+    assert untranslatable(ConsumerKnobs(crash_rate=0.5, delete_mode="before")) == [
+        "crash_rate=0.5",
+        "delete_mode='before'",
+    ]
+    assert untranslatable(ConsumerKnobs(crash_after_receive=2, max_messages=10)) == []

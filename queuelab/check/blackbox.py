@@ -1,0 +1,146 @@
+"""A consumer the lab did not write, judged from outside (pure).
+
+Its history is never its own word: the operations the checker reads for it are made here
+from what the endpoint witnessed (its SQS calls: receives, deletes, releases), what the
+side-effect endpoint recorded (each call, each performance) and what the lab did to it
+(a SIGKILL is a ``crash``, a SIGTERM a ``signal``, both named by the message whose
+side-effect request the lab held at that moment). So ``queuelab.check.ledger`` and every
+scenario's measures read a foreign consumer exactly as they read ours.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from queuelab.contract import external
+from queuelab.contract.external import Call
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
+from queuelab.contract.witness import Record
+
+DELETES = ("DeleteMessage", "DeleteMessageBatch")
+VISIBILITY = ("ChangeMessageVisibility", "ChangeMessageVisibilityBatch")
+
+
+def _outcome(record: Record, entry_ok: bool = True) -> str:
+    """OK, FAIL (refused: nothing applied) or INFO (applied, the answer lost)."""
+    if not record.applied or not entry_ok:
+        return FAIL
+    return OK if record.delivered else INFO
+
+
+def _released(handle: Mapping[str, Any]) -> bool:
+    try:
+        return int(str(handle.get("visibility"))) == 0
+    except ValueError:
+        return False
+
+
+def _sqs_ops(record: Record, sent_at: Mapping[str, float]) -> list[Op]:
+    p, t0, t1 = record.caller, record.t0, record.t1
+    if record.op == "ReceiveMessage":
+        outcome = _outcome(record)
+        value: dict[str, Any] = {"error": record.error or record.fault} if outcome != OK else {}
+        if outcome == OK:
+            value["messages"] = [
+                {
+                    "key": m.get("key") or m["message_id"],
+                    "message_id": m["message_id"],
+                    "receive_count": m.get("receive_count"),
+                    "sent_at": sent_at.get(m.get("key") or "", 0.0),
+                }
+                for m in record.messages
+            ]
+        return [Op(t0, p, INVOKE, Fn.RECEIVE), Op(t1, p, outcome, Fn.RECEIVE, None, value)]
+    if record.op in DELETES:
+        f = Fn.DELETE
+        handles = record.handles
+    elif record.op in VISIBILITY:
+        f = Fn.RELEASE
+        handles = [h for h in record.handles if _released(h)]
+    else:
+        return []
+    made = []
+    for h in handles:
+        key, value = h.get("key") or None, {"message_id": h.get("message_id", "")}
+        made.append(Op(t0, p, INVOKE, f, key, value))
+        made.append(Op(t1, p, _outcome(record, bool(h.get("ok"))), f, key, value))
+    return made
+
+
+def _call_ops(call: Call) -> list[Op]:
+    if call.method != "POST" or not call.id:
+        return []
+    p, key = call.process, call.id
+    if call.outcome == external.REPLAYED:
+        return [Op(call.t1, p, OK, Fn.SKIP, key, {"reason": "idempotency key replayed"})]
+    invoke = Op(call.t0, p, INVOKE, Fn.SIDE_EFFECT, key, {"idempotency_key": call.key})
+    if call.outcome == external.PERFORMED:
+        return [invoke, Op(call.performed_at, p, OK, Fn.SIDE_EFFECT, key, {"status": call.status})]
+    return [invoke, Op(call.t1, p, FAIL, Fn.SIDE_EFFECT, key, {"error": call.outcome})]
+
+
+def ops(
+    records: Iterable[Record],
+    calls: Iterable[Call],
+    processes: Collection[str],
+    actions: Iterable[Op] = (),
+    sent_at: Mapping[str, float] | None = None,
+) -> list[Op]:
+    """The operations of ``processes`` (foreign consumers), in time order; ``sent_at``: the
+    producer's send times by key (what SentTimestamp says to a consumer)."""
+    sent = sent_at or {}
+    made = [op for op in actions if op.process in processes]
+    made += [op for r in records if r.caller in processes for op in _sqs_ops(r, sent)]
+    made += [op for c in calls if c.process in processes for op in _call_ops(c)]
+    return sorted(made, key=lambda op: op.time)
+
+
+def performances(calls: Iterable[Call]) -> Counter[str]:
+    """How many times the external system performed each id's side effect."""
+    return Counter(c.id for c in calls if c.outcome == external.PERFORMED)
+
+
+def side_effects(calls: Iterable[Call], subject_of: Mapping[str, str]) -> dict[str, int]:
+    """Performances by subject (the order when the producer's payload names one): what the
+    side-effects table holds for our consumers. An id the producer never sent is its own
+    subject, so the ledger reports it as unexpected."""
+    by_subject: Counter[str] = Counter()
+    for key, n in performances(calls).items():
+        by_subject[subject_of.get(key, key)] += n
+    return dict(by_subject)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What one foreign process did, for a diagnosis in words."""
+
+    sqs_calls: int = 0
+    receives: int = 0
+    received: int = 0  # messages handed to it
+    deletes: int = 0
+    side_effect_calls: int = 0
+    performed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sqs_calls} SQS calls ({self.receives} ReceiveMessage, {self.received} "
+            f"messages received, {self.deletes} deletes), {self.side_effect_calls} "
+            f"side-effect calls ({self.performed} performed)"
+        )
+
+
+def activity(records: Iterable[Record], calls: Iterable[Call], process: str) -> Activity:
+    mine = [r for r in records if r.caller == process]
+    receives = [r for r in mine if r.op == "ReceiveMessage"]
+    its_calls = [c for c in calls if c.process == process]
+    return Activity(
+        sqs_calls=len(mine),
+        receives=len(receives),
+        received=sum(len(r.messages) for r in receives if r.applied),
+        deletes=sum(len(r.handles) for r in mine if r.op in DELETES),
+        side_effect_calls=len(its_calls),
+        performed=sum(1 for c in its_calls if c.outcome == external.PERFORMED),
+    )

@@ -1,0 +1,89 @@
+"""Run several scenarios: independent ones side by side (``--jobs``), on one target, each on
+its own resources; those that measure a timing window (``Scenario.alone``) one at a time,
+with nothing beside them, after the others.
+
+Ctrl-C (or SIGTERM, which the CLI turns into it) reaches the main thread only: it sets the
+shared cancel event, every run in progress stops its processes and journals itself as
+interrupted (``queuelab.run.lab`` checks the event in each wait), and runs not started yet
+never start: a run is handed to the pool only when a slot is free.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from queuelab.run.result import Interrupted, Result
+from queuelab.run.scenario import Scenario
+
+Start = Callable[[Scenario, threading.Event], Result]
+
+
+@dataclass
+class Batch:
+    """The results so far, in the selection's order, and whether an interrupt came."""
+
+    order: list[str]
+    results: dict[str, Result] = field(default_factory=dict)
+    interrupted: bool = False
+
+    def ordered(self) -> list[Result]:
+        return [self.results[name] for name in self.order if name in self.results]
+
+
+def run_many(
+    scenarios: Sequence[Scenario],
+    jobs: int,
+    start: Start,
+    finished: Callable[[Result], None] = lambda result: None,
+) -> Batch:
+    """``start(scenario, cancel)`` runs one scenario; ``finished`` sees each result as it
+    comes (on the calling thread). Other exceptions than an interrupt stop the batch."""
+    batch = Batch([s.name for s in scenarios])
+    cancel = threading.Event()
+    side_by_side = [s for s in scenarios if not s.alone]
+    if jobs > 1:  # longest first (typical duration): the batch ends soon after its longest
+        side_by_side.sort(key=lambda s: -s.typical_seconds)
+    alone = [s for s in scenarios if s.alone]
+    pending: set[Future[Result]] = set()
+
+    def stop() -> None:
+        batch.interrupted = True
+        cancel.set()
+
+    def collect(done: set[Future[Result]]) -> None:
+        for future in done:
+            pending.discard(future)
+            try:
+                result = future.result()
+            except Interrupted as stopped:  # one run saw the interrupt: stop them all
+                result = stopped.result
+                stop()
+            batch.results[result.scenario] = result
+            finished(result)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="run") as pool:
+        try:
+            todo = deque(side_by_side)
+            while todo or pending:  # start one as another ends: the rest really wait
+                while todo and len(pending) < jobs and not batch.interrupted:
+                    pending.add(pool.submit(start, todo.popleft(), cancel))
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when="FIRST_COMPLETED")
+                collect(done)
+            for scenario in alone:
+                if batch.interrupted:
+                    break
+                pending.add(pool.submit(start, scenario, cancel))
+                collect(wait(pending)[0])
+        except KeyboardInterrupt:
+            stop()
+            collect(wait(pending)[0])
+        except BaseException:
+            cancel.set()
+            raise
+    return batch

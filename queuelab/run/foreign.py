@@ -1,0 +1,271 @@
+"""A consumer the lab did not write (``queuelab run --consumer-command CMD``), in any language.
+
+Each consumer slot a scenario asks for (``lab.consumer(knobs)``) starts CMD in its own
+session with the contract's environment (``queuelab.contract.external``): the standard AWS
+variables with the process's own credentials, ``QUEUE_URL`` and ``SIDE_EFFECT_URL``. The
+knobs the lab can apply from outside become the side-effect endpoint's: a crash after
+receive is a SIGKILL while the N-th side-effect request is held, before it is performed; a
+crash after the side effect a SIGKILL once it was performed, before it is answered; slow
+work a slow endpoint; the ordering log is written by the endpoint. A knob that only our own
+consumer can honour (a crash rate, a safeguard switched off) is refused.
+
+The lab watches what it started (``queuelab.run.watch``). Its operations for the checker
+come from outside (``queuelab.check.blackbox``), never from a history it writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from queuelab.check import blackbox
+from queuelab.contract import clients, external, faults, history, witness
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.files import append_line
+from queuelab.contract.history import INFO, INVOKE, OK, Fn, Op
+from queuelab.contract.messages import subject_of
+from queuelab.contract.processes import HISTORY_PATH_ENV
+from queuelab.run import processes
+from queuelab.run.children import Child, Role
+from queuelab.run.effect_endpoint import EffectEndpoint
+from queuelab.run.external import Caller, ExternalSystem, Trigger
+from queuelab.run.lab import LabTimeout
+from queuelab.run.watch import ConsumerFailed, Watch
+from queuelab.system import spawn
+
+if TYPE_CHECKING:
+    from queuelab.run.lab import Lab
+    from queuelab.run.scenario import Scenario
+
+STOP_GRACE_SECONDS = 10.0  # SIGTERM to it, then SIGKILL for its whole process group
+EXIT_AFTER_SIGTERM_SECONDS = 1.0  # an immediate exit takes milliseconds
+ACTIONS_FILE = "lab-actions.jsonl"  # what the lab did to the foreign processes
+# Chaos and safeguard switches the lab cannot apply to a consumer it did not write.
+UNTRANSLATABLE = (
+    "crash_rate", "reject_stage", "delete_mode", "batch_mode", "shutdown_mode",
+    "swallow_errors", "idempotency", "check_before_doing", "dedupe_on", "versioning_enabled",
+    "version_state_path", "version_log_path", "message_limit", "idle_timeout_seconds",
+)  # fmt: skip
+
+
+def black_box_skip(scenario: Scenario, target: str, witnessed: bool) -> str:
+    """Why ``scenario`` cannot judge a foreign consumer on this target ("" if it can)."""
+    if not scenario.black_box.runs:
+        return f"not run with --consumer-command: {scenario.black_box.why_not}"
+    if not witnessed:
+        return (
+            "a consumer the lab did not write is judged from the endpoint's witness, which "
+            f"the {target} target does not have"
+        )
+    return ""
+
+
+def untranslatable(knobs: ConsumerKnobs) -> list[str]:
+    """The knobs set away from their defaults that the lab cannot apply from outside."""
+    defaults = ConsumerKnobs()
+    return [
+        f"{name}={getattr(knobs, name)!r}"
+        for name in UNTRANSLATABLE
+        if getattr(knobs, name) != getattr(defaults, name)
+    ]
+
+
+@dataclass
+class Foreign:
+    argv: list[str]
+    run_dir: Path
+    token: str
+    settings: clients.AwsSettings
+    system: ExternalSystem
+    endpoint: EffectEndpoint
+    watch: Watch
+    children: dict[str, Child] = field(default_factory=dict)
+    payloads: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    @classmethod
+    def start(
+        cls, argv: list[str], run_dir: Path, token: str, settings: clients.AwsSettings,
+        fault_spec: str, seed: int,
+    ) -> Foreign:  # fmt: skip
+        decider = faults.Decider(faults.parse(fault_spec), seed) if fault_spec else None
+        system = ExternalSystem(run_dir / external.FILE, decider=decider)
+        endpoint = EffectEndpoint(token, system)
+        made = cls(argv, run_dir, token, settings, system, endpoint, Watch(" ".join(argv), run_dir))
+        made.watch.children = made.children
+        system.payload_of, system.on_flood = made.payload_of, made.flooded
+        system.alive = made.alive
+        return made
+
+    @property
+    def command(self) -> str:
+        return " ".join(self.argv)
+
+    # -- starting and stopping -----------------------------------------------------------
+
+    def consumer(self, lab: Lab, knobs: ConsumerKnobs, name: str, attempts: int) -> Child:
+        refused = untranslatable(knobs)
+        if refused:
+            raise ValueError(
+                f"a consumer the lab did not write cannot be given {', '.join(refused)}: "
+                "this scenario cannot run black-box"
+            )
+        caller = Caller(name, delay=knobs.side_effect_delay_seconds)
+        if knobs.side_effect_log_path:
+            caller.log_path = Path(knobs.side_effect_log_path)
+            caller.log_field = knobs.side_effect_log_field
+        if knobs.crash_after_receive:
+            kill = self._killer(name, "after receive")
+            caller.triggers.append(Trigger("before", kill, at=knobs.crash_after_receive))
+        if knobs.crash_after_side_effect:
+            kill = self._killer(name, "after side effect")
+            caller.triggers.append(Trigger("after", kill, at=knobs.crash_after_side_effect))
+        self.system.add(caller)
+        env = processes.environment(name, self.settings, lab.run_id, lab.run_dir, lab.token)
+        env.pop(HISTORY_PATH_ENV)  # its ops come from the witness and the external system
+        env |= {
+            external.QUEUE_URL_ENV: lab.resources.queue_url,
+            external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name),
+        } | processes.attempts(attempts)
+        grace = STOP_GRACE_SECONDS + knobs.side_effect_delay_seconds
+        try:
+            child = lab._spawn(name, Role.CONSUMER, self.argv, env, grace, foreign=True)
+        except OSError as err:
+            raise ConsumerFailed(f"{name} could not start `{self.command}`: {err}") from None
+        self.children[name] = child
+        return child
+
+    def stop(self, child: Child) -> int | None:
+        child.stopped_by_lab = child.stopped_by_lab or child.alive()
+        child.exit_code = spawn.stop_group(child.popen, child.grace)
+        return child.exit_code
+
+    def stop_all(self) -> None:
+        """SIGTERM every foreign consumer at once (as a container runtime does), SIGKILL its
+        whole process group after the grace period (a long poll may take a while), reap."""
+        alive = [c for c in self.children.values() if c.alive()]
+        for child in alive:
+            child.stopped_by_lab = True
+            child.popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + max((c.grace for c in alive), default=0.0)
+        for child in alive:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+        for child in self.children.values():
+            spawn.signal_group(child.popen, signal.SIGKILL)  # and whatever it left behind
+            child.exit_code = spawn.stop(child.popen, 1.0)
+
+    def close(self) -> list[str]:
+        """Stop everything; problems left (the endpoint must have logged every request)."""
+        self.stop_all()
+        drained = self.system.drain(timeout=STOP_GRACE_SECONDS)
+        self.endpoint.close()
+        return [] if drained else ["the side-effect endpoint was still serving requests"]
+
+    def alive(self, name: str) -> bool:
+        child = self.children.get(name)
+        return child is not None and child.alive()
+
+    # -- what the lab does to them (in the side-effect endpoint's request threads) -------
+
+    def record(self, op: Op) -> None:
+        append_line(self.run_dir / ACTIONS_FILE, op.to_json())
+
+    def _killer(self, name: str, point: str) -> Callable[[str], bool]:
+        def kill(id_: str) -> bool:
+            child = self.children[name]
+            self.record(Op(time.time(), name, INFO, Fn.CRASH, id_, {"point": point}))
+            child.stopped_by_lab = True
+            spawn.signal_group(child.popen, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.popen.wait(timeout=5)
+            return True
+
+        return kill
+
+    def wait_exit(self, lab: Lab, child: Child, timeout: float) -> int:
+        """Wait for a consumer the lab is about to stop (a crash knob), watching it."""
+        try:
+            lab.wait_for(lambda: not child.alive(), timeout, f"{child.name} exiting")
+        except ConsumerFailed:
+            raise
+        except LabTimeout:
+            records = witness.read(self.run_dir / witness.FILE)
+            calls = external.read(self.run_dir / external.FILE)
+            raise ConsumerFailed(self.watch.says(child.name, (
+                f"{child.name} was still running after {timeout:.0f} s "
+                f"({blackbox.activity(records, calls, child.name)}); the lab stops it during "
+                "a side-effect request (POST $SIDE_EFFECT_URL), so it must make one"
+            ))) from None  # fmt: skip
+        child.exit_code = child.popen.wait()
+        return child.exit_code
+
+    def terminate_mid_work(self, lab: Lab, child: Child, timeout: float) -> str:
+        """Hold ``child``'s next side-effect request, SIGTERM it, and let the
+        request go on only if it is still running a moment later (a graceful stop finishes
+        the work in hand; an immediate exit abandons it, never performed)."""
+
+        def terminate(id_: str) -> bool:
+            value = {"signal": "SIGTERM", "count": 1}
+            self.record(Op(time.time(), child.name, OK, Fn.SIGNAL, id_, value))
+            child.stopped_by_lab = True
+            child.popen.send_signal(signal.SIGTERM)
+            try:
+                child.popen.wait(timeout=EXIT_AFTER_SIGTERM_SECONDS)
+            except subprocess.TimeoutExpired:
+                return False
+            return True
+
+        trigger = Trigger("before", terminate)
+        caller = self.system.callers[child.name]
+        caller.triggers.append(trigger)
+        try:
+            lab.wait_for(trigger.fired.is_set, timeout, f"a side-effect request of {child.name}")
+        finally:
+            if not trigger.fired.is_set():
+                caller.triggers.remove(trigger)
+        return trigger.id
+
+    def flooded(self, name: str, rate: int) -> None:
+        self.watch.flooded(name, rate)
+        child = self.children.get(name)
+        if child is not None:
+            child.stopped_by_lab = True
+            spawn.signal_group(child.popen, signal.SIGKILL)
+
+    # -- the checker's view --------------------------------------------------------------
+
+    def payload_of(self, key: str) -> dict[str, Any] | None:
+        """The producer's payload for ``key`` (its history is ours, and trusted)."""
+        if key not in self.payloads:
+            for op in history.read_dir(self.run_dir / "history"):
+                if op.f == Fn.SEND and op.key and "payload" in op.value:
+                    self.payloads[op.key] = op.value["payload"]
+        return self.payloads.get(key)
+
+    def ops(self, ours: list[Op]) -> list[Op]:
+        """Every operation of the run: ours as written, the foreign ones made from outside."""
+        actions = self.run_dir / ACTIONS_FILE
+        sent_at = {op.key: op.time for op in ours if op.f == Fn.SEND and op.type == OK and op.key}
+        theirs = blackbox.ops(
+            witness.read(self.run_dir / witness.FILE),
+            external.read(self.run_dir / external.FILE),
+            set(self.children),
+            history.read([actions]) if actions.exists() else [],
+            sent_at,
+        )
+        return sorted(ours + theirs, key=lambda op: op.time)
+
+    def side_effects(self, ops: list[Op]) -> dict[str, int]:
+        """Performances by subject, from the side-effect endpoint's log."""
+        subjects = {
+            op.key: subject_of(op.value.get("payload"), op.key)
+            for op in ops
+            if op.f == Fn.SEND and op.type == INVOKE and op.key
+        }
+        return blackbox.side_effects(external.read(self.run_dir / external.FILE), subjects)

@@ -1,0 +1,143 @@
+"""fifo-poison-group: poison at the head of one FIFO group blocks that group only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from queuelab.check.ledger import receives
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import INVOKE, OK, Op
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
+from scenarios.common import POISON_HANDLED
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    # Send first (group g0 starts with a poison message), then start one consumer: its
+    # first receive is a full batch with several messages of every group.
+    lab.producer(ProducerKnobs(n=p["groups"] * p["per_group"], groups=p["groups"], poison_first=1))
+    lab.consumer(
+        ConsumerKnobs(
+            max_messages=10,
+            reject_payload_marker=POISON_MARKER,
+            group_failure="carry-on" if unsafe else "skip-group",
+        )
+    )
+    lab.settle(timeout=p["settle_seconds"])
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """order_violations: messages done while an earlier message of their group was still to
+    be received again (it came back after its successor); group_blocked_s: from the poison's
+    first receive to the first success of a later message of its group; flowed_while_blocked:
+    other groups' successes meanwhile; followers_in_batch: receives that returned the poison
+    with later messages of its group behind it."""
+    sent = {
+        op.key: op.value
+        for op in run.history
+        if op.f == "send" and op.type == INVOKE and op.key is not None
+    }
+    group = {key: str((value.get("payload") or {}).get("group", "")) for key, value in sent.items()}
+    order = {
+        key: int((value.get("payload") or {}).get("sequence", 0)) for key, value in sent.items()
+    }
+    poison = {key for key, value in sent.items() if value.get("poison")}
+    done: dict[str, float] = {}
+    for op in run.history:
+        if op.f == "side_effect" and op.type == OK and op.key:
+            done.setdefault(op.key, op.time)
+    received: dict[str, list[float]] = defaultdict(list)
+    for op, message in receives(run.history):
+        received[message["key"]].append(op.time)
+    metrics: dict[str, float] = {
+        "order_violations": violations(group, order, done, received),
+        "followers_in_batch": followers_in_batch(run.history, group, poison),
+    }
+    for head in sorted(poison, key=lambda k: order[k])[:1]:
+        blocked_from = min(received.get(head, [float("inf")]))
+        later = [done[k] for k in done if group.get(k) == group[head] and order[k] > order[head]]
+        if later and blocked_from < min(later):
+            unblocked = min(later)
+            metrics["group_blocked_s"] = round(unblocked - blocked_from, 2)
+            metrics["flowed_while_blocked"] = sum(
+                1 for k, t in done.items() if group.get(k) != group[head]
+                and blocked_from < t < unblocked
+            )  # fmt: skip
+    return metrics
+
+
+def violations(
+    group: dict[str, str],
+    order: dict[str, int],
+    done: dict[str, float],
+    received: dict[str, list[float]],
+) -> int:
+    """Messages done before an earlier message of their group was received for the last time."""
+    count = 0
+    for key, at in done.items():
+        earlier = [
+            k for k in group if group[k] == group[key] and order[k] < order[key] and k != key
+        ]
+        count += any(max(received.get(k, [0.0])) > at for k in earlier)
+    return count
+
+
+def followers_in_batch(history: list[Op], group: dict[str, str], poison: set[str]) -> int:
+    count = 0
+    for op in history:
+        if op.f != "receive" or op.type != OK:
+            continue
+        keys = [m["key"] for m in op.value.get("messages", [])]
+        for i, key in enumerate(keys):
+            if key in poison and any(group.get(k) == group[key] for k in keys[i + 1 :]):
+                count += 1
+    return count
+
+
+SCENARIO = Scenario(
+    name="fifo-poison-group",
+    category=Category.FAST,
+    summary="FIFO: poison at a group's head blocks that group until it dead-letters; others flow.",
+    demonstrates=(
+        "A FIFO queue, several message groups, a poison message at the head of one. SQS "
+        "keeps that group blocked while the poison is in flight, until it reaches the DLQ "
+        "after maxReceiveCount; the other groups keep flowing (group_blocked_s, "
+        "flowed_while_blocked). A receive returns several messages of a group in order, so "
+        "within a batch the consumer stops a group at its first failure and releases that "
+        "group's later messages untouched (Powertools' skip_group_on_error): they come back "
+        "after the poison, in order. They come back with it every time, so they are received "
+        "as often as it is: on the poison's last attempt (receive count at maxReceiveCount) "
+        "the group goes on, or they would follow it to the DLQ. Carrying on past the failed "
+        "message processes its successors first: order violations within the group."
+    ),
+    resources="fifo-poison-group",
+    method=method,
+    measure=measure,
+    extra_metrics=(
+        "order_violations",
+        "followers_in_batch",
+        "group_blocked_s",
+        "flowed_while_blocked",
+    ),
+    params={
+        "groups": Param(3, "message groups; the first message of group g0 is poison"),
+        "per_group": Param(4, "messages per group"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("followers_in_batch", ">=", 1), Expect("rejected", ">=", 1)),
+    expectations=(
+        *POISON_HANDLED,
+        Expect("order_violations", "==", 0),
+        Expect("flowed_while_blocked", ">=", 1),
+    ),
+    unsafe="skip-group: the consumer carries on past the failed message",
+    unsafe_shows=(Expect("order_violations", ">=", 1),),
+    typical_seconds=7,
+    black_box=not_black_box(
+        "it judges when queuelab's consumer stops a FIFO group at its first failure from "
+        "the consumer's history of the group; not built from the witness yet"
+    ),
+)

@@ -1,0 +1,97 @@
+"""lease-expiry: an idempotency lease shorter than the work lets a second consumer take over."""
+
+from __future__ import annotations
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import INVOKE
+from queuelab.contract.messages import ORDER_FIELD
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
+from scenarios.common import EXACTLY_ONCE
+from scenarios.leases import claim_attempts, consumers_polling, first_op
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    visibility = lab.resources.visibility_timeout
+    work = p["work_factor"] * visibility
+    lease = p["lease_factor"] * visibility
+    lab.note(
+        f"work takes {work:g} s; "
+        + (f"the claim's lease is a fixed {lease:g} s" if unsafe else "the claim's lease "
+           "follows the message's visibility, renewed by the heartbeat")
+    )  # fmt: skip
+    knobs = ConsumerKnobs(
+        max_messages=1,
+        side_effect_delay_seconds=work,
+        heartbeat_seconds=p["heartbeat_factor"] * visibility,
+        business_idempotency_field=ORDER_FIELD,
+        check_before_doing="off",  # the downstream cannot be asked (an email, say)
+        idempotency_lease="fixed" if unsafe else "visibility",
+        idempotency_lease_seconds=lease,
+    )
+    names = [lab.consumer(knobs).name for _ in range(p["consumers"])]
+    lab.wait_for(lambda: consumers_polling(lab.history(), names), 20, "every consumer polling")
+    # Each order twice (a double submit): both copies arrive at once, at two consumers.
+    lab.producer(ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
+    lab.settle(timeout=p["settle_seconds"])
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """late_claims: claims another consumer tried on a key whose holder was still working,
+    after a lease of ``lease_factor`` visibility timeouts would have ended (a fixed lease
+    lets them in); takeovers: those that acquired the claim."""
+    lease = run.params["lease_factor"] * run.visibility_timeout
+    late = takeovers = 0
+    for claims in claim_attempts(run.history).values():
+        holder = next((c for c in claims if c.outcome == "acquired"), None)
+        if holder is None:
+            continue
+        # The holder's work ended when it called the downstream.
+        called = first_op(run.history, holder.process, holder.message, "side_effect", INVOKE)
+        working_until = float("inf") if called is None else called
+        for claim in claims:
+            if claim.process != holder.process and (
+                holder.ended + lease < claim.started < working_until
+            ):
+                late += 1
+                takeovers += claim.outcome == "acquired"
+    return {"late_claims": late, "takeovers": takeovers}
+
+
+SCENARIO = Scenario(
+    name="lease-expiry",
+    category=Category.FAST,
+    summary="A claim's lease shorter than the work: a second consumer takes over, twice done.",
+    demonstrates=(
+        "Every order arrives twice at once (a double submit), at two consumers. Only the "
+        "idempotency claim keeps the side effect at one (the downstream cannot be asked). "
+        "The work outlasts a fixed claim lease (IDEMPOTENCY_LEASE_SECONDS): the second "
+        "consumer's retry finds the claim expired, takes it over and does the side effect "
+        "again; the known gap of Powertools-style idempotency. The fix: the claim's lease "
+        "ends with the message's visibility and the heartbeat renews both, so it expires "
+        "only when the holder is really gone."
+    ),
+    resources="lease-expiry",
+    method=method,
+    measure=measure,
+    extra_metrics=("late_claims", "takeovers"),
+    params={
+        "orders": Param(1, "orders, each sent twice"),
+        "consumers": Param(2, "consumer processes"),
+        "work_factor": Param(1.5, "work time, in visibility timeouts"),
+        "lease_factor": Param(0.5, "--unsafe: the fixed claim lease, in visibility timeouts"),
+        "heartbeat_factor": Param(0.34, "time between heartbeats, in visibility timeouts"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("late_claims", ">=", 1),),
+    expectations=(*EXACTLY_ONCE, Expect("takeovers", "==", 0)),
+    unsafe="the lease that follows the visibility: a fixed lease shorter than the work",
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect("takeovers", ">=", 1)),
+    typical_seconds=8,
+    black_box=not_black_box(
+        "it judges a lease kept in the lab's DynamoDB claim table, which a consumer of "
+        "yours does not use"
+    ),
+)

@@ -1,0 +1,140 @@
+"""retry-backoff: a downstream outage; retries back off with full jitter and outlast it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import FAIL, INVOKE, Op
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
+from scenarios.common import EXACTLY_ONCE
+
+RATE_WINDOW_SECONDS = 1.0  # the downstream's call rate is counted per second
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    visibility = lab.resources.visibility_timeout
+    outage = p["outage_factor"] * visibility
+    lab.note(f"the downstream is down for {outage:g} s from the consumer's first call")
+    for _ in range(p["consumers"]):
+        lab.consumer(
+            ConsumerKnobs(
+                max_messages=10,
+                downstream_outage_seconds=outage,
+                retry_mode="immediate" if unsafe else "backoff",
+                retry_base_seconds=p["base_factor"] * visibility,
+                retry_cap_seconds=p["cap_factor"] * visibility,
+            )
+        )
+    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.settle(timeout=p["settle_seconds"])
+    for line in retry_timelines(lab.history()):
+        lab.note(line)
+
+
+def retry_timelines(history: list[Op]) -> list[str]:
+    """Each message's attempts, from its first: when, and the delay each retry asked for."""
+    attempts: dict[str, list[float]] = defaultdict(list)
+    delays: dict[str, list[str]] = defaultdict(list)
+    for op in history:
+        if op.key and op.f == "side_effect" and op.type == INVOKE:
+            attempts[op.key].append(op.time)
+        if op.key and op.f == "retry" and op.type == INVOKE:
+            delays[op.key].append(f"{op.value.get('delay')}/{op.value.get('ceiling'):g}")
+    lines = []
+    for key, times in attempts.items():
+        at = ", ".join(f"+{t - times[0]:.1f}" for t in times)
+        asked = ", ".join(delays[key]) or "none"
+        lines.append(f"{key[:8]}: attempts at {at} s; retry delay/ceiling (s): {asked}")
+    return lines
+
+
+def peak_rate(times: list[float], window: float) -> float:
+    """The most calls inside any ``window`` seconds, per second."""
+    most, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] > window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most / window
+
+
+def measure(run: Measured) -> dict[str, float]:
+    """outage_calls: side-effect calls the downstream failed; outage_call_rate: those per
+    second of the outage; peak_call_rate: the most calls in one second; retried_messages:
+    messages given a retry delay; first_retry_delay_s / last_retry_delay_s: the mean delay
+    of the messages' first and last retries (full jitter: random, but the ceiling doubles)."""
+    outage = run.params["outage_factor"] * run.visibility_timeout
+    calls = [op for op in run.history if op.f == "side_effect"]
+    failed = sum(1 for op in calls if op.type == FAIL)
+    invoked = sorted(op.time for op in calls if op.type == INVOKE)
+    retries: dict[str, list[float]] = defaultdict(list)
+    for op in run.history:
+        if op.key and op.f == "retry" and op.type == INVOKE:
+            retries[op.key].append(float(op.value.get("delay", 0)))
+    firsts = [delays[0] for delays in retries.values()]
+    lasts = [delays[-1] for delays in retries.values()]
+    return {
+        "outage_calls": failed,
+        "outage_call_rate": round(failed / outage, 1) if outage else 0.0,
+        "peak_call_rate": peak_rate(invoked, RATE_WINDOW_SECONDS),
+        "retried_messages": len(retries),
+        "first_retry_delay_s": round(sum(firsts) / len(firsts), 2) if firsts else 0.0,
+        "last_retry_delay_s": round(sum(lasts) / len(lasts), 2) if lasts else 0.0,
+    }
+
+
+SCENARIO = Scenario(
+    name="retry-backoff",
+    category=Category.FAST,
+    summary="A downstream outage: retries back off with full jitter and outlast it.",
+    demonstrates=(
+        "A downstream that fails every call for a few seconds, then recovers. The consumer "
+        "does not delete a failed message and sets its visibility (ChangeMessageVisibility) "
+        "to an exponential backoff with full jitter computed from ApproximateReceiveCount: "
+        "retries thin out while the downstream is down, and every message succeeds once it "
+        "is back; none is dead-lettered. The journal's notes list each message's attempts "
+        "and the delays asked for. Retrying at once instead hammers the downstream (compare "
+        "outage_call_rate and peak_call_rate) and exhausts maxReceiveCount while it is still "
+        "down, so messages that would have succeeded seconds later end in the DLQ."
+    ),
+    limits=(
+        "SQS visibility is whole seconds: a jittered delay is rounded up, so no retry is "
+        "immediate (the shortest is 1 s). So with maxReceiveCount 4 a message's fourth "
+        "attempt comes at least 3 s after its first: the 3 s outage is outlasted by "
+        "construction, whatever the jitter draws, while immediate retries make four attempts "
+        "within about a second. The outage is timed by each consumer from its own first call."
+    ),
+    resources="retry-backoff",
+    method=method,
+    measure=measure,
+    extra_metrics=(
+        "outage_calls",
+        "outage_call_rate",
+        "peak_call_rate",
+        "retried_messages",
+        "first_retry_delay_s",
+        "last_retry_delay_s",
+    ),
+    params={
+        "messages": Param(4, "messages to send"),
+        "consumers": Param(1, "consumer processes"),
+        "outage_factor": Param(1.5, "outage length, in visibility timeouts"),
+        "base_factor": Param(1.0, "backoff: first retry's ceiling, in visibility timeouts"),
+        "cap_factor": Param(1.5, "backoff: the longest delay, in visibility timeouts"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("outage_calls", ">=", 1), Expect("retried_messages", ">=", 1)),
+    expectations=EXACTLY_ONCE,
+    unsafe="backoff: failed messages are released at once (immediate retries)",
+    unsafe_shows=(Expect("dead_lettered", ">=", 1),),
+    typical_seconds=7,
+    black_box=not_black_box(
+        "the downstream outage is simulated inside queuelab's consumer and the verdict "
+        "reads the timing of its retries from its history; the side-effect endpoint has "
+        "no outage window yet"
+    ),
+)

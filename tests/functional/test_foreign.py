@@ -1,0 +1,189 @@
+"""A consumer the lab did not write (``--consumer-command``), judged black-box: the correct
+examples pass every scenario that runs black-box, the naive one fails with the anomaly each
+scenario names, and a consumer that misbehaves is an error saying what it did, never a hang,
+and leaves no process behind."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import psutil
+import pytest
+
+import scenarios
+from queuelab.check.verdict import Status
+from queuelab.run import foreign, watch
+from queuelab.run.runner import Result, run_scenario
+from queuelab.run.scenario import Category, Scenario
+from queuelab.target.session import Session
+
+ROOT = Path(__file__).parents[2]
+CORRECT = [sys.executable, str(ROOT / "examples" / "correct_consumer.py")]
+NAIVE = [sys.executable, str(ROOT / "examples" / "naive_consumer.py")]
+NODE = ["node", str(ROOT / "examples" / "node" / "consumer.mjs")]
+MISBEHAVING = [sys.executable, str(Path(__file__).parent / "consumers" / "misbehaving.py")]
+
+
+def run(session: Session, tmp_path: Path, name: str, command: list[str]) -> Result:
+    return run_scenario(session, scenarios.get(name), runs_root=tmp_path, consumer_command=command)
+
+
+def why(result: Result) -> str:
+    return f"{result.status}: {result.reasons} (journal: {result.run_dir / 'journal.json'})"
+
+
+# The quick loop runs these with the correct example; make test runs every one.
+QUICK = {"happy", "crash", "poison", "business", "dup-side-effects", "dup-graceful-shutdown"}
+
+
+def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
+    quick = scenario.name in QUICK and scenario.category is not Category.SLOW
+    return [] if quick else [pytest.mark.slow]
+
+
+BLACK_BOX = [pytest.param(s.name, id=s.name, marks=marks(s)) for s in scenarios.ALL
+             if s.black_box.runs]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BLACK_BOX)
+def test_the_correct_example_passes_every_black_box_scenario(
+    session: Session, tmp_path: Path, name: str
+) -> None:
+    result = run(session, tmp_path, name, CORRECT)
+    assert result.status is Status.PASSED, why(result)
+
+
+# What each scenario must report for a consumer that deletes on receipt, has no idempotency
+# and retries a refused receive at once.
+NAIVE_SHOWS = {
+    "crash": "lost",
+    "dup": "lost",  # stopped mid-work after deleting on receipt
+    "poison": "dead_lettered",
+    "business": "duplicate_side_effects",
+    "poison-partial-batch": "dead_lettered",
+    "dup-graceful-shutdown": "lost",
+    "fifo-order": "lost",
+    "api-faults": "lost",
+    "ambiguous-send": "duplicate_side_effects",
+    "at-least-once": "duplicate_side_effects",
+    "queue-outage": "outage_call_rate",
+}
+FAST_NAIVE = {"crash", "business", "dup-graceful-shutdown"}
+
+
+@pytest.mark.parametrize(
+    ("name", "anomaly"),
+    [pytest.param(n, a, id=n, marks=[] if n in FAST_NAIVE else [pytest.mark.slow])
+     for n, a in NAIVE_SHOWS.items()],
+)  # fmt: skip
+def test_the_naive_example_fails_naming_the_anomaly(
+    session: Session, tmp_path: Path, name: str, anomaly: str
+) -> None:
+    result = run(session, tmp_path, name, NAIVE)
+    assert result.status is Status.FAILED, why(result)
+    assert [c.name for c in result.checks if not c.ok and c.name == anomaly], why(result)
+
+
+def node_ready() -> str:
+    """Why the Node example cannot run here ("" if it can)."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (ROOT / "examples" / "node" / "node_modules" / "@aws-sdk" / "client-sqs").exists():
+        return "the Node example's dependencies are not installed: make examples-node (npm ci)"
+    return ""
+
+
+@pytest.mark.skipif(bool(node_ready()), reason=node_ready() or "ready")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "happy",
+        *(pytest.param(n, marks=pytest.mark.slow) for n in ("crash", "dup-graceful-shutdown")),
+    ],
+)
+def test_the_node_example_passes(session: Session, tmp_path: Path, name: str) -> None:
+    result = run(session, tmp_path, name, NODE)
+    assert result.status is Status.PASSED, why(result)
+
+
+def left_behind(marker: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if marker in " ".join(proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("mode", "complaint"),
+    [
+        ("exit", "exited by itself with code 3"),
+        ("flood", "flooded the side-effect endpoint"),
+        ("hang", "made no ReceiveMessage call within 3 s"),
+    ],
+)
+def test_a_misbehaving_consumer_is_an_error_saying_what_it_did(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, complaint: str
+) -> None:
+    monkeypatch.setattr(watch, "STARTUP_SECONDS", 3.0)
+    result = run(session, tmp_path, "happy", [*MISBEHAVING, mode])
+    assert result.status is Status.ERROR, why(result)
+    assert complaint in " ".join(result.reasons), why(result)
+    if mode == "exit":
+        assert "its last output: configuration error: no such table" in result.reasons[0]
+    assert result.duration_s < 20
+
+
+def test_a_consumer_that_cannot_start_is_an_error(session: Session, tmp_path: Path) -> None:
+    result = run(session, tmp_path, "happy", [str(tmp_path / "no-such-consumer")])
+    assert result.status is Status.ERROR, why(result)
+    assert "consumer-1 could not start" in result.reasons[0]
+
+
+@pytest.mark.slow
+def test_its_processes_never_outlive_the_run(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given consumers that leave a child behind, and consumers that ignore SIGTERM
+    monkeypatch.setattr(foreign, "STOP_GRACE_SECONDS", 1.0)
+    for mode in ("orphan", "ignore-sigterm"):
+        marker = f"marker-{uuid.uuid4().hex}"
+        run(session, tmp_path, "happy", [*MISBEHAVING, mode, marker])
+        # Then nothing of theirs is left when the run is over
+        assert left_behind(marker) == []
+
+
+def test_a_scenario_that_cannot_run_black_box_is_skipped_with_its_reason(
+    session: Session, tmp_path: Path
+) -> None:
+    result = run(session, tmp_path, "dlq-redrive", CORRECT)
+    assert result.status is Status.SKIPPED
+    assert "a known bug and the same consumer fixed" in result.reasons[0]
+
+
+def test_a_target_without_a_witness_skips_a_foreign_consumer(
+    session: Session, tmp_path: Path
+) -> None:
+    blind = replace(session, name="aws", control=None)
+    result = run(blind, tmp_path, "happy", CORRECT)
+    assert result.status is Status.SKIPPED
+    assert "witness, which the aws target does not have" in result.reasons[0]
+
+
+SHELL_TOOLS = [tool for tool in ("aws", "jq", "curl") if shutil.which(tool) is None]
+
+
+@pytest.mark.slow  # the AWS CLI takes about a second per call
+@pytest.mark.skipif(bool(SHELL_TOOLS), reason=f"the shell example needs {SHELL_TOOLS}")
+def test_the_shell_example_passes_and_abandons_the_work_in_hand_on_sigterm(
+    session: Session, tmp_path: Path
+) -> None:
+    shell = ["sh", str(ROOT / "examples" / "shell_consumer.sh")]
+    happy = run(session, tmp_path, "happy", shell)
+    assert happy.status is Status.PASSED, why(happy)
+    stopped = run(session, tmp_path, "dup-graceful-shutdown", shell)
+    assert [c.name for c in stopped.checks if not c.ok] == ["in_hand_redelivered"], why(stopped)

@@ -1,0 +1,122 @@
+"""A foreign consumer's operations are made from what the endpoints saw, never its own word."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queuelab.check import blackbox, ledger
+from queuelab.contract import external
+from queuelab.contract.external import Call
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Op
+from queuelab.contract.witness import Record
+
+ME = "consumer-1"
+
+
+def record(op: str, t0: float = 1.0, **fields: Any) -> Record:
+    return Record(t0, t0 + 0.1, fields.pop("caller", ME), "sqs", op, **fields)
+
+
+def received(*keys: str, **fields: Any) -> Record:
+    messages = [{"message_id": f"m-{k}", "key": k, "receipt_handle": f"h-{k}"} for k in keys]
+    return record("ReceiveMessage", messages=messages, **fields)
+
+
+def handle(key: str, ok: bool = True, visibility: Any = None) -> dict[str, Any]:
+    return {"message_id": f"m-{key}", "key": key, "ok": ok, "visibility": visibility}
+
+
+def shape(ops: list[Op]) -> list[tuple[str, str, str | None]]:
+    return [(op.type, op.f, op.key) for op in ops]
+
+
+def test_a_receive_becomes_an_invoke_and_an_ok_with_its_messages() -> None:
+    ops = blackbox.ops([received("a", "b")], [], {ME}, sent_at={"a": 0.5})
+
+    assert shape(ops) == [(INVOKE, "receive", None), (OK, "receive", None)]
+    assert [m["key"] for m in ops[1].value["messages"]] == ["a", "b"]
+    assert ops[1].value["messages"][0]["sent_at"] == 0.5
+    assert [k for _, m in ledger.receives(ops) for k in [m["key"]]] == ["a", "b"]
+
+
+def test_a_refused_receive_fails_and_one_whose_answer_was_lost_is_unknown() -> None:
+    refused = received("a", fault="deny", error="AccessDenied")
+    lost = received("b", t0=2.0, fault="ambiguous", delivered=False)
+
+    ops = blackbox.ops([refused, lost], [], {ME})
+
+    assert [op.type for op in ops if op.f == "receive"] == [INVOKE, FAIL, INVOKE, INFO]
+
+
+def test_deletes_are_per_receipt_handle_and_only_a_visibility_of_zero_is_a_release() -> None:
+    deletes = record("DeleteMessageBatch", handles=[handle("a"), handle("b", ok=False)])
+    visibility = record(
+        "ChangeMessageVisibilityBatch", t0=2.0, handles=[handle("c", visibility="0"),
+                                                         handle("d", visibility=30)],
+    )  # fmt: skip
+
+    ops = blackbox.ops([deletes, visibility], [], {ME})
+
+    assert shape(ops) == [  # one batch: invoked together, answered together
+        (INVOKE, "delete", "a"), (INVOKE, "delete", "b"), (OK, "delete", "a"),
+        (FAIL, "delete", "b"), (INVOKE, "release", "c"), (OK, "release", "c"),
+    ]  # fmt: skip
+
+
+def test_only_the_named_processes_are_made_from_the_witness() -> None:
+    ours = received("a", caller="consumer-ours")
+
+    assert blackbox.ops([ours], [], {ME}) == []
+
+
+def call(outcome: str, id_: str = "a", t0: float = 5.0, **fields: Any) -> Call:
+    return Call(t0, t0 + 0.5, fields.pop("process", ME), "POST", id_, outcome=outcome, **fields)
+
+
+def test_side_effect_requests_become_side_effect_ops_by_outcome() -> None:
+    calls = [
+        call(external.PERFORMED, performed_at=5.2, status=200),
+        call(external.REPLAYED, t0=6.0),
+        call(external.CONFLICT, t0=7.0),
+        call(external.ABANDONED, t0=8.0),
+        Call(9.0, 9.1, ME, "GET", "a", outcome=external.FOUND),
+    ]
+
+    ops = blackbox.ops([], calls, {ME})
+
+    assert shape(ops) == [
+        (INVOKE, "side_effect", "a"), (OK, "side_effect", "a"), (OK, "skip", "a"),
+        (INVOKE, "side_effect", "a"), (FAIL, "side_effect", "a"),
+        (INVOKE, "side_effect", "a"), (FAIL, "side_effect", "a"),
+    ]  # fmt: skip
+    assert ops[1].time == 5.2  # when the external system did it
+
+
+def test_the_labs_own_actions_join_in_time_order() -> None:
+    crash = Op(3.0, ME, INFO, "crash", "a", {"point": "after receive"})
+
+    ops = blackbox.ops([received("a")], [call(external.ABANDONED)], {ME}, [crash])
+
+    assert [op.f for op in ops] == ["receive", "receive", "crash", "side_effect", "side_effect"]
+
+
+def test_performances_count_by_subject_and_an_unknown_id_is_its_own_subject() -> None:
+    calls = [
+        call(external.PERFORMED, "a"),
+        call(external.PERFORMED, "b"),
+        call(external.REPLAYED, "b"),
+        call(external.PERFORMED, "stranger"),
+    ]
+
+    counted = blackbox.side_effects(calls, {"a": "order-1", "b": "order-1"})
+
+    assert counted == {"order-1": 2, "stranger": 1}
+
+
+def test_activity_says_what_a_process_did() -> None:
+    done = blackbox.activity([received("a", "b")], [call(external.PERFORMED)], ME)
+
+    assert str(done) == (
+        "1 SQS calls (1 ReceiveMessage, 2 messages received, 0 deletes), "
+        "1 side-effect calls (1 performed)"
+    )

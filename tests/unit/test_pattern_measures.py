@@ -1,0 +1,117 @@
+"""The measures of the consumer-pattern scenarios, on crafted histories: each one can say
+that the failure mode happened, and that it did not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from queuelab.check.ledger import Observation
+from queuelab.contract.history import Op
+from queuelab.run.scenario import Measured
+from scenarios import check_then_act, fifo_poison_group, heartbeat, lease_expiry, retry_backoff
+
+
+def op(time: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+    return Op(time, process, type_, f, key, value)
+
+
+def measured(history: list[Op], **params: Any) -> Measured:
+    ordered = sorted(history, key=lambda o: o.time)
+    return Measured(ordered, Observation(), Path("/nonexistent"), params, False, 2)
+
+
+def claim(start: float, end: float, process: str, outcome: str, key: str = "o1") -> list[Op]:
+    return [
+        op(start, process, "invoke", "claim", f"msg-{process}", dedupe_key=key),
+        op(end, process, "ok", "claim", f"msg-{process}", dedupe_key=key, outcome=outcome),
+    ]
+
+
+def receive(time: float, process: str, *keys: str, asked: float | None = None) -> list[Op]:
+    messages = [{"key": k, "message_id": f"id-{k}"} for k in keys]
+    return [
+        op(time if asked is None else asked, process, "invoke", "receive"),
+        op(time, process, "ok", "receive", messages=messages),
+    ]
+
+
+def test_claims_begun_before_either_answered_are_interleaved() -> None:
+    both_in = claim(1.0, 1.5, "c1", "acquired") + claim(1.01, 1.51, "c2", "acquired")
+    metrics = check_then_act.measure(measured(both_in))
+    assert metrics == {"interleaved_claims": 1, "double_claims": 1}
+    one_after_the_other = claim(1.0, 1.5, "c1", "acquired") + claim(1.6, 2.1, "c2", "in_progress")
+    assert check_then_act.measure(measured(one_after_the_other))["interleaved_claims"] == 0
+
+
+def test_a_claim_after_the_short_lease_while_the_holder_works_is_late() -> None:
+    work_ends = op(4.0, "c1", "invoke", "side_effect", "msg-c1", subject="o1")
+    holder = [*claim(1.0, 1.05, "c1", "acquired"), work_ends]
+    early = claim(1.01, 1.06, "c2", "in_progress")  # at once: any lease would stop it
+    late = claim(3.1, 3.15, "c2", "acquired")  # after 1 s (0.5 visibility timeouts)
+    metrics = lease_expiry.measure(measured(holder + early + late, lease_factor=0.5))
+    assert metrics == {"late_claims": 1, "takeovers": 1}
+    after_work = claim(4.5, 4.55, "c2", "completed")
+    metrics = lease_expiry.measure(measured(holder + early + after_work, lease_factor=0.5))
+    assert metrics["late_claims"] == 0
+
+
+def test_work_past_the_visibility_timeout_with_a_poller_is_a_redelivery_chance() -> None:
+    history = [
+        *receive(1.0, "c1", "a", asked=0.9),
+        *claim(1.01, 1.02, "c1", "acquired", key="a"),
+        *receive(2.0, "c2"),  # still inside c1's lease: no chance
+        *receive(3.5, "c2"),  # after it: c2 could have got the message
+        op(6.0, "c1", "invoke", "side_effect", "a", subject="a"),
+        op(1.7, "c1", "ok", "heartbeat", "a"),
+    ]
+    metrics = heartbeat.measure(measured(history))
+    assert metrics["outlasted_visibility"] == 1 and metrics["redelivery_chances"] == 1
+    assert metrics["wasted_work"] == 0 and metrics["heartbeats"] == 1
+    taken_over = [*history, *claim(3.6, 3.61, "c2", "acquired", key="a")]
+    assert heartbeat.measure(measured(taken_over))["wasted_work"] == 1
+
+
+def sends(*specs: tuple[str, str, int, bool]) -> list[Op]:
+    return [
+        op(0.0, "producer", "invoke", "send", key, poison=poison,
+           payload={"group": group, "sequence": sequence})
+        for key, group, sequence, poison in specs
+    ]  # fmt: skip
+
+
+FIFO = sends(("p", "g0", 0, True), ("b", "g1", 1, False), ("f", "g0", 2, False))
+
+
+def done(time: float, key: str) -> Op:
+    return op(time, "c1", "ok", "side_effect", key)
+
+
+def test_a_message_done_before_its_failed_predecessor_came_back_is_an_order_violation() -> None:
+    carried_on = [*FIFO, *receive(1.0, "c1", "p", "b", "f"), done(1.1, "b"), done(1.2, "f")]
+    carried_on += receive(3.0, "c1", "p")
+    metrics = fifo_poison_group.measure(measured(carried_on))
+    assert metrics["order_violations"] == 1 and metrics["followers_in_batch"] == 1
+    skipped = [*FIFO, *receive(1.0, "c1", "p", "b", "f"), done(1.1, "b")]
+    skipped += [*receive(3.0, "c1", "p", "f"), done(3.1, "f")]
+    metrics = fifo_poison_group.measure(measured(skipped))
+    assert metrics["order_violations"] == 0 and metrics["followers_in_batch"] == 2
+    assert metrics["group_blocked_s"] == 2.1 and metrics["flowed_while_blocked"] == 1
+
+
+def test_the_downstream_call_rates_count_failures_over_the_outage_and_the_busiest_second() -> None:
+    calls = []
+    for i in range(6):
+        t = 1.0 + i * 0.1
+        calls += [
+            op(t, "c1", "invoke", "side_effect", "a"),
+            op(t, "c1", "fail", "side_effect", "a"),
+        ]
+    calls += [
+        op(1.0, "c1", "invoke", "retry", "a", delay=1),
+        op(2.0, "c1", "invoke", "retry", "a", delay=3),
+    ]
+    metrics = retry_backoff.measure(measured(calls, outage_factor=1.5))
+    assert metrics["outage_calls"] == 6 and metrics["outage_call_rate"] == 2.0
+    assert metrics["peak_call_rate"] == 6 and metrics["retried_messages"] == 1
+    assert (metrics["first_retry_delay_s"], metrics["last_retry_delay_s"]) == (1, 3)
