@@ -10,7 +10,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import INVOKE, OK, Op
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
 from queuelab.target.observe import objects
 from scenarios.common import EXACTLY_ONCE
 
@@ -96,5 +96,9 @@ SCENARIO = Scenario(
     ),
     unsafe="the claim check (every payload inline: the large sends are refused)",
     unsafe_shows=(Expect("never_queued", ">=", 1),),
-    typical_seconds=4,
+    typical_seconds=5,
+    black_box=not_black_box(
+        "the contract has no claim check: a consumer it did not write is never told that a "
+        "message may point to its payload in S3"
+    ),
 )

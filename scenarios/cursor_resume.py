@@ -10,7 +10,7 @@ from queuelab.contract.pipeline_knobs import PollerKnobs
 from queuelab.run import stages
 from queuelab.run.feed import Feed, ids_with_gaps
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
 from scenarios.common import (
     DLQ_EMPTY,
     DRAINED,
@@ -100,5 +100,6 @@ SCENARIO = Scenario(
     unsafe="the cursor stored after the send (it is stored before: the rest of the page is "
     "skipped)",
     unsafe_shows=(Expect("lost", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=5,
+    black_box=BLACK_BOX,
 )

@@ -10,7 +10,7 @@ from queuelab.contract.history import FAIL, OK, Op
 from queuelab.contract.pipeline_knobs import OrdersKnobs, RelayKnobs
 from queuelab.run import stages
 from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
 from scenarios.common import (
     DLQ_EMPTY,
     DRAINED,
@@ -93,5 +93,6 @@ SCENARIO = Scenario(
     ),
     unsafe="the outbox (a dual write: the row, then the send; no relay)",
     unsafe_shows=(Expect("lost", ">=", 1),),
-    typical_seconds=6,
+    typical_seconds=5,
+    black_box=BLACK_BOX,
 )
