@@ -7,7 +7,7 @@ import contextlib
 
 from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import OK, Op
+from queuelab.contract.history import INVOKE, OK, Op
 from queuelab.contract.messages import POISON_MARKER
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.dlq_watch import NO_ERROR, DlqWatcher
@@ -25,19 +25,43 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.pause(p["watch_interval"] * 2)  # the last landing gets its look
 
 
+def receive_calls(history: list[Op]) -> list[tuple[float, float]]:
+    """(pure) Each receive call's start and end (a process makes one at a time)."""
+    started: dict[str, float] = {}
+    calls = []
+    for op in history:
+        if op.f != "receive":
+            continue
+        if op.type == INVOKE:
+            started[op.process] = op.time
+        elif op.process in started:
+            calls.append((started.pop(op.process), op.time))
+    return calls
+
+
+def earliest_landing(expiry: float, calls: list[tuple[float, float]]) -> float:
+    """(pure) A message is moved to the DLQ by a receive made after its last visibility
+    timeout expired (SQS and moto alike): not before ``expiry``, nor before the first
+    receive call still running or started then. A consumer slow to poll again delays the
+    landing, not the alert."""
+    starts = [start for start, end in calls if end >= expiry]
+    return max(expiry, min(starts, default=expiry))
+
+
 def measure_alerts(
     history: list[Op], dead: set[str], visibility_timeout: float
 ) -> dict[str, float]:
-    """(pure) Dead letters nobody was alerted to, and how late the alerts came: a message
-    lands in the DLQ at the earliest one visibility timeout after its last receive."""
+    """(pure) Dead letters nobody was alerted to, and how late the alerts came after the
+    earliest moment each message can have landed."""
     alerts = {op.key: op for op in history if op.f == "alert" and op.type == OK and op.key}
     last_receive: dict[str, float] = {}
     for op in history:
         if op.f == "receive" and op.type == OK:
             for message in op.value.get("messages", []):
                 last_receive[message["key"]] = op.time
+    calls = receive_calls(history)
     delays = [
-        max(0.0, alert.time - (last_receive[key] + visibility_timeout))
+        max(0.0, alert.time - earliest_landing(last_receive[key] + visibility_timeout, calls))
         for key, alert in alerts.items()
         if key in last_receive
     ]

@@ -72,6 +72,26 @@ def test_dead_letters_without_an_alert_are_undetected_and_late_alerts_are_measur
     }
 
 
+def test_an_alert_is_late_from_the_receive_that_can_have_moved_the_message_not_before() -> None:
+    # Given k1's visibility expired at 102, and the consumer's next receive began at 103
+    received = {"key": "k1", "message_id": "m1"}
+    history = [
+        op(99.9, "c", "invoke", "receive"),
+        op(100.0, "c", "ok", "receive", messages=[received]),
+        op(100.1, "c", "ok", "reject", "k1", reason="poison"),
+        op(100.2, "c", "invoke", "receive"),
+        op(101.2, "c", "ok", "receive", messages=[]),  # over before the expiry
+        op(103.0, "c", "invoke", "receive"),  # slow to poll again: the move is in this one
+        op(103.1, "c", "ok", "receive", messages=[]),
+        op(103.5, "dlq-watcher", "ok", "alert", "k1", message_id="m1", error="poison"),
+    ]
+    # Then the alert came 0.5 s after the earliest landing, not 1.5 s
+    assert measure_alerts(history, {"k1"}, visibility_timeout=2.0)["alert_delay_s"] == 0.5
+    # And a call running across the expiry can have moved it at the expiry itself
+    history[5:7] = [op(101.3, "c", "invoke", "receive"), op(102.3, "c", "ok", "receive")]
+    assert measure_alerts(history, {"k1"}, visibility_timeout=2.0)["alert_delay_s"] == 1.5
+
+
 def test_an_order_processed_with_the_wrong_state_or_not_at_all_is_counted() -> None:
     v1 = {"id": "k1", "order_id": "o1"} | orders.order(1, 1, "r")
     v2 = {"id": "k2", "order_id": "o2"} | orders.order(2, 2, "r")
