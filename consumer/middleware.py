@@ -69,6 +69,9 @@ class Middleware:
         anyway."""
         return False
 
+    def after_delete(self, message: Received) -> None:
+        """SQS confirmed the delete of a handled message."""
+
 
 class Chain(Middleware):
     """Several middleware, called in order."""
@@ -114,3 +117,7 @@ class Chain(Middleware):
 
     def done_despite_lost_lease(self, message: Received) -> bool:
         return any(m.done_despite_lost_lease(message) for m in self.middleware)
+
+    def after_delete(self, message: Received) -> None:
+        for m in self.middleware:
+            m.after_delete(message)

@@ -3,6 +3,7 @@ and the chaos layer's faults."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from consumer import chaos, keys, logs
 from consumer.backoff import Backoff, ErrorBackoff, Immediate, RetryPolicy
+from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
 from consumer.groups import CarryOn, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import Heartbeat, NoHeartbeat
@@ -19,6 +21,7 @@ from consumer.leases import FixedLease, VisibilityLease
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
 from consumer.read_then_write import ReadThenWriteTable
+from consumer.schemas import SchemaReader
 from consumer.side_effects import SideEffects
 from consumer.versions import VersionStore
 from consumer.worker import Worker
@@ -113,6 +116,7 @@ def handler(
     history: History,
     hooks: Middleware,
     visibility_timeout: float = 0.0,
+    objects: Objects | None = None,
 ) -> Handler:
     """The per-message path, with the safeguards the knobs keep on."""
     name = history.process
@@ -129,7 +133,9 @@ def handler(
         versions = VersionStore(
             knobs.version_state_path, knobs.version_log_path, knobs.versioning_enabled
         )
-    return Handler(
+    # With the claim check's objects: a handler that fetches claim-checked payloads first.
+    made = Handler if objects is None else functools.partial(ClaimCheckedHandler, objects=objects)
+    return made(
         idempotency(knobs, effects, history, name, ddb, hooks, visibility_timeout),
         effects,
         history,
@@ -150,7 +156,11 @@ def build(knobs: ConsumerKnobs) -> Worker:
     tables = knobs.message_status_table or knobs.message_side_effects_table
     ddb = clients.dynamodb(settings) if tables else None
     history = History(knobs.history_path or None, name)
-    layers = chaos.layer(knobs, history)
+    objects = Objects(settings, history)  # claim-checked payloads (S3 only when one comes)
+    layers: list[Middleware] = [CleanUpAfterDelete(objects)]
+    if knobs.schema_version:
+        layers.append(SchemaReader(knobs.schema_version, knobs.schema_reader == "strict", history))
+    layers += chaos.layer(knobs, history)
     if knobs.metrics_port:  # observed, not in the path: a history observer, a middleware
         metrics = Metrics(name)
         history.watch(metrics.observe)
@@ -164,7 +174,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
     hooks = Chain(layers)
     sqs = clients.sqs(settings)
     queue = queue_settings(sqs, knobs.queue_url) if needs_queue_settings(knobs) else QueueSettings()
-    per_message = handler(knobs, ddb, history, hooks, queue.visibility_timeout)
+    per_message = handler(knobs, ddb, history, hooks, queue.visibility_timeout, objects)
     worker = Worker(
         sqs,
         knobs.queue_url,

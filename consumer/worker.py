@@ -251,7 +251,10 @@ class Worker:
 
     def acknowledge(self, message: Received) -> None:
         """Delete a handled message; it is done only if SQS confirms."""
-        if self.delete(message) or self.hooks.done_despite_lost_lease(message):
+        if self.delete(message):
+            self.done += 1
+            self.hooks.after_delete(message)
+        elif self.hooks.done_despite_lost_lease(message):
             self.done += 1
 
     def delete(self, message: Received) -> bool:

@@ -3,7 +3,9 @@
 For every resource set of the plan: a dead-letter queue, a source queue (whose redrive policy
 names that DLQ unless the plan says ``max_receive_count=None``), a redrive-allow policy on the
 DLQ that admits only its source queue, a TLS-only queue policy on both queues, a status table
-(TTL on ``STATUS_TTL_ATTRIBUTE``) and a side-effects table, all tagged with ``plan.tags``.
+(TTL on ``STATUS_TTL_ATTRIBUTE``) and a side-effects table, all tagged with ``plan.tags``;
+and the pipeline's extras where the plan asks: tables by role (orders, outbox, state) and a
+claim-check bucket (private, encrypted, TLS only, claim checks expiring).
 ``build`` returns the resources and the one stack output the runner reads, shaped exactly like
 ``queuelab.outputs.Outputs.to_dict()``. Nothing is created when this module is imported.
 """
@@ -20,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.bucket import BucketResources, claim_check_bucket
 from queuelab.contract import tables
 from queuelab.target import plan as planmod
 from queuelab.target.outputs import Outputs
@@ -27,6 +30,7 @@ from queuelab.target.plan import ResourceSet
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}(\.fifo)?|[A-Za-z0-9_-]{1,80}")  # SQS limits
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")  # DynamoDB limits
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")  # S3 limits (no dots: TLS)
 
 # SQS attribute (as ``ResourceSet.queue_attributes()`` / ``dlq_attributes()`` spell them) ->
 # the ``aws.sqs.Queue`` argument and its type. An attribute missing here fails the program, so
@@ -98,13 +102,16 @@ def check_names(items: Iterable[ResourceSet], prefix: str) -> None:
             (item.dlq_name(prefix), QUEUE_NAME),
             (item.status_table(prefix), TABLE_NAME),
             (item.side_effects_table(prefix), TABLE_NAME),
+            *((item.table_name(role, prefix), TABLE_NAME) for role in item.tables),
+            *(((item.bucket_name(prefix), BUCKET_NAME),) if item.bucket else ()),
         )
         if not pattern.fullmatch(name)
     ]
     if bad:
         raise ConfigError(
             f"the prefix {prefix!r} makes invalid queue or table names ({', '.join(bad)}); "
-            "set a shorter one of letters, digits, '-' and '_': "
+            "set a shorter one of letters, digits, '-' and '_' (a bucket name: lower case, "
+            "no '_'): "
             "`pulumi config set queuelab:prefix NAME`"
         )
 
@@ -141,6 +148,8 @@ class SetResources:
     side_effects_table: aws.dynamodb.Table
     redrive_allow: aws.sqs.RedriveAllowPolicy
     queue_policies: tuple[aws.sqs.QueuePolicy, aws.sqs.QueuePolicy]
+    tables: dict[str, aws.dynamodb.Table]  # the plan's extra tables, by role
+    bucket: BucketResources | None = None
 
     def output(self) -> pulumi.Output[dict[str, Any]]:
         """This set's entry of the stack output (``queuelab.outputs.SetOutputs`` fields)."""
@@ -159,7 +168,13 @@ class SetResources:
             "receive_wait": item.receive_wait,
             "max_receive_count": item.max_receive_count,
         }
-        return names.apply(lambda values: {**values, **planned})
+        extras = pulumi.Output.all(
+            tables=pulumi.Output.from_input({role: t.name for role, t in self.tables.items()}),
+            bucket=self.bucket.bucket.bucket if self.bucket else "",
+        )
+        return pulumi.Output.all(names, extras).apply(
+            lambda both: {**both[0], **both[1], **planned}
+        )
 
 
 def _table(
@@ -222,6 +237,11 @@ def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
             _tls_only(f"{queue_name}-tls-only", queue),
             _tls_only(f"{dlq_name}-tls-only", dlq),
         ),
+        tables={
+            role: _table(item.table_name(role, prefix), tables.TABLE_KEYS[role], tags, None)
+            for role in item.tables
+        },
+        bucket=claim_check_bucket(item.bucket_name(prefix), tags) if item.bucket else None,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from producer import chaos
+from producer.claim_check import ClaimCheck
 from producer.payloads import Outgoing, Shape, messages, replayed
 from producer.producer import Producer, Tally
 from queuelab.contract import clients, lifeline
@@ -36,6 +37,9 @@ def stream(knobs: ProducerKnobs, run_id: str) -> Iterator[Outgoing]:
         entities=knobs.entities,
         versions=knobs.versions,
         seed=knobs.seed,
+        large_every=knobs.large_every,
+        large_bytes=knobs.large_bytes,
+        schema_version=knobs.schema_version,
     )
     rounds = itertools.count() if knobs.continuous else range(1)
     for _ in rounds:
@@ -71,12 +75,19 @@ def run(knobs: ProducerKnobs) -> int:
     def keep_going() -> bool:
         return not stopping and (deadline is None or time.monotonic() < deadline)
 
+    run_id = knobs.run_id or uuid.uuid4().hex[:12]
+    claim_check = None
+    if knobs.claim_check_bucket:
+        s3 = clients.s3(settings)
+        claim_check = ClaimCheck(s3, knobs.claim_check_bucket, knobs.claim_check_over, run_id)
+
     def send(messages: Iterator[Outgoing]) -> Tally:
         as_sent = chaos.unrecognisable(messages, knobs)  # as a faulty producer would send them
+        if claim_check is not None:
+            as_sent = claim_check.stream(as_sent)
         return producer.run(as_sent, batch_size=knobs.batch_size, rate=knobs.rate,
                             keep_going=keep_going)  # fmt: skip
 
-    run_id = knobs.run_id or uuid.uuid4().hex[:12]
     if knobs.resend_after_seconds:
         outbox = list(stream(knobs, run_id))
         resend_at = time.monotonic() + knobs.resend_after_seconds

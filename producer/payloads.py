@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from queuelab.contract import orders
 from queuelab.contract.history import INVOKE, read
 from queuelab.contract.messages import (
     ID_FIELD,
@@ -29,6 +30,7 @@ class Outgoing:
     group: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     dedup_id: str | None = None  # FIFO: None means the key (or, with content_dedup, none)
+    stored: str = ""  # claim check: the S3 object holding the payload (the body points to it)
 
     @property
     def poison(self) -> bool:
@@ -49,6 +51,9 @@ class Shape:
     entities: int = 0  # > 0: versioned updates, count spread over this many entities
     versions: str = "shuffled"  # send order of versions: ascending | descending | shuffled
     seed: int | None = None
+    large_every: int = 0  # > 0: every Nth message carries large_bytes of padding ("blob")
+    large_bytes: int = 0
+    schema_version: int = 0  # 1 or 2: order payloads of that schema (contract.orders)
 
 
 def _versions(shape: Shape, rng: random.Random) -> list[tuple[int, int]]:
@@ -81,6 +86,14 @@ def messages(shape: Shape, run_id: str) -> Iterator[Outgoing]:
         if versions:
             entity, version = versions[i]
             payload |= {"entity_id": f"entity-{entity}", "version": version}
+        if shape.schema_version:
+            payload |= {ORDER_FIELD: f"order-{key}"} | orders.order(shape.schema_version, i, run_id)
+        if shape.large_every and i % shape.large_every == shape.large_every - 1:
+            # The padding is in the body only: the history records its size, not its bytes.
+            payload["blob_bytes"] = shape.large_bytes
+            body = json.dumps(payload | {"blob": "x" * shape.large_bytes})
+            yield outgoing(key, payload, run_id, body)
+            continue
         yield outgoing(key, payload, run_id)
 
 

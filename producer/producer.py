@@ -75,6 +75,8 @@ class Producer:
                 subject=message.subject,
                 poison=message.poison,
                 payload=message.payload,
+                bytes=len(message.body.encode()),
+                **({"claim_check": message.stored} if message.stored else {}),
             )
         entries = [_entry(i, m, self.fifo, self.content_dedup) for i, m in enumerate(batch)]
         try:

@@ -11,8 +11,11 @@ from scenarios import (
     backpressure,
     business,
     check_then_act,
+    claim_check,
     crash,
+    cursor_resume,
     dlq_redrive,
+    dlq_watch,
     dup,
     dup_graceful_shutdown,
     dup_side_effects,
@@ -24,11 +27,14 @@ from scenarios import (
     late_delete,
     lease_expiry,
     out_of_order,
+    outbox,
     poison,
     poison_partial_batch,
     purge_timing,
     queue_outage,
     retry_backoff,
+    schema_evolution,
+    single_poller,
     version_order,
 )
 
@@ -61,6 +67,12 @@ ALL: tuple[Scenario, ...] = tuple(
         lease_expiry,
         check_then_act,
         fifo_poison_group,
+        outbox,
+        claim_check,
+        schema_evolution,
+        cursor_resume,
+        single_poller,
+        dlq_watch,
     )
 )
 

@@ -79,3 +79,17 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
             and start < op.time < end
         )  # fmt: skip
     return polls
+
+
+def sent_twice(history: list[Op]) -> int:
+    """Sends SQS confirmed for a message key beyond its first (a resend, or a second sender)."""
+    sends: dict[str, int] = {}
+    for op in history:
+        if op.f == "send" and op.type == OK and op.key:
+            sends[op.key] = sends.get(op.key, 0) + 1
+    return sum(n - 1 for n in sends.values())
+
+
+def crashes_at(history: list[Op], point: str) -> int:
+    """Chaos crashes whose point mentions ``point``."""
+    return sum(1 for op in history if op.f == "crash" and point in str(op.value.get("point")))

@@ -42,3 +42,8 @@ def dynamodb(settings: aws.AwsSettings) -> Any:
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def s3(settings: aws.AwsSettings) -> Any:
+    return aws.s3(settings)

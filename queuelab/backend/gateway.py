@@ -92,9 +92,8 @@ class Gateway:
     ) -> Iterable[bytes]:
         t0 = time.time()
         with self.lock:
-            fault, latency = (
-                (None, 0.0) if caller == LAB_CALLER else run.decider.decide(caller, request.op)
-            )
+            spared = caller == LAB_CALLER or request.service == "s3"  # the nemesis: SQS, DynamoDB
+            fault, latency = (None, 0.0) if spared else run.decider.decide(caller, request.op)
         if latency:
             time.sleep(latency)
         record = Record(t0, t0, caller, request.service, request.op, request.resource)

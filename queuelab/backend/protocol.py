@@ -1,6 +1,7 @@
 """Read SQS and DynamoDB requests and responses at the HTTP level, and write AWS-shaped error
 responses: what the witness records and the nemesis answers. Both JSON protocols (what
-boto3 speaks) are read in full; a query-protocol (form) request is named but not dissected."""
+boto3 speaks) are read in full; a query-protocol (form) request is named but not dissected;
+an S3 request (the claim check's bucket) is named from its method and path, its body unread."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class Request:
     @property
     def resource(self) -> str:
         url = self.body.get("QueueUrl") or ""
-        return str(url.rstrip("/").rsplit("/", 1)[-1] if url else self.body.get("TableName", ""))
+        if url:
+            return str(url.rstrip("/").rsplit("/", 1)[-1])
+        return str(self.body.get("TableName") or self.body.get("Bucket") or "")
 
 
 def read_request(environ: dict[str, Any], raw: bytes) -> Request:
@@ -42,8 +45,27 @@ def read_request(environ: dict[str, Any], raw: bytes) -> Request:
         except ValueError:
             body = {}
         return Request(access_key, service, op, body if isinstance(body, dict) else {})
+    if scope == "s3":
+        return s3_request(access_key, environ)
     form = {k: v[0] for k, v in parse_qs(raw.decode(errors="replace")).items()}
     return Request(access_key, scope, form.get("Action", ""), form, json=False)
+
+
+S3_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head", "POST": "Post"}
+
+
+def s3_request(access_key: str, environ: dict[str, Any]) -> Request:
+    """``PutObject``, ``GetObject``, ``DeleteObject``, ``PutBucketTagging``...: the method,
+    whether the path names an object, and a bucket request's sub-resource (path style)."""
+    bucket, _, key = environ.get("PATH_INFO", "").lstrip("/").partition("/")
+    verb = S3_VERBS.get(environ.get("REQUEST_METHOD", ""), "")
+    query = environ.get("QUERY_STRING", "")
+    sub = query.split("&", 1)[0].split("=", 1)[0] if query and not key else ""
+    named = {("GET", "list-type"): "ListObjectsV2", ("POST", "delete"): "DeleteObjects"}
+    camel = "".join(part.title() for part in sub.split("-"))
+    method = environ.get("REQUEST_METHOD", "")
+    op = named.get((method, sub)) or f"{verb}{'Object' if key else 'Bucket'}{camel}"
+    return Request(access_key, "s3", op, {"Bucket": bucket, "Key": key}, json=False)
 
 
 def _key_of(attributes: dict[str, Any]) -> str:

@@ -84,6 +84,13 @@ def keep_alive_handler() -> type:
             super().end_headers()
             self.answered = True
 
+        def handle_expect_100(self) -> bool:
+            # "100 Continue" is not the answer: the body comes after it (boto3 sends
+            # "Expect: 100-continue" with every S3 PutObject).
+            went_on = bool(super().handle_expect_100())
+            self.answered = False
+            return went_on
+
     return KeepAlive
 
 

@@ -16,6 +16,7 @@ from queuelab.check.witness import Witnessed
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Op
 
 LEDGER_FIELDS = (
+    "committed",
     "attempted",
     "acknowledged",
     "good",
@@ -37,6 +38,7 @@ SAMPLE = 10  # keys listed per anomaly in the journal
 # Where each count comes from: the processes' histories, the final state read after the
 # run (queue, DLQ, side-effects table), or the endpoint's witness.
 SOURCES = {
+    "committed": "history (business events committed at their source)",
     "attempted": "history",
     "acknowledged": "history",
     "good": "history",
@@ -74,12 +76,14 @@ class Observation:
 
 @dataclass(frozen=True)
 class Ledger:
+    committed: int = 0  # business events committed at their source (an order row, an
+    # upstream event): each must reach the queue, whether or not anybody tried to send it
     attempted: int = 0  # sends invoked
     acknowledged: int = 0  # sends the queue confirmed
     good: int = 0  # acknowledged and not poison
     poison: int = 0  # acknowledged poison (including malformed bodies)
     delivered: int = 0  # messages whose side effect was performed at least once
-    lost: int = 0  # acknowledged, never delivered, and in neither queue nor DLQ
+    lost: int = 0  # acknowledged or committed, never delivered, in neither queue nor DLQ
     unexpected: int = 0  # seen (received, delivered or left over) but never sent
     duplicate_side_effects: int = 0  # performances beyond the first, per subject
     redeliveries: int = 0  # receives beyond the first, per message
@@ -183,11 +187,15 @@ def compute(
     invoked = {op.key: op.value for op in sends if op.type == INVOKE and op.key}
     subject_of = {key: str(value.get("subject") or key) for key, value in invoked.items()}
     poison = {key for key, value in invoked.items() if value.get("poison")} & acknowledged
+    commits = [op for op in history if op.f == "commit" and op.type == OK and op.key]
+    committed = {op.key for op in commits if op.key}
+    for op in commits:  # an event committed but never sent is named by its commit
+        subject_of.setdefault(str(op.key), str(op.value.get("subject") or op.key))
 
     performed = {s: n for s, n in observed.side_effects.items() if n > 0}
-    delivered = {key for key in attempted if subject_of[key] in performed}
+    delivered = {key for key in attempted | committed if subject_of[key] in performed}
     in_queue, in_dlq = set(observed.queue), set(observed.dlq)
-    lost = acknowledged - delivered - in_queue - in_dlq
+    lost = (acknowledged | committed) - delivered - in_queue - in_dlq
     arrived = delivered | in_queue | in_dlq
     answer_lost = witnessed.ambiguous_sends if witnessed else frozenset()
 
@@ -208,6 +216,7 @@ def compute(
         samples[name] = sorted(keys)[:SAMPLE]
 
     return Ledger(
+        committed=len(committed),
         attempted=len(attempted),
         acknowledged=len(acknowledged),
         good=len(acknowledged - poison),

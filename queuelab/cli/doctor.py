@@ -136,7 +136,12 @@ def run_doctor(
     if not tools:
         settings, resources, stack = _target(target, endpoint_url)
         rows += doctor.check_resources(
-            clients.sqs(settings), clients.dynamodb(settings), list(PLAN), resources, stack
+            clients.sqs(settings),
+            clients.dynamodb(settings),
+            list(PLAN),
+            resources,
+            stack,
+            clients.s3(settings),
         )
     console.print(doctor_table(rows))
     bad = [row for row in rows if not row.ok]

@@ -57,7 +57,11 @@ def by_hand_preflight(argv: list[str]) -> None:
 def _provision_and_write_env(url: str, region: str) -> None:
     settings = endpoint_settings(url, region)
     outputs = provision.provision(
-        clients.sqs(settings), clients.dynamodb(settings), region=region, stack="local"
+        clients.sqs(settings),
+        clients.dynamodb(settings),
+        region=region,
+        stack="local",
+        s3=clients.s3(settings),
     )
     outputs.save(workdir.local_outputs())
     envfile.write_for(outputs, settings.env(), WRITER)

@@ -12,6 +12,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sts import STSClient
 
@@ -98,6 +99,16 @@ def dynamodb(settings: AwsSettings | None = None) -> DynamoDBClient:
     return _session(settings).client(
         "dynamodb", endpoint_url=settings.endpoint_url, config=client_config(settings)
     )
+
+
+def s3(settings: AwsSettings | None = None) -> S3Client:
+    """Path-style addressing on an endpoint (``http://127.0.0.1:PORT/bucket/key``: a
+    loopback server has no per-bucket host names); AWS's default, virtual-hosted, on AWS."""
+    settings = settings or AwsSettings.from_env()
+    config = client_config(settings)
+    if settings.endpoint_url:
+        config = config.merge(Config(s3={"addressing_style": "path"}))
+    return _session(settings).client("s3", endpoint_url=settings.endpoint_url, config=config)
 
 
 def sts(settings: AwsSettings | None = None) -> STSClient:

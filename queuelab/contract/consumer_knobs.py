@@ -67,6 +67,14 @@ class ConsumerKnobs(KnobModel):
         "message (default: the payload's id, or BUSINESS_IDEMPOTENCY_FIELD)",
     )
     versioning_enabled: bool = knob(False, "1: apply an update only if its version is newer")
+    schema_version: int = knob(
+        0, "Order schema this consumer's code was written for (1 or 2; 0: none)", ge=0, le=2
+    )
+    schema_reader: Literal["tolerant", "strict"] = knob(
+        "tolerant",
+        "strict: exactly SCHEMA_VERSION's fields (default: read the version field, refuse a "
+        "newer one as such, upcast an older one)",
+    )
     # Leases and retries (consumer/heartbeat.py, consumer/backoff.py, consumer/groups.py).
     heartbeat_seconds: float = knob(
         0.0,

@@ -44,6 +44,17 @@ class Fn(StrEnum):
     CRASH = "crash"  # info {point}: a chaos crash, the process exits at once
     SIGNAL = "signal"  # ok {signal, count}; key: the message in hand, if any
     EXIT = "exit"  # ok {handled} (graceful) or info {reason} (immediate)
+    # The pipeline's processes (``python -m pipeline``) and the claim check:
+    COMMIT = "commit"  # ok {subject}: a business event committed at its source (an order
+    # row, an upstream event), which must reach the queue: the ledger counts it as sent
+    FETCH = "fetch"  # invoke then ok {bytes} / fail: a claim-checked payload read from S3
+    CLEANUP = "cleanup"  # ok {object}: a claim-checked payload deleted after its message
+    MARK = "mark"  # invoke then ok / fail: an outbox item marked sent (relay)
+    PAGE = "page"  # ok {start, events, last}: a page read from an upstream feed (poller)
+    CURSOR = "cursor"  # invoke then ok / fail {value}: the poller's cursor written
+    LOCK = "lock"  # ok {outcome: acquired | renewed | held | lost | released, holder}
+    ALERT = "alert"  # ok {message_id, error}: the DLQ watcher saw a dead letter
+    READ = "read"  # ok {subject, state}: an order payload read by a schema reader
     # Visibility changes that extend or reschedule a lease (ChangeMessageVisibility).
     HEARTBEAT = "heartbeat"  # invoke {message_id, visibility} then ok / fail {error}
     RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail

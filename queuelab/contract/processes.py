@@ -5,6 +5,7 @@ from __future__ import annotations
 
 CONSUMER_MODULE = "consumer"  # python -m consumer
 PRODUCER_MODULE = "producer"  # python -m producer
+PIPELINE_MODULE = "pipeline"  # python -m pipeline orders | relay | poller
 
 # Variables the runner sets for every process it starts (besides the standard AWS ones).
 RUN_ID_ENV = "RUN_ID"  # the run's id, stamped on messages and records

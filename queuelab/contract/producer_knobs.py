@@ -68,6 +68,24 @@ class ProducerKnobs(KnobModel):
         env=None,
         flag=True,
     )
+    large_every: int = knob(
+        0, "Every Nth message carries a large payload (--large-bytes of padding)", env=None, ge=0
+    )
+    large_bytes: int = knob(
+        1_258_291, "Padding in a large payload, in bytes (default 1.2 MiB: over SQS's 1 MiB)",
+        env=None, ge=1, le=100 * 1024 * 1024,
+    )  # fmt: skip
+    schema_version: int = knob(
+        0, "Order payloads in this schema (1 or 2, queuelab.contract.orders); 0: none",
+        env=None, ge=0, le=2,
+    )  # fmt: skip
+    claim_check_bucket: str = knob(
+        "", "Claim check: bodies over --claim-check-over go to this S3 bucket, the message "
+        "carries a pointer (empty: every body inline)", env=None,
+    )  # fmt: skip
+    claim_check_over: int = knob(
+        262_144, "Claim check: the body size (bytes) above which it goes to S3", env=None, ge=1
+    )
     # Chaos: what the chaos layer mixes into the stream (producer/chaos.py).
     poison_count: int = knob(
         0, 'Poison messages ("poison": true) at random indices', env=None, ge=0

@@ -9,3 +9,10 @@ INPROGRESS, COMPLETED = "INPROGRESS", "COMPLETED"  # claim states (Powertools' p
 SIDE_EFFECTS_TABLE_KEY = "subject"  # hash key of the side-effects table (what was done)
 PERFORMANCES_ATTRIBUTE = "performances"  # how many times the side effect was performed
 RUN_ID_ATTRIBUTE = "run"  # the run that performed it, on both tables' items
+
+# The pipeline scenarios' own tables (``queuelab.target.plan`` gives a resource set some of
+# these roles): the order service's rows, its transactional outbox, and a poller's state (its
+# cursor and its lease lock, one item each).
+ORDERS, OUTBOX, STATE = "orders", "outbox", "state"
+TABLE_KEYS = {ORDERS: "order_id", OUTBOX: "id", STATE: "name"}  # role -> hash key
+OUTBOX_PENDING, OUTBOX_SENT = "PENDING", "SENT"  # an outbox item's status

@@ -14,6 +14,12 @@ from queuelab.contract.processes import EXIT_CRASH, EXIT_OK, signal_exit
 class Role(StrEnum):
     CONSUMER = "consumer"
     PRODUCER = "producer"
+    SERVICE = "service"  # the pipeline's order service (python -m pipeline orders)
+    RELAY = "relay"  # the outbox relay
+    POLLER = "poller"  # an upstream poller
+
+
+CRASHABLE = (Role.CONSUMER, Role.SERVICE, Role.RELAY, Role.POLLER)  # have chaos crash points
 
 
 class Ending(StrEnum):
@@ -24,7 +30,7 @@ class Ending(StrEnum):
     ALLOWED = (
         "allowed"  # a non-zero exit the scenario expects (e.g. sends whose outcome is unknown)
     )
-    CRASHED_ON_PURPOSE = "crashed on purpose"  # a consumer's chaos crash point fired
+    CRASHED_ON_PURPOSE = "crashed on purpose"  # a chaos crash point fired
     STOPPED = "stopped"  # ended by a signal the lab sent (a stop, a SIGTERM mid-work)
     UNEXPECTED = "unexpected"  # anything else: the run cannot be judged
 
@@ -48,7 +54,7 @@ def ending(
         return Ending.CLEAN
     if code in allowed:
         return Ending.ALLOWED
-    if role is Role.CONSUMER and code == EXIT_CRASH:
+    if role in CRASHABLE and code == EXIT_CRASH:
         return Ending.CRASHED_ON_PURPOSE
     if stopped_by_lab and signal_exit(code):
         return Ending.STOPPED

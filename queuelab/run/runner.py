@@ -135,7 +135,8 @@ class Run:
     def reset(self) -> bool:
         try:
             wait = self.session.pacing.purge_wait_seconds
-            self.reset_notes += reset.reset(self.sqs, self.ddb, self.resources, wait)
+            s3 = clients.s3(self.settings) if self.resources.bucket else None
+            self.reset_notes += reset.reset(self.sqs, self.ddb, self.resources, wait, s3)
         except Exception as err:  # the run cannot start from empty: judge nothing
             self.errors.append(_failure(self.run_dir, "reset", err))
             return False

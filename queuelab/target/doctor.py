@@ -15,16 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from queuelab.contract.claim_check import PREFIX
 from queuelab.contract.tables import (
     SIDE_EFFECTS_TABLE_KEY,
     STATUS_TABLE_KEY,
     STATUS_TTL_ATTRIBUTE,
+    TABLE_KEYS,
 )
 from queuelab.target.outputs import SetOutputs
 from queuelab.target.plan import ResourceSet, tags
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -57,6 +60,39 @@ class TableFacts:
     hash_key: str = ""
     ttl_attribute: str = ""  # "" when TTL is off
     tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BucketFacts:
+    exists: bool
+    encryption: str = ""  # the default SSE algorithm, "" when none
+    private: bool = False  # every public access block setting on
+    expires: str = ""  # the prefix a lifecycle rule expires, "" when none
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def read_bucket(s3: S3Client, name: str) -> BucketFacts:
+    try:
+        rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=name).get("Rules", [])
+        tags = s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
+    except (ClientError, BotoCoreError):
+        return BucketFacts(exists=False)
+    default = rules["Rules"][0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+    expiring = [
+        r.get("Filter", {}).get("Prefix", "")
+        for r in lifecycle
+        if r.get("Status") == "Enabled" and r.get("Expiration")
+    ]
+    return BucketFacts(
+        exists=True,
+        encryption=str(default.get("SSEAlgorithm", "")),
+        private=all(block.get(k) for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                            "BlockPublicPolicy", "RestrictPublicBuckets")),
+        expires=expiring[0] if expiring else "",
+        tags={t["Key"]: t["Value"] for t in tags},
+    )  # fmt: skip
 
 
 def read_queue(sqs: SQSClient, url: str) -> QueueFacts:
@@ -160,12 +196,43 @@ def check_set(
     return rows
 
 
+def check_extras(
+    item: ResourceSet,
+    stack: str,
+    tables: dict[str, TableFacts],
+    bucket: BucketFacts | None,
+) -> list[Row]:
+    """The pipeline's tables (by role) and the claim-check bucket, against the plan (pure)."""
+    rows = []
+    wanted_tags = tags(item.key, stack)
+    for role in item.tables:
+        table = tables.get(role, TableFacts(exists=False))
+        rows.append(Row(item.key, f"{role} table exists", "yes", _yes(table.exists)))
+        if table.exists:
+            rows += [
+                Row(item.key, f"{role} table key", TABLE_KEYS[role], table.hash_key),
+                _tag_row(item.key, f"{role} table tags", table.tags, wanted_tags),
+            ]
+    if item.bucket:
+        found = bucket or BucketFacts(exists=False)
+        rows.append(Row(item.key, "bucket exists", "yes", _yes(found.exists)))
+        if found.exists:
+            rows += [
+                Row(item.key, "bucket encryption", "AES256", found.encryption or "none"),
+                Row(item.key, "bucket public access blocked", "yes", _yes(found.private)),
+                Row(item.key, "bucket expires claim checks", PREFIX, found.expires or "never"),
+                _tag_row(item.key, "bucket tags", found.tags, wanted_tags),
+            ]
+    return rows
+
+
 def check_resources(
     sqs: SQSClient,
     ddb: DynamoDBClient,
     plan: list[ResourceSet],
     resources: dict[str, SetOutputs],
     stack: str,
+    s3: S3Client | None = None,
 ) -> list[Row]:
     rows: list[Row] = []
     for item in plan:
@@ -182,6 +249,9 @@ def check_resources(
             read_table(ddb, where.status_table),
             read_table(ddb, where.side_effects_table),
         )
+        extra_tables = {role: read_table(ddb, name) for role, name in where.tables.items()}
+        bucket = read_bucket(s3, where.bucket) if s3 is not None and where.bucket else None
+        rows += check_extras(item, stack, extra_tables, bucket)
     return rows
 
 

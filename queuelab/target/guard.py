@@ -12,6 +12,7 @@ from queuelab.target.plan import tags
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -26,7 +27,11 @@ def _refuse(what: str, why: str) -> NotOurs:
 
 
 def check_owned(
-    sqs: SQSClient, ddb: DynamoDBClient, outputs: Outputs, resources: SetOutputs
+    sqs: SQSClient,
+    ddb: DynamoDBClient,
+    outputs: Outputs,
+    resources: SetOutputs,
+    s3: S3Client | None = None,
 ) -> None:
     if resources not in outputs.resources.values():
         raise _refuse(resources.queue_url, "it is not in the stack outputs")
@@ -38,13 +43,22 @@ def check_owned(
         except (ClientError, BotoCoreError) as err:
             raise _refuse(url, f"its tags cannot be read ({err})") from None
         _compare(url, wanted, found)
-    for table in (resources.status_table, resources.side_effects_table):
+    for table in (resources.status_table, resources.side_effects_table, *resources.tables.values()):
         try:
             arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
             listed = ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", [])
         except (ClientError, BotoCoreError) as err:
             raise _refuse(f"table {table}", f"its tags cannot be read ({err})") from None
         _compare(f"table {table}", wanted, {t["Key"]: t["Value"] for t in listed})
+    if resources.bucket:
+        what = f"bucket {resources.bucket}"
+        if s3 is None:
+            raise _refuse(what, "no S3 client to read its tags")
+        try:
+            tag_set = s3.get_bucket_tagging(Bucket=resources.bucket).get("TagSet", [])
+        except (ClientError, BotoCoreError) as err:
+            raise _refuse(what, f"its tags cannot be read ({err})") from None
+        _compare(what, wanted, {t["Key"]: t["Value"] for t in tag_set})
 
 
 def _compare(what: str, wanted: dict[str, str], found: dict[str, str]) -> None:

@@ -25,6 +25,7 @@ from queuelab.target.pacing import EXACT, Pacing
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 MARGIN_SECONDS = 3.0
@@ -150,3 +151,9 @@ def observe(
         strays=queue.strays + dlq.strays,
     )
     return observation, problems
+
+
+def objects(s3: S3Client, bucket: str, prefix: str) -> int:
+    """How many objects are left under ``prefix`` (claim checks nobody cleaned up)."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return sum(page.get("KeyCount", 0) for page in pages)

@@ -3,14 +3,18 @@
 {"region": "us-east-1", "stack": "local",
  "resources": {"happy": {"queue_url": ..., "queue_arn": ..., "dlq_url": ..., "dlq_arn": ...,
                          "status_table": ..., "side_effects_table": ..., "fifo": false,
-                         "visibility_timeout": 2, "receive_wait": 1, "max_receive_count": 2},
+                         "visibility_timeout": 2, "receive_wait": 1, "max_receive_count": 2,
+                         "tables": {}, "bucket": ""},
                ...}}
+
+``tables`` (role -> name) and ``bucket`` are the pipeline scenarios' extras (optional: an
+output written before they existed still reads).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,15 @@ class SetOutputs:
     visibility_timeout: int
     receive_wait: int
     max_receive_count: int | None
+    tables: dict[str, str] = field(default_factory=dict)  # role -> name (the plan's extras)
+    bucket: str = ""  # the claim-check bucket, if the set has one
+
+    def table(self, role: str) -> str:
+        """The name of this set's table with ``role``; an error naming what it has."""
+        if role not in self.tables:
+            has = ", ".join(sorted(self.tables)) or "none"
+            raise OutputsError(f"this resource set has no {role} table (it has: {has})")
+        return self.tables[role]
 
     def env(self) -> dict[str, str]:
         """The variables ``queuelab produce`` / ``consume`` read for these resources."""
@@ -71,12 +84,17 @@ class Outputs:
             if name not in data:
                 raise OutputsError(f"stack output lacks {name!r}")
         wanted = {f.name for f in fields(SetOutputs)}
+        required = {
+            f.name
+            for f in fields(SetOutputs)
+            if f.default is MISSING and f.default_factory is MISSING
+        }
         resources = {}
         for key, values in data["resources"].items():
-            missing = wanted - set(values)
+            missing = required - set(values)
             if missing:
                 raise OutputsError(f"resources[{key!r}] lacks {', '.join(sorted(missing))}")
-            resources[key] = SetOutputs(**{name: values[name] for name in wanted})
+            resources[key] = SetOutputs(**{name: values[name] for name in wanted & set(values)})
         return cls(region=data["region"], stack=data["stack"], resources=resources)
 
     def save(self, path: Path) -> None:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from queuelab.contract.claim_check import EXPIRE_DAYS, PREFIX
+
 PROJECT = "queuelab"
 DEFAULT_PREFIX = "queuelab"
 DEFAULT_REGION = "us-east-1"
@@ -18,7 +20,9 @@ DEFAULT_REGION = "us-east-1"
 
 @dataclass(frozen=True)
 class ResourceSet:
-    """One queue, its dead-letter queue, a status table and a side-effects table."""
+    """One queue, its dead-letter queue, a status table and a side-effects table; and, for
+    the pipeline scenarios, tables of their own (roles of ``contract.tables.TABLE_KEYS``) and
+    an S3 bucket for claim-checked payloads."""
 
     key: str
     description: str
@@ -27,6 +31,8 @@ class ResourceSet:
     receive_wait: int = 1
     max_receive_count: int | None = 2  # None: no redrive policy (the DLQ exists, unattached)
     content_based_dedup: bool = False  # FIFO: the SHA-256 of the body is the deduplication id
+    tables: tuple[str, ...] = ()  # extra tables, by role: orders, outbox, state
+    bucket: bool = False  # an S3 bucket for claim-checked payloads
 
     def _name(self, prefix: str, suffix: str = "") -> str:
         return f"{prefix}-{self.key}{suffix}"
@@ -42,6 +48,13 @@ class ResourceSet:
 
     def side_effects_table(self, prefix: str = DEFAULT_PREFIX) -> str:
         return self._name(prefix, "-effects")
+
+    def table_name(self, role: str, prefix: str = DEFAULT_PREFIX) -> str:
+        return self._name(prefix, f"-{role}")
+
+    def bucket_name(self, prefix: str = DEFAULT_PREFIX) -> str:
+        """S3 bucket names are global and lower case: on AWS the prefix makes it unique."""
+        return self._name(prefix, "-claims").lower()
 
     def queue_attributes(self) -> dict[str, str]:
         """SQS attributes of the source queue, without the redrive policy (needs the DLQ ARN)."""
@@ -67,6 +80,17 @@ class ResourceSet:
 def redrive_allow_policy(source_queue_arn: str) -> str:
     """The DLQ admits redrive from its own source queue only (SQS RedriveAllowPolicy)."""
     return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]})
+
+
+def claims_expiry_rule() -> dict[str, object]:
+    """The claim-check bucket's lifecycle rule: objects a consumer did not delete (a message
+    that dead-lettered, a send that failed after the upload) expire."""
+    return {
+        "ID": "expire-claim-checks",
+        "Status": "Enabled",
+        "Filter": {"Prefix": PREFIX},
+        "Expiration": {"Days": EXPIRE_DAYS},
+    }
 
 
 def tags(key: str, stack: str) -> dict[str, str]:
@@ -139,6 +163,19 @@ PLAN: tuple[ResourceSet, ...] = (
     ResourceSet("lease-expiry", "an idempotency lease shorter than the work", max_receive_count=4),
     ResourceSet("check-then-act", "two consumers race for one claim", max_receive_count=4),
     ResourceSet("fifo-poison-group", "FIFO queue, poison at the head of one group", fifo=True),
+    ResourceSet(
+        "outbox", "orders and their events: a transactional outbox", tables=("orders", "outbox")
+    ),
+    ResourceSet("claim-check", "payloads over SQS's limit go by S3", bucket=True),
+    ResourceSet(
+        "schema-evolution",
+        "a rolling upgrade of the order schema",
+        visibility_timeout=1,
+        max_receive_count=2,
+    ),
+    ResourceSet("cursor-resume", "an upstream poller resumes from its cursor", tables=("state",)),
+    ResourceSet("single-poller", "two pollers, one lease lock", tables=("state",)),
+    ResourceSet("dlq-watch", "a watcher alerts on dead letters", max_receive_count=2),
 )
 
 

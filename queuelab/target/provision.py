@@ -14,6 +14,7 @@ from queuelab.target.plan import ResourceSet
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -60,8 +61,44 @@ def _table(
             )
 
 
+def bucket(s3: S3Client, name: str, tags: dict[str, str]) -> None:
+    """A private, encrypted bucket whose claim-checked objects expire (as ``infra/`` makes
+    it on AWS; the embedded backend stores the rules but never expires anything)."""
+    try:
+        s3.head_bucket(Bucket=name)
+    except s3.exceptions.ClientError:
+        s3.create_bucket(Bucket=name)
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=name,
+        LifecycleConfiguration={"Rules": [planmod.claims_expiry_rule()]},  # type: ignore[list-item]
+    )
+    s3.put_bucket_tagging(
+        Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    )
+
+
 def provision_set(
-    item: ResourceSet, sqs: SQSClient, ddb: DynamoDBClient, prefix: str, stack: str
+    item: ResourceSet,
+    sqs: SQSClient,
+    ddb: DynamoDBClient,
+    prefix: str,
+    stack: str,
+    s3: S3Client | None = None,
 ) -> SetOutputs:
     tags = planmod.tags(item.key, stack)
     dlq_url = _queue(sqs, item.dlq_name(prefix), item.fifo, item.dlq_attributes(), tags)
@@ -80,6 +117,12 @@ def provision_set(
         ttl_attribute=tables.STATUS_TTL_ATTRIBUTE,
     )
     _table(ddb, item.side_effects_table(prefix), tables.SIDE_EFFECTS_TABLE_KEY, tags, None)
+    for role in item.tables:
+        _table(ddb, item.table_name(role, prefix), tables.TABLE_KEYS[role], tags, None)
+    if item.bucket:
+        if s3 is None:
+            raise ValueError(f"{item.key} needs an S3 bucket: provision with an S3 client")
+        bucket(s3, item.bucket_name(prefix), tags)
     return SetOutputs(
         queue_url=queue_url,
         queue_arn=queue_arn(sqs, queue_url),
@@ -91,6 +134,8 @@ def provision_set(
         visibility_timeout=item.visibility_timeout,
         receive_wait=item.receive_wait,
         max_receive_count=item.max_receive_count,
+        tables={role: item.table_name(role, prefix) for role in item.tables},
+        bucket=item.bucket_name(prefix) if item.bucket else "",
     )
 
 
@@ -102,6 +147,8 @@ def provision(
     stack: str,
     prefix: str = planmod.DEFAULT_PREFIX,
     resources: Iterable[ResourceSet] = planmod.PLAN,
+    s3: S3Client | None = None,
 ) -> Outputs:
-    sets = {item.key: provision_set(item, sqs, ddb, prefix, stack) for item in resources}
+    """``s3`` is needed when a resource set has a bucket."""
+    sets = {item.key: provision_set(item, sqs, ddb, prefix, stack, s3) for item in resources}
     return Outputs(region=region, stack=stack, resources=sets)

@@ -1,4 +1,5 @@
-"""Start a run from empty: purge the queue and its DLQ, clear the two tables.
+"""Start a run from empty: purge the queue and its DLQ, clear the tables (the pipeline's
+too), empty the claim-check bucket.
 
 Correctness never depends on the purge: every message carries its run id, consumers drop
 and the checker ignores strays of other runs, because on real AWS a purge takes up to 60 s
@@ -14,13 +15,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
+from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY, TABLE_KEYS
 from queuelab.system.waiting import with_backoff
 from queuelab.target.observe import depth
 from queuelab.target.outputs import SetOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -56,8 +58,23 @@ def clear_table(ddb: DynamoDBClient, table: str, key: str) -> int:
     return deleted
 
 
+def empty_bucket(s3: S3Client, bucket: str) -> int:
+    """Delete every object (a run's claim checks are its own)."""
+    deleted = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
+            deleted += len(objects)
+    return deleted
+
+
 def reset(
-    sqs: SQSClient, ddb: DynamoDBClient, resources: SetOutputs, purge_wait_seconds: float = 0.0
+    sqs: SQSClient,
+    ddb: DynamoDBClient,
+    resources: SetOutputs,
+    purge_wait_seconds: float = 0.0,
+    s3: S3Client | None = None,
 ) -> list[str]:
     """Purge the queues that hold anything and clear the tables; returns notes for the
     journal (a purge that was refused, a wait for one to finish)."""
@@ -73,6 +90,12 @@ def reset(
             notes.append(f"purge of {url} refused: one is running (strays are dropped by run id)")
     clear_table(ddb, resources.status_table, STATUS_TABLE_KEY)
     clear_table(ddb, resources.side_effects_table, SIDE_EFFECTS_TABLE_KEY)
+    for role, table in resources.tables.items():
+        clear_table(ddb, table, TABLE_KEYS[role])
+    if resources.bucket:
+        if s3 is None:
+            raise ResetError(f"the bucket {resources.bucket} needs an S3 client to be emptied")
+        empty_bucket(s3, resources.bucket)
     if purging and purge_wait_seconds:
         notes.append(
             f"waited {purge_wait_seconds:.0f} s after purging: the target may delete messages "

@@ -67,6 +67,7 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             region=endpoint.region,
             stack="local",
             resources=resources,
+            s3=clients.s3(settings),
         )
         yield Session(
             "local", settings, outputs, control=Control(endpoint.url), backend=endpoint.backend
@@ -96,6 +97,7 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             region=settings.region or DEFAULT_REGION,
             stack="local",  # made by queuelab's own provisioner, as on the embedded backend
             resources=resources,
+            s3=clients.s3(settings),
         )
     except (BotoCoreError, ClientError) as err:
         raise TargetError(f"cannot provision at {url}: {err}") from err
@@ -129,7 +131,8 @@ def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
 
     def owned(item: SetOutputs) -> None:
         try:
-            guard.check_owned(sqs, ddb, outputs, item)
+            s3 = clients.s3(settings) if item.bucket else None
+            guard.check_owned(sqs, ddb, outputs, item, s3)
         except guard.NotOurs as err:
             raise TargetError(str(err)) from None
 

@@ -13,7 +13,11 @@ from queuelab.target.session import Session
 def session(endpoint: Endpoint, settings: aws.AwsSettings) -> Session:
     """The whole plan provisioned on the session's embedded server."""
     outputs = provision.provision(
-        aws.sqs(settings), aws.dynamodb(settings), region=endpoint.region, stack="local"
+        aws.sqs(settings),
+        aws.dynamodb(settings),
+        region=endpoint.region,
+        stack="local",
+        s3=aws.s3(settings),
     )
     return Session(
         "local", settings, outputs, control=Control(endpoint.url), backend=endpoint.backend

@@ -71,6 +71,8 @@ NAIVE_SHOWS = {
     "ambiguous-send": "duplicate_side_effects",
     "at-least-once": "duplicate_side_effects",
     "queue-outage": "outage_call_rate",
+    "outbox": "duplicate_side_effects",  # the relay's resend, done twice
+    "cursor-resume": "duplicate_side_effects",  # part of a page sent again, done twice
 }
 FAST_NAIVE = {"crash", "business", "dup-graceful-shutdown"}
 

@@ -18,6 +18,7 @@ import pytest
 
 from infra import stack as infra_stack
 from queuelab.contract import tables
+from queuelab.contract.claim_check import EXPIRE_DAYS, PREFIX
 from queuelab.target import plan as planmod
 from queuelab.target.doctor import read_queue, read_table
 from queuelab.target.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
@@ -33,6 +34,16 @@ QUEUE = "aws:sqs/queue:Queue"
 TABLE = "aws:dynamodb/table:Table"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 REDRIVE_ALLOW = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_SSE = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+BUCKET_PRIVATE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_EXPIRY = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_PARTS = (BUCKET, BUCKET_SSE, BUCKET_PRIVATE, BUCKET_EXPIRY, BUCKET_POLICY)
+EXTRA_TABLES = sum(len(item.tables) for item in PLAN)  # the pipeline's tables
+BUCKETS = sum(item.bucket for item in PLAN)
 
 
 @dataclass(frozen=True)
@@ -149,14 +160,16 @@ def statements(policy: Recorded, key: str) -> Any:
 
 
 def test_every_set_gets_two_queues_two_tables_and_three_policies(run: Run) -> None:
-    counts = {t: len(run.of_type(t)) for t in (QUEUE, TABLE, QUEUE_POLICY, REDRIVE_ALLOW)}
+    kinds = (QUEUE, TABLE, QUEUE_POLICY, REDRIVE_ALLOW, *BUCKET_PARTS)
+    counts = {t: len(run.of_type(t)) for t in kinds}
+    assert EXTRA_TABLES and BUCKETS, "the plan has no pipeline extras any more"
     assert counts == {
         QUEUE: 2 * len(PLAN),
-        TABLE: 2 * len(PLAN),
+        TABLE: 2 * len(PLAN) + EXTRA_TABLES,
         QUEUE_POLICY: 2 * len(PLAN),
         REDRIVE_ALLOW: len(PLAN),
-    }
-    assert len(run.resources) == 7 * len(PLAN)
+    } | dict.fromkeys(BUCKET_PARTS, BUCKETS)
+    assert len(run.resources) == 7 * len(PLAN) + EXTRA_TABLES + 5 * BUCKETS
     # The engine refuses two resources of one type with one logical name (the mocks do not).
     assert len({(r.type, r.name) for r in run.resources}) == len(run.resources)
 
@@ -265,6 +278,60 @@ def test_tables_are_on_demand_with_the_planned_hash_keys_and_ttl_on_status_only(
             "enabled": True,
         }
         assert not side_effects.inputs.get("ttl", {}).get("enabled"), side_effects.name
+        for role in item.tables:
+            extra = run.named(TABLE, item.table_name(role, DEFAULT_PREFIX))
+            assert extra.inputs["billingMode"] == "PAY_PER_REQUEST", extra.name
+            assert extra.inputs["hashKey"] == tables.TABLE_KEYS[role], extra.name
+            assert not extra.inputs.get("ttl", {}).get("enabled"), extra.name
+
+
+def parts_of(run: Run, bucket: Recorded) -> dict[str, Recorded]:
+    """The settings resources that name this bucket, by type."""
+    bucket_id = f"{bucket.name}-id"  # the mocks' id for it (what bucket.id resolves to)
+    found = {r.type: r for r in run.resources if r.inputs.get("bucket") == bucket_id}
+    assert set(found) == set(BUCKET_PARTS) - {BUCKET}, f"{bucket.name}: {sorted(found)}"
+    return found
+
+
+def test_the_claim_check_bucket_is_private_encrypted_tls_only_and_expires_claims(
+    run: Run,
+) -> None:
+    for item in (i for i in PLAN if i.bucket):
+        name = item.bucket_name(DEFAULT_PREFIX)
+        bucket = next(b for b in run.of_type(BUCKET) if b.inputs["bucket"] == name)
+        assert bucket.inputs["tags"] == planmod.tags(item.key, STACK)
+        parts = parts_of(run, bucket)
+        rule = parts[BUCKET_SSE].inputs["rules"][0]
+        assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+        private = parts[BUCKET_PRIVATE].inputs
+        assert all(
+            private[k] is True
+            for k in (
+                "blockPublicAcls",
+                "ignorePublicAcls",
+                "blockPublicPolicy",
+                "restrictPublicBuckets",
+            )
+        )
+        assert parts[BUCKET_EXPIRY].inputs["rules"] == [
+            {
+                "id": "expire-claim-checks",
+                "status": "Enabled",
+                "filter": {"prefix": PREFIX},
+                "expiration": {"days": EXPIRE_DAYS},
+            }
+        ]
+        policy = statements(parts[BUCKET_POLICY], "policy")["Statement"]
+        assert policy == [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
 
 
 def test_every_queue_and_table_is_tagged_with_project_stack_and_scenario(run: Run) -> None:
@@ -276,6 +343,7 @@ def test_every_queue_and_table_is_tagged_with_project_stack_and_scenario(run: Ru
             run.dlq(item, DEFAULT_PREFIX),
             run.named(TABLE, item.status_table(DEFAULT_PREFIX)),
             run.named(TABLE, item.side_effects_table(DEFAULT_PREFIX)),
+            *(run.named(TABLE, item.table_name(r, DEFAULT_PREFIX)) for r in item.tables),
         ):
             assert resource.inputs["tags"] == expected, resource.name
 
@@ -300,6 +368,8 @@ def test_the_one_export_is_read_by_the_runners_output_reader(run: Run) -> None:
             visibility_timeout=item.visibility_timeout,
             receive_wait=item.receive_wait,
             max_receive_count=item.max_receive_count,
+            tables={role: item.table_name(role, DEFAULT_PREFIX) for role in item.tables},
+            bucket=item.bucket_name(DEFAULT_PREFIX) if item.bucket else "",
         )
 
 
@@ -329,7 +399,7 @@ def test_the_prefix_defaults_to_queuelab_and_the_stack_name(run: Run) -> None:
     created = names(run)
     assert {kind: len(found) for kind, found in created.items()} == {
         QUEUE: 2 * len(PLAN),
-        TABLE: 2 * len(PLAN),
+        TABLE: 2 * len(PLAN) + EXTRA_TABLES,
     }
     assert all(name.startswith(f"queuelab-{STACK}-") for name in created[QUEUE] | created[TABLE])
 
@@ -342,8 +412,9 @@ def test_the_prefix_defaults_to_queuelab_and_the_stack_name(run: Run) -> None:
         (BASE_CONFIG | {"queuelab:visibilityTimeout": "-1"}, "visibilityTimeout must be"),
         (BASE_CONFIG | {"queuelab:prefix": "x" * 60}, "invalid queue or table names"),
         (BASE_CONFIG | {"queuelab:prefix": "lab.dev"}, "invalid queue or table names"),
+        (BASE_CONFIG | {"queuelab:prefix": "Lab_Dev"}, "lab_dev-claim-check-claims"),
     ],
-    ids=["no-region", "receive-wait", "visibility", "long-prefix", "dotted-prefix"],
+    ids=["no-region", "receive-wait", "visibility", "long-prefix", "dotted-prefix", "bucket"],
 )
 def test_bad_config_is_refused_before_anything_is_created(
     config: dict[str, str], message: str
@@ -406,21 +477,23 @@ def provisioned_facts(sqs: Any, dynamodb: Any, outputs: Outputs) -> dict[str, tu
             )
             visibility = queue.visibility_timeout if url == where.queue_url else None
             facts[url.rsplit("/", 1)[-1]] = (queue.fifo, visibility, redrive, queue.tags)
-        for name in (where.status_table, where.side_effects_table):
+        for name in (where.status_table, where.side_effects_table, *where.tables.values()):
             table = read_table(dynamodb, name)
             facts["table:" + name] = (table.hash_key, table.ttl_attribute, table.tags)
     return facts
 
 
 def test_pulumi_configures_the_same_queues_and_tables_as_the_local_provisioner(
-    sqs: Any, dynamodb: Any, settings: Any
+    sqs: Any, dynamodb: Any, s3: Any, settings: Any
 ) -> None:
     # The TLS-only and redrive-allow policies are left out: only real AWS enforces them, and
     # the embedded server and other endpoints the provisioner serves speak plain HTTP.
     prefix = "pulumicmp"
-    outputs = provision(sqs, dynamodb, region=settings.region or REGION, stack=STACK, prefix=prefix)
+    outputs = provision(
+        sqs, dynamodb, region=settings.region or REGION, stack=STACK, prefix=prefix, s3=s3
+    )
     local = provisioned_facts(sqs, dynamodb, outputs)
-    assert len(local) == 4 * len(PLAN)
+    assert len(local) == 4 * len(PLAN) + EXTRA_TABLES
 
     program = pulumi_facts(run_program(BASE_CONFIG | {"queuelab:prefix": prefix}))
     # the program leaves the DLQ's visibility at the AWS default; the comparison skips it

@@ -9,6 +9,7 @@ import pytest
 import scenarios
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.knobs import KnobModel, markdown_table
+from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
@@ -19,7 +20,11 @@ def test_every_scenario_is_in_the_readme_table() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("model", [ConsumerKnobs, ProducerKnobs], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model",
+    [ConsumerKnobs, ProducerKnobs, OrdersKnobs, RelayKnobs, PollerKnobs],
+    ids=lambda m: m.__name__,
+)
 def test_the_readme_knob_table_is_the_declarations(model: type[KnobModel]) -> None:
     table = markdown_table(model)
     assert table in README, f"paste this table into the README:\n{table}"

@@ -193,6 +193,25 @@ def test_a_queue_emptied_only_by_the_final_read_fails() -> None:
     assert verdict.reasons == ("drained == 1, got 0",)
 
 
+def test_an_event_committed_at_its_source_but_never_sent_is_lost() -> None:
+    # Given an order written (its event committed), then a crash before the send
+    story = Story().sent("e1", subject="order-1")
+    story.add("orders", "ok", "commit", "e1", subject="order-1")
+    story.add("orders", "ok", "commit", "e2", subject="order-2")
+    # When only the first order's side effect happened
+    ledger = compute(story.ops, Observation(side_effects={"order-1": 1}), VISIBILITY)
+    # Then the second is lost, though nobody ever tried to send it
+    assert (ledger.committed, ledger.delivered, ledger.lost) == (2, 1, 1)
+    assert ledger.samples["lost"] == ["e2"]
+
+
+def test_a_committed_event_that_arrived_is_delivered_not_lost() -> None:
+    story = Story().sent("e1", subject="order-1")
+    story.add("orders", "ok", "commit", "e1", subject="order-1")
+    ledger = compute(story.ops, Observation(side_effects={"order-1": 1}), VISIBILITY)
+    assert (ledger.committed, ledger.delivered, ledger.lost) == (1, 1, 0)
+
+
 def test_a_heartbeat_makes_a_redelivery_inside_its_extension_early() -> None:
     # Given c1 extended its lease by 2 s after 1.5 s, and c2 got the message 1 s later
     story = Story().sent("a").received("a", "c1").wait(1.5)

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 import scenarios
 from queuelab.contract import clients
 from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.knobs import KnobError
+from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnobs
 from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run.children import Child, Role
 from queuelab.run.foreign import untranslatable
@@ -25,7 +27,10 @@ from queuelab.target.observe import Depth
 from queuelab.target.outputs import Outputs, SetOutputs
 from queuelab.target.redrive import Redriven
 
-RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)
+TABLES = {"orders": "o", "outbox": "x", "state": "st"}  # the pipeline's extras
+RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2, TABLES)
+SENDERS = (Role.PRODUCER, Role.SERVICE, Role.POLLER)  # what puts business events in motion
+PIPELINE_KNOBS = {"orders": OrdersKnobs, "relay": RelayKnobs, "poller": PollerKnobs}
 
 
 class Exited:
@@ -116,10 +121,19 @@ def test_every_method_starts_processes_whose_knobs_the_processes_accept(
 ) -> None:
     lab = rehearse(scenario, unsafe, tmp_path)
 
-    assert any(role is Role.PRODUCER for role, _, _ in lab.started_env)
-    for role, _, env in lab.started_env:
+    assert any(role in SENDERS for role, _, _ in lab.started_env)
+    for role, argv, env in lab.started_env:
         if role is Role.CONSUMER:
             ConsumerKnobs.from_env(env)  # what python -m consumer will parse
+        elif role is not Role.PRODUCER:  # python -m pipeline COMMAND
+            PIPELINE_KNOBS[argv[-1]].from_env(env)
+
+
+def test_a_pipeline_process_missing_its_wiring_is_refused_naming_the_variable() -> None:
+    with pytest.raises(KnobError, match="STATE_TABLE"):
+        PollerKnobs.from_env({"FEED_URL": "http://f", "QUEUE_URL": "http://q"})
+    with pytest.raises(KnobError, match="WRITE_MODE=dual-write needs QUEUE_URL"):
+        OrdersKnobs.from_env({"ORDERS_TABLE": "o", "WRITE_MODE": "dual-write"})
 
 
 def test_a_misspelled_knob_in_a_method_fails_the_rehearsal(tmp_path: Path) -> None:

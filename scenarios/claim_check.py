@@ -1,0 +1,104 @@
+"""claim-check: payloads over SQS's limit go to S3 and the message carries a pointer; the
+consumer fetches, processes, and deletes the object after the message."""
+
+from __future__ import annotations
+
+from queuelab.check.verdict import Expect
+from queuelab.contract import clients
+from queuelab.contract.claim_check import SQS_MAX_BYTES, object_key
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import INVOKE, OK, Op
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
+from queuelab.target.observe import objects
+from scenarios.common import EXACTLY_ONCE
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    lab.consumer(ConsumerKnobs(max_messages=10), "consumer")
+    knobs = ProducerKnobs(
+        n=p["messages"],
+        large_every=p["large_every"],
+        large_bytes=p["large_bytes"],
+        batch_size=1,  # a batch over 1 MiB is refused whole: the small ones go alone
+    )
+    if not unsafe:
+        knobs = knobs.but(claim_check_bucket=lab.resources.bucket)
+    lab.producer(knobs, may_fail=unsafe)
+    lab.settle(timeout=p["settle_seconds"])
+    if lab.resources.bucket:  # what nobody cleaned up (AWS: the lifecycle rule would, later)
+        left = objects(clients.s3(lab.settings), lab.resources.bucket, object_key(lab.run_id, ""))
+        lab.metric("objects_left", left)
+
+
+def measure_sends(history: list[Op]) -> dict[str, float]:
+    """(pure) Sends over SQS's limit as a body, those that went by S3, those never queued."""
+    invoked = {op.key: op.value for op in history if op.f == "send" and op.type == INVOKE}
+    confirmed = {op.key for op in history if op.f == "send" and op.type == OK}
+    oversized = {k for k, v in invoked.items() if int(v.get("bytes", 0)) > SQS_MAX_BYTES}
+    large = {k for k, v in invoked.items() if v.get("payload", {}).get("blob_bytes")}
+    return {
+        "oversized_payloads": len(large),
+        "sent_oversized": len(oversized),
+        "claim_checked": sum(1 for v in invoked.values() if v.get("claim_check")),
+        "never_queued": len(set(invoked) - confirmed),
+        "fetched": sum(1 for op in history if op.f == "fetch" and op.type == OK),
+    }
+
+
+def measure(run: Measured) -> dict[str, float]:
+    return measure_sends(run.history)
+
+
+SCENARIO = Scenario(
+    name="claim-check",
+    category=Category.FAST,
+    summary="Payloads over SQS's 1 MiB go by S3 (a pointer in the message), fetched and "
+    "cleaned up after success.",
+    demonstrates=(
+        "Some business events carry payloads larger than SQS accepts (over 1 MiB). With a "
+        "claim check the producer stores such a payload in S3 and sends a pointer (the "
+        "object, its size and SHA-256); the consumer fetches and checks it, processes the "
+        "event, and deletes the object once SQS confirmed the message's delete (on AWS a "
+        "lifecycle rule also expires leftovers). Without it the large sends are refused and "
+        "those events never reach the queue."
+    ),
+    limits=(
+        "the embedded backend serves S3 (moto's), without fault injection: the nemesis "
+        "injects faults on SQS and DynamoDB only; lifecycle rules are stored, never applied."
+    ),
+    resources="claim-check",
+    relies_on=("size-default-1mib",),  # the inline sends of --unsafe are refused
+    method=method,
+    measure=measure,
+    extra_metrics=(
+        "oversized_payloads",
+        "sent_oversized",
+        "claim_checked",
+        "never_queued",
+        "fetched",
+        "objects_left",
+    ),
+    params={
+        "messages": Param(8, "events to send"),
+        "large_every": Param(3, "every Nth event has a large payload"),
+        "large_bytes": Param(1_258_291, "a large payload's size in bytes (1.2 MiB)"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("oversized_payloads", ">=", 1),),
+    expectations=(
+        *EXACTLY_ONCE,
+        Expect("claim_checked", "==", "oversized_payloads"),
+        Expect("fetched", ">=", "claim_checked"),
+        Expect("never_queued", "==", 0),
+        Expect("objects_left", "==", 0),
+    ),
+    unsafe="the claim check (every payload inline: the large sends are refused)",
+    unsafe_shows=(Expect("never_queued", ">=", 1),),
+    typical_seconds=5,
+    black_box=not_black_box(
+        "the contract has no claim check: a consumer it did not write is never told that a "
+        "message may point to its payload in S3"
+    ),
+)

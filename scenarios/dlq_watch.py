@@ -1,0 +1,127 @@
+"""dlq-watch ("all quiet on the DLQ front"): messages dead-letter silently in most systems;
+the lab's DLQ watcher raises an alert, within a bound, naming the message and its last error."""
+
+from __future__ import annotations
+
+import contextlib
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import INVOKE, OK, Op
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.dlq_watch import NO_ERROR, DlqWatcher
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
+from scenarios.common import POISON_HANDLED
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    watching = contextlib.nullcontext() if unsafe else DlqWatcher(lab, p["watch_interval"])
+    with watching:
+        lab.consumer(ConsumerKnobs(max_messages=10, reject_payload_marker=POISON_MARKER))
+        lab.producer(ProducerKnobs(n=p["messages"], poison_count=p["poison"]))
+        lab.settle(timeout=p["settle_seconds"])
+        lab.pause(p["watch_interval"] * 2)  # the last landing gets its look
+
+
+def receive_calls(history: list[Op]) -> list[tuple[float, float]]:
+    """(pure) Each receive call's start and end (a process makes one at a time)."""
+    started: dict[str, float] = {}
+    calls = []
+    for op in history:
+        if op.f != "receive":
+            continue
+        if op.type == INVOKE:
+            started[op.process] = op.time
+        elif op.process in started:
+            calls.append((started.pop(op.process), op.time))
+    return calls
+
+
+def earliest_landing(expiry: float, calls: list[tuple[float, float]]) -> float:
+    """(pure) A message is moved to the DLQ by a receive made after its last visibility
+    timeout expired (SQS and moto alike): not before ``expiry``, nor before the first
+    receive call still running or started then. A consumer slow to poll again delays the
+    landing, not the alert."""
+    starts = [start for start, end in calls if end >= expiry]
+    return max(expiry, min(starts, default=expiry))
+
+
+def measure_alerts(
+    history: list[Op], dead: set[str], visibility_timeout: float
+) -> dict[str, float]:
+    """(pure) Dead letters nobody was alerted to, and how late the alerts came after the
+    earliest moment each message can have landed."""
+    alerts = {op.key: op for op in history if op.f == "alert" and op.type == OK and op.key}
+    last_receive: dict[str, float] = {}
+    for op in history:
+        if op.f == "receive" and op.type == OK:
+            for message in op.value.get("messages", []):
+                last_receive[message["key"]] = op.time
+    calls = receive_calls(history)
+    delays = [
+        max(0.0, alert.time - earliest_landing(last_receive[key] + visibility_timeout, calls))
+        for key, alert in alerts.items()
+        if key in last_receive
+    ]
+    unnamed = [a for a in alerts.values() if a.value.get("error") in (None, NO_ERROR)]
+    return {
+        "dlq_alerts": len(alerts),
+        "undetected_dead_letters": len(dead - set(alerts)),
+        "alert_delay_s": round(max(delays, default=0.0), 2),
+        "alerts_without_error": len(unnamed),
+    }
+
+
+def measure(run: Measured) -> dict[str, float]:
+    bound = {"alert_bound_s": run.params["alert_within"]}
+    dead = set(run.observation.dlq)
+    return bound | measure_alerts(run.history, dead, run.visibility_timeout)
+
+
+SCENARIO = Scenario(
+    name="dlq-watch",
+    category=Category.FAST,
+    summary="All quiet on the DLQ front: a watcher alerts within a bound when a message "
+    "dead-letters, naming it and its last error.",
+    demonstrates=(
+        "A message that keeps failing is moved to the DLQ after maxReceiveCount receives, and "
+        "in most systems nobody notices. The lab's DLQ watcher reads the DLQ's depth every "
+        "fraction of a second; when a message lands it raises an alert (a journal line, a "
+        "metric) within a bound, with the message's id and the last error recorded for it. "
+        "In production: a CloudWatch alarm on the DLQ's ApproximateNumberOfMessagesVisible."
+    ),
+    resources="dlq-watch",
+    relies_on=("dlq-after-max-receives",),
+    method=method,
+    measure=measure,
+    extra_metrics=(
+        "dlq_alerts",
+        "undetected_dead_letters",
+        "alert_delay_s",
+        "alert_bound_s",
+        "alerts_without_error",
+    ),
+    params={
+        "messages": Param(8, "messages to send"),
+        "poison": Param(2, "of which poison (the consumer rejects them)"),
+        "watch_interval": Param(0.25, "how often the watcher reads the DLQ's depth (s)"),
+        "alert_within": Param(2.0, "an alert must come this soon after a landing (s)"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("dead_lettered", ">=", 1),),
+    expectations=(
+        *POISON_HANDLED,
+        Expect("undetected_dead_letters", "==", 0),
+        Expect("alert_delay_s", "<=", "alert_bound_s"),
+        Expect("alerts_without_error", "==", 0),
+    ),
+    unsafe="the DLQ watcher",
+    unsafe_shows=(Expect("undetected_dead_letters", ">=", 1),),
+    typical_seconds=6,
+    black_box=not_black_box(
+        "the alert names the last error the consumer recorded for the message in its history; a "
+        "consumer the lab did not write records none"
+    ),
+)

@@ -1,0 +1,98 @@
+"""outbox: an order service writes an order and must publish its event. A transactional
+outbox and a relay lose nothing when either crashes; a dual write loses the event of the
+order written just before the crash."""
+
+from __future__ import annotations
+
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import FAIL, OK, Op
+from queuelab.contract.pipeline_knobs import OrdersKnobs, RelayKnobs
+from queuelab.run import stages
+from queuelab.run.lab import Lab
+from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
+from scenarios.common import (
+    DLQ_EMPTY,
+    DRAINED,
+    NO_DUPLICATES,
+    NOTHING_LOST,
+    NOTHING_UNEXPECTED,
+    QUEUE_EMPTY,
+    crashes_at,
+    sent_twice,
+)
+
+
+def relayed_everything(history: list[Op]) -> bool:
+    """Every committed order's outbox item was marked sent (by some relay)."""
+    committed = {op.key for op in history if op.f == "commit" and op.type == OK}
+    marked = {op.key for op in history if op.f == "mark" and op.type in (OK, FAIL)}
+    return bool(committed) and committed <= marked
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    mode = "dual-write" if unsafe else "outbox"
+    lab.consumer(ConsumerKnobs(max_messages=10), "consumer")
+    relay = None
+    if not unsafe:  # the relay dies after a send, before marking the item sent
+        relay = stages.relay(lab, RelayKnobs(crash_after_sends=p["relay_crash_after"]), "relay-1")
+    # The service dies right after writing an order, before anything else; it is restarted.
+    knobs = OrdersKnobs(orders=p["orders"], write_mode=mode)
+    stages.orders(lab, knobs.but(crash_after_orders=p["crash_after"]), "orders-1")
+    lab.note("orders-1 crashed right after writing an order; orders-2 takes the next ones")
+    stages.orders(lab, knobs.but(first_order=p["orders"]), "orders-2")
+    if relay is not None:
+        lab.wait_exit(relay, timeout=30)
+        lab.note("relay-1 crashed after a send, before its mark; relay-2 takes over")
+        stages.relay(lab, name="relay-2")
+        lab.wait_for(lambda: relayed_everything(lab.history()), 30, "the outbox to be relayed")
+    lab.settle(timeout=p["settle_seconds"])
+
+
+def measure(run: Measured) -> dict[str, float]:
+    return {
+        "service_crashes": crashes_at(run.history, "order was written"),
+        "events_sent_twice": sent_twice(run.history),
+    }
+
+
+SCENARIO = Scenario(
+    name="outbox",
+    category=Category.FAST,
+    summary="An order row and its event: a transactional outbox and a relay lose nothing "
+    "when either crashes; a dual write loses events.",
+    demonstrates=(
+        "A service writes an order to its own table and must publish an event for it. With a "
+        "dual write (the row, then the send) a crash between the two loses the event: the "
+        "order exists and nobody hears of it. With a transactional outbox the row and an "
+        "outbox item are written in one DynamoDB transaction, and a relay process sends "
+        "pending items and marks them sent; a relay that crashes after a send and before its "
+        "mark sends that item again, and the consumer's deduplication absorbs it: every "
+        "order's event is processed once."
+    ),
+    resources="outbox",
+    method=method,
+    measure=measure,
+    extra_metrics=("service_crashes", "events_sent_twice"),
+    params={
+        "orders": Param(5, "orders each service instance writes"),
+        "crash_after": Param(3, "the first instance crashes right after writing this many"),
+        "relay_crash_after": Param(2, "the first relay crashes after this many sends"),
+        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+    },
+    preconditions=(Expect("service_crashes", ">=", 1),),
+    expectations=(
+        Expect("delivered", "==", "committed"),
+        Expect("events_sent_twice", ">=", 1),  # the relay's resend, absorbed
+        NOTHING_LOST,
+        NOTHING_UNEXPECTED,
+        NO_DUPLICATES,
+        QUEUE_EMPTY,
+        DRAINED,
+        DLQ_EMPTY,
+    ),
+    unsafe="the outbox (a dual write: the row, then the send; no relay)",
+    unsafe_shows=(Expect("lost", ">=", 1),),
+    typical_seconds=5,
+    black_box=BLACK_BOX,
+)
