@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(900)  # under the load of the other tests, the install alone takes minutes
 @pytest.mark.slow  # a new virtualenv (pip's cache makes it about a minute), then the demo
 @pytest.mark.skipif(
     shutil.which("git") is None or shutil.which("make") is None, reason="no git/make"

@@ -13,10 +13,11 @@ from queuelab.target.probes.scratch import Observations, Observed, Scratch, bodi
 
 
 def visibility(s: Scratch) -> Observations:
-    url, _ = s.queue("vis", VisibilityTimeout="2")
+    # 5 s: the second receive must come inside the timeout even on a loaded machine
+    url, _ = s.queue("vis", VisibilityTimeout="5")
     s.send(url, "m")
     first, hidden = s.receive(url, wait=0), s.receive(url, wait=0)
-    time.sleep(2.5)
+    time.sleep(5.5)
     again = s.receive(url, wait=2)
     count = again[0]["Attributes"].get("ApproximateReceiveCount") if again else None
     ok = bool(first and not hidden and again) and count == "2"
