@@ -5,9 +5,10 @@ making the same calls, as ratios; and the consumer's peak memory.
 
 - producer: ``python -m producer`` sending N messages (its rate from its own history, first
   send to last answer) vs a bare SendMessageBatch(10) loop;
-- consumer: ``python -m consumer`` (idempotency on: claim, check-before-doing, side effect,
-  complete, delete) draining N messages (from its history) vs a bare loop making the same
-  calls in one thread, and vs a bare receive + DeleteMessageBatch loop;
+- consumer: ``python -m consumer`` (idempotency on: claim, the side effect that checks and
+  acts in one conditional write, complete, then the batch's deletes) draining N messages
+  (its rate from its history), with POOL_SIZE 1 and 10, each vs a bare loop making the same
+  calls with as many threads; and vs a bare receive + DeleteMessageBatch loop;
 - the consumer's peak RSS (the largest resident size seen while it drained).
 
 Targets (issue 16): producer >= 0.9 of the bare send loop; consumer >= 0.9 of the bare loop
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ from queuelab.target import provision
 from queuelab.target.plan import ResourceSet
 
 BENCH = ResourceSet("bench", "throughput", visibility_timeout=30, max_receive_count=None)
-TARGETS = {"producer": 0.9, "consumer": 0.9}
+POOLS = (1, 10)
 
 
 def rate(count: int, seconds: float) -> float:
@@ -80,38 +82,45 @@ def bare_send(sqs: Any, url: str, n: int) -> float:
     return rate(n, time.monotonic() - started)
 
 
-def bare_drain(sqs: Any, ddb: Any, url: str, tables: tuple[str, str], n: int, calls: bool) -> float:
-    """Receive 10, then per message the consumer's DynamoDB calls (if ``calls``), then
-    delete: one thread, no processing beyond the calls."""
+def same_calls(ddb: Any, tables: tuple[str, str], message: dict[str, Any]) -> None:
+    """The idempotent consumer's DynamoDB calls for one message: claim, the conditional side
+    effect, complete."""
     status, effects = tables
+    key = {"S": message["MessageId"]}
+    ddb.put_item(
+        TableName=status,
+        Item={"id": key, "status": {"S": "INPROGRESS"}},
+        ConditionExpression="attribute_not_exists(id)",
+    )
+    ddb.update_item(
+        TableName=effects,
+        Key={"subject": key},
+        UpdateExpression="ADD performances :one, request_keys :keys",
+        ConditionExpression="NOT contains(request_keys, :key)",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":keys": {"SS": [key["S"]]}, ":key": key},
+    )
+    ddb.update_item(
+        TableName=status,
+        Key={"id": key},
+        UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":c": {"S": "COMPLETED"}},
+    )
+
+
+def bare_drain(
+    sqs: Any, ddb: Any, url: str, tables: tuple[str, str], n: int, calls: bool, threads: int = 1
+) -> float:
+    """Receive 10, then per message the consumer's DynamoDB calls (if ``calls``, in
+    ``threads`` threads), then DeleteMessageBatch: no processing beyond the calls."""
     done, started = 0, time.monotonic()
+    pool = ThreadPoolExecutor(threads)
     while done < n:
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
         ).get("Messages", [])
-        for m in messages:
-            if not calls:
-                continue
-            key = {"S": m["MessageId"]}
-            ddb.put_item(
-                TableName=status,
-                Item={"id": key, "status": {"S": "INPROGRESS"}},
-                ConditionExpression="attribute_not_exists(id)",
-            )
-            ddb.get_item(TableName=effects, Key={"subject": key}, ConsistentRead=True)
-            ddb.update_item(
-                TableName=effects,
-                Key={"subject": key},
-                UpdateExpression="ADD performances :one",
-                ExpressionAttributeValues={":one": {"N": "1"}},
-            )
-            ddb.update_item(
-                TableName=status,
-                Key={"id": key},
-                UpdateExpression="SET #s = :c",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":c": {"S": "COMPLETED"}},
-            )
+        if calls:
+            list(pool.map(lambda m: same_calls(ddb, tables, m), messages))
         if messages:
             sqs.delete_message_batch(
                 QueueUrl=url,
@@ -139,7 +148,7 @@ def run_process(argv: list[str], env: dict[str, str]) -> tuple[int, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=2000)
     args = parser.parse_args()
     n = args.messages
     workdir = Path(".queuelab/bench-throughput") / time.strftime("%Y%m%dT%H%M%S")
@@ -173,61 +182,66 @@ def main() -> int:
         )
         produced = rate(n, span(read_dir(history), Fn.SEND, Fn.SEND))
 
-        consumer_env = env | {
-            "HISTORY_PATH": str(history / "consumer.jsonl"),
-            "CONSUMER_ID": "consumer",
-            "MAX_MESSAGES": "10",
-            "WAIT_TIME_SECONDS": "1",
-            "IDLE_TIMEOUT_SECONDS": "2",
-            "LOG_LEVEL": "WARNING",
-        }
-        _, peak_mb = run_process([sys.executable, "-m", "consumer"], consumer_env)
-        ops = [op for op in read_dir(history) if op.process == "consumer"]
-        deleted = sum(1 for op in ops if op.f == Fn.DELETE and op.type == OK)
-        consumed = rate(deleted, span(ops, Fn.RECEIVE, Fn.DELETE))
-
-        for batch in entries(n, "bare"):
-            sqs.send_message_batch(QueueUrl=res.queue_url, Entries=batch)
-        bare_same_calls = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=True)
-        for batch in entries(n, "bare"):
-            sqs.send_message_batch(QueueUrl=res.queue_url, Entries=batch)
+        drains = []
+        for pool in POOLS:
+            if pool != POOLS[0]:  # the producer filled the queue for the first
+                fill(sqs, res.queue_url, n)
+            consumed, deleted, peak_mb = consume(env, workdir / f"pool-{pool}", pool)
+            fill(sqs, res.queue_url, n)
+            bare = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=True, threads=pool)
+            drains.append((pool, consumed, deleted, peak_mb, bare))
+        fill(sqs, res.queue_url, n)
         bare_receive_delete = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=False)
 
     table = Table(title=f"throughput, {n} messages, one embedded server (msg/s)")
     for column in ("what", "queuelab", "bare boto3 loop", "ratio", "target"):
         table.add_column(column, justify="right" if column != "what" else "left")
+    ratio = f"{produced / bare_producer:.2f}"
     table.add_row(
         "producer (SendMessageBatch 10)",
         f"{produced:.0f}",
         f"{bare_producer:.0f}",
-        f"{produced / bare_producer:.2f}",
+        ratio,
         ">= 0.90",
     )
-    table.add_row(
-        "consumer, idempotent (same calls)",
-        f"{consumed:.0f}",
-        f"{bare_same_calls:.0f}",
-        f"{consumed / bare_same_calls:.2f}",
-        ">= 0.90",
-    )
-    table.add_row(
-        "  vs receive + DeleteMessageBatch only",
-        "",
-        f"{bare_receive_delete:.0f}",
-        f"{consumed / bare_receive_delete:.2f}",
-        "",
-    )
-    table.add_row(
-        "consumer vs 55 msg/s (before issue 16)",
-        f"{consumed:.0f}",
-        "55",
-        f"{consumed / 55:.1f}",
-        ">= 5.0",
-    )
-    table.add_row("consumer peak RSS (MB)", f"{peak_mb:.0f}", "", "", "< 80")  # fmt: skip
+    for pool, consumed, deleted, peak_mb, bare in drains:
+        what = f"consumer, idempotent, POOL_SIZE={pool} (bare: same calls, {pool} threads)"
+        table.add_row(what, f"{consumed:.0f}", f"{bare:.0f}", f"{consumed / bare:.2f}", ">= 0.90")
+        table.add_row(
+            "  vs receive + DeleteMessageBatch only",
+            "",
+            f"{bare_receive_delete:.0f}",
+            f"{consumed / bare_receive_delete:.2f}",
+            "",
+        )
+        table.add_row("  vs 55 msg/s (before issue 16)", "", "55", f"{consumed / 55:.1f}", ">= 5.0")
+        table.add_row("  peak RSS (MB)", f"{peak_mb:.0f}", "", "", "< 80")
+        table.add_row("  deleted", f"{deleted} of {n}", "", "", "")
     Console().print(table)
-    print(f"producer exit code {code}; consumer deleted {deleted} of {n}; files in {workdir}")
+    print(f"producer exit code {code}; files in {workdir}")
     return 0
+
+
+def fill(sqs: Any, url: str, n: int) -> None:
+    for batch in entries(n, "bare"):
+        sqs.send_message_batch(QueueUrl=url, Entries=batch)
+
+
+def consume(env: dict[str, str], history: Path, pool: int) -> tuple[float, int, float]:
+    """Drain the queue with one consumer process: (msg/s, deleted, peak RSS in MB)."""
+    consumer_env = env | {
+        "HISTORY_PATH": str(history / "consumer.jsonl"),
+        "CONSUMER_ID": "consumer",
+        "MAX_MESSAGES": "10",
+        "POOL_SIZE": str(pool),
+        "WAIT_TIME_SECONDS": "1",
+        "IDLE_TIMEOUT_SECONDS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    _, peak_mb = run_process([sys.executable, "-m", "consumer"], consumer_env)
+    ops = [op for op in read_dir(history) if op.process == "consumer"]
+    deleted = sum(1 for op in ops if op.f == Fn.DELETE and op.type == OK)
+    return rate(deleted, span(ops, Fn.RECEIVE, Fn.DELETE)), deleted, peak_mb
 
 
 if __name__ == "__main__":

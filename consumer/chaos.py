@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,15 +53,20 @@ class CrashPoints(Middleware):
         self.rng = rng or random.Random()
         self.received = 0
         self.performed = 0
+        self._count = threading.Lock()  # a pool's threads count too
 
     def before_work(self, message: Received, work: Work) -> None:
-        self.received += 1
-        if self.received == self.at_receive or (self.rate and self.rng.random() < self.rate):
+        with self._count:
+            self.received += 1
+            now = self.received == self.at_receive or (self.rate and self.rng.random() < self.rate)
+        if now:
             self.crash(self.history, message.key, "after receive")
 
     def after_side_effect(self, message: Received, work: Work) -> None:
-        self.performed += 1
-        if self.performed == self.at_side_effect:
+        with self._count:
+            self.performed += 1
+            now = self.performed == self.at_side_effect
+        if now:
             self.crash(self.history, message.key, "after side effect")
 
 
@@ -81,10 +87,12 @@ class PauseOnce(Middleware):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.paused = False
+        self._once = threading.Lock()
 
     def before_side_effect(self, message: Received, work: Work) -> None:
-        if not self.paused:
-            self.paused = True
+        with self._once:
+            first, self.paused = not self.paused, True
+        if first:
             log.warning("pausing %.1f s with message %s in hand", self.seconds, message.key)
             time.sleep(self.seconds)
 
@@ -171,6 +179,7 @@ class AllOrNothingBatch(Middleware, Acknowledger):
             for message in self.succeeded_messages:
                 self.inner.succeeded(message)
         self.succeeded_messages, self.failures = [], 0
+        self.inner.end_batch()  # a pool's deletes go out together here
 
 
 class DownstreamOutage(Middleware):
@@ -184,7 +193,7 @@ class DownstreamOutage(Middleware):
 
     def calling_downstream(self, message: Received, work: Work) -> None:
         now = self.clock()
-        if self.began is None:
+        if self.began is None:  # a pool's first calls may race here: either start is fine
             self.began = now
         if now - self.began < self.seconds:
             raise Unavailable(f"downstream unavailable (an outage of {self.seconds:g} s)")
@@ -212,11 +221,12 @@ class SwallowingSideEffects(SideEffects):
     """A side effect whose failure is logged and forgotten: the handler takes it as done,
     completes and deletes the message, and the work is lost."""
 
-    def perform(self, *args: Any, **kwargs: Any) -> None:
+    def perform(self, *args: Any, **kwargs: Any) -> bool:
         try:
-            super().perform(*args, **kwargs)
+            return super().perform(*args, **kwargs)
         except Unavailable as err:
             log.warning("side effect failed, carrying on as if it was done: %s", err)
+            return True
 
 
 def layer(

@@ -50,3 +50,19 @@ class CarryOn(SkipFailedGroups):
 
     def skip(self, message: Received) -> bool:
         return False
+
+
+def in_turns(batch: list[Received]) -> list[list[Received]]:
+    """A batch split into what a pool may work on at once: each FIFO group's messages, in
+    order, as one turn; every message without a group as a turn of its own."""
+    turns: list[list[Received]] = []
+    by_group: dict[str, list[Received]] = {}
+    for message in batch:
+        if message.group is None:
+            turns.append([message])
+        elif message.group in by_group:
+            by_group[message.group].append(message)
+        else:
+            by_group[message.group] = [message]
+            turns.append(by_group[message.group])
+    return turns

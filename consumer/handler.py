@@ -76,10 +76,8 @@ class Handler:
             return begun
         try:
             self.hooks.before_side_effect(message, work)
-            if self.idempotency.already_performed(work):
+            if not self.perform(message, work):
                 self.history.ok(Fn.SKIP, message.key, reason="side effect already performed")
-            else:
-                self.perform(message, work)
             self.hooks.before_complete(message, work)
         except Reject as rejected:
             self.idempotency.release(work)  # a retry may claim it again
@@ -104,18 +102,26 @@ class Handler:
                 raise Reject(f"payload lacks {self.entity_key} and an integer {self.version_key}")
         return Work(payload, dedupe_key, subject_of(payload, message.key))
 
-    def perform(self, message: Received, work: Work) -> None:
+    def perform(self, message: Received, work: Work) -> bool:
+        """The side effect; False when the external system had done this request already
+        (check-before-doing, in the same call)."""
         self.history.invoke(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         run = message.run or self.run_id
         try:
             self.hooks.calling_downstream(message, work)
-            self.effects.perform(work.subject, work.dedupe_key, message.key, run, work.payload)
+            done = self.effects.perform(
+                work.subject, work.dedupe_key, message.key, run, work.payload
+            )
         except Unavailable as failed:
             # Refused: not performed. No answer at all: performed or not, nobody knows.
             unknown = isinstance(failed.__cause__, BotoCoreError)
             record = self.history.info if unknown else self.history.fail
             record(Fn.SIDE_EFFECT, message.key, subject=work.subject, error=str(failed))
             raise
+        if not done:
+            reason = "already performed for this request"
+            self.history.fail(Fn.SIDE_EFFECT, message.key, subject=work.subject, error=reason)
+            return False
         self.history.ok(Fn.SIDE_EFFECT, message.key, subject=work.subject)
         if self.versions is not None:
             entity = str(work.payload[self.entity_key])
@@ -123,6 +129,7 @@ class Handler:
             applied = self.versions.apply(entity, version)
             self.history.ok(Fn.APPLY, message.key, entity=entity, version=version, applied=applied)
         self.hooks.after_side_effect(message, work)
+        return True
 
     def reject(self, message: Received, reason: str) -> bool:
         log.warning(

@@ -23,7 +23,7 @@ from consumer.message import Received
 log = logging.getLogger("consumer")
 
 Extend = Callable[[Received, int], bool]  # (message, visibility seconds) -> still ours?
-Renew = Callable[[float], bool]  # (new deadline, epoch seconds) -> still ours?
+Renew = Callable[[Received, float], bool]  # (message, new deadline in epoch s) -> still ours?
 
 
 @dataclass
@@ -89,4 +89,4 @@ class Heartbeat(NoHeartbeat):
         deadline = time.time() + self.visibility  # the new lease ends no earlier than this
         if not self.extend(message, self.visibility):
             return False
-        return all(renew(deadline) for renew in self.renewals)
+        return all(renew(message, deadline) for renew in self.renewals)

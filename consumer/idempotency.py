@@ -218,8 +218,10 @@ class Idempotency:
         self.history = history
         self.run_id = run_id
         self.lease = lease or FixedLease()
-        self._held: str | None = None  # the key of our claim in progress, if any
-        self._lock = threading.Lock()  # the heartbeat renews from its own thread
+        # Our claims in progress: message key -> dedupe key (a pool holds several; the
+        # heartbeats renew them from their own threads).
+        self._held: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def begin(self, message: Received, work: Work) -> bool | None:
         """None to go on with the side effect, else what ``handle()`` returns (True:
@@ -243,7 +245,7 @@ class Idempotency:
         )
         if result.outcome is Claim.ACQUIRED:
             with self._lock:
-                self._held = key
+                self._held[message.key] = key
             return None
         if result.outcome is Claim.COMPLETED:
             self.cache.add(key)
@@ -261,24 +263,23 @@ class Idempotency:
         self.history.ok(Fn.SKIP, message.key, reason=f"in progress at {result.holder}")
         return False
 
-    def already_performed(self, work: Work) -> bool:
-        return self.performed(work.subject, work.dedupe_key)
-
-    def renew(self, until: float) -> bool:
-        """Move the lease of our claim in progress to ``until`` (the heartbeat calls this);
-        False when the claim was taken over. With a fixed lease nothing is renewed."""
+    def renew(self, message: Received, until: float) -> bool:
+        """Move the lease of our claim in progress for ``message`` to ``until`` (its heartbeat
+        calls this); False when the claim was taken over. A fixed lease is not renewed."""
         with self._lock:
-            if not self.lease.renewed or self.status is None or self._held is None:
+            held = self._held.get(message.key)
+            if not self.lease.renewed or self.status is None or held is None:
                 return True
-            if self.status.renew(self._held, until):
+            if self.status.renew(held, until):
                 return True
-        log.warning("our claim on %s was taken over: its lease had expired", self._held)
+        log.warning("our claim on %s was taken over: its lease had expired", held)
         return False
 
     def _let_go(self, work: Work) -> None:
         with self._lock:  # no renewal after this
-            if self._held == work.dedupe_key:
-                self._held = None
+            for message_key, key in list(self._held.items()):
+                if key == work.dedupe_key:
+                    del self._held[message_key]
 
     def complete(self, work: Work) -> None:
         self._let_go(work)

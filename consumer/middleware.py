@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from consumer.message import Received, Work
 
 Delete = Callable[[Received], None]
+DeleteMany = Callable[[list[Received]], None]
 
 
 class Acknowledger:
@@ -30,6 +31,24 @@ class Acknowledger:
 
     def end_batch(self) -> None:
         """Every message of the received batch was handled."""
+
+
+class BatchAcknowledger(Acknowledger):
+    """How a pool's successes are deleted: together, with one DeleteMessageBatch, once every
+    message of the batch was worked on (``delete`` stays the one-message delete)."""
+
+    def __init__(self, delete: Delete, delete_many: DeleteMany) -> None:
+        super().__init__(delete)
+        self.delete_many = delete_many
+        self.pending: list[Received] = []
+
+    def succeeded(self, message: Received) -> None:
+        self.pending.append(message)
+
+    def end_batch(self) -> None:
+        pending, self.pending = self.pending, []
+        if pending:
+            self.delete_many(pending)
 
 
 class Middleware:

@@ -2,8 +2,11 @@
 visible afterwards (``performances`` > 1 on the subject's item).
 
 Like a payment API with idempotency keys, every performance carries a request key (the
-consumer's dedupe key) that the system remembers on the subject's item: check-before-doing
-asks whether this request was already done for this subject."""
+consumer's dedupe key) that the system remembers on the subject's item. Check-before-doing
+is that API's own refusal of a request it has done already: with ``checked`` the write is
+conditional on the request key being new for the subject, so asking and doing are one
+atomic call (no window between them, one call fewer per message). ``performed`` asks
+without doing, for a claim whose holder may have done the work before it died."""
 
 from __future__ import annotations
 
@@ -32,8 +35,10 @@ class SideEffects:
         performer: str,
         log_path: str = "",
         log_field: str = "sequence",
+        checked: bool = False,
     ) -> None:
         self.ddb = ddb if table else None
+        self.checked = checked
         self.table = table
         self.performer = performer
         self.log_path = log_path
@@ -46,21 +51,28 @@ class SideEffects:
         message_key: str,
         run_id: str,
         payload: dict[str, Any],
-    ) -> None:
+    ) -> bool:
         """Do the side effect: one atomic counter increment per performance (and a line in
-        the side-effect log, whose order is the order things really happened). A failed
-        call raises ``Unavailable``: the message is retried later."""
+        the side-effect log, whose order is the order things really happened). False when
+        ``checked`` and the system had done this request already (nothing was done). A
+        failed call raises ``Unavailable``: the message is retried later."""
         if self.ddb is not None:
             try:
                 self._count(self.ddb, subject, request_key, message_key, run_id)
+            except self.ddb.exceptions.ConditionalCheckFailedException:
+                return False  # done before under this request key: not done again
             except (ClientError, BotoCoreError) as err:
                 raise Unavailable(f"the side effect failed: {err}") from err
         if self.log_path:
             append_line(self.log_path, str(payload.get(self.log_field)))
+        return True
 
     def _count(
         self, ddb: DynamoDBClient, subject: str, request_key: str, message_key: str, run_id: str
     ) -> None:
+        checked = {}
+        if self.checked:
+            checked = {"ConditionExpression": "NOT contains(request_keys, :request_key)"}
         ddb.update_item(
             TableName=self.table,
             Key={SIDE_EFFECTS_TABLE_KEY: {"S": subject}},
@@ -80,7 +92,9 @@ class SideEffects:
                 ":me": {"SS": [self.performer]},
                 ":now": {"N": f"{time.time():.3f}"},
                 ":run": {"S": run_id},
+                **({":request_key": {"S": request_key}} if self.checked else {}),
             },
+            **checked,  # type: ignore[arg-type]
         )
 
     def performed(self, subject: str, request_key: str) -> bool:

@@ -127,6 +127,7 @@ def handler(
         name,
         knobs.side_effect_log_path,
         knobs.side_effect_log_field,
+        checked=knobs.idempotent and knobs.check_before_doing == "on",
     )
     versions = None
     if knobs.version_state_path:
@@ -184,6 +185,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
         name=name,
         run_id=knobs.run_id,
         max_messages=knobs.max_messages,
+        pool_size=knobs.pool_size,
         wait_time_seconds=knobs.wait_time_seconds,
         message_limit=knobs.message_limit,
         idle_timeout_seconds=knobs.idle_timeout_seconds,

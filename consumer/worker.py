@@ -4,46 +4,43 @@
 of its batch, then shuts down in a fixed, logged order. The first SIGTERM / SIGINT stops
 gracefully; a second one exits at once.
 
-A message is done once SQS confirmed its delete. A delete or visibility change that SQS
-refuses because the receipt handle is no longer valid (a FIFO queue refuses a handle whose
-visibility timeout expired) means the lease was lost: the message will come back, so it is
-not done, whatever the work did.
+A message is done once SQS confirmed its delete (``consumer/receipts.py``: a refused
+receipt handle means the lease was lost).
+
+With ``pool_size`` above 1, the messages of a received batch are worked on at once in a
+bounded thread pool (the work is I/O: claims, side effects), a FIFO group's messages one
+after another in one thread; once the whole batch is done the worker settles each message
+in order, and the successes go out in one DeleteMessageBatch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import signal
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from consumer.backoff import ErrorBackoff, RetryPolicy
-from consumer.groups import SkipFailedGroups
+from consumer.groups import SkipFailedGroups, in_turns
 from consumer.handler import Handler
 from consumer.heartbeat import NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
-from consumer.middleware import Acknowledger, Middleware
+from consumer.middleware import Acknowledger, BatchAcknowledger, Middleware
+from consumer.receipts import Receipts
 from queuelab.contract.history import Fn, History
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("consumer")
-
-
-def lease_lost(err: Exception) -> bool:
-    """SQS refused the receipt handle: it expired or was replaced by a later receive."""
-    if not isinstance(err, ClientError):
-        return False
-    error = err.response.get("Error", {})
-    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-    return code in ("ReceiptHandleIsInvalid", "MessageNotInflight") or (
-        code == "InvalidParameterValue" and "ReceiptHandle" in message
-    )
 
 
 class Worker:
@@ -58,6 +55,7 @@ class Worker:
         name: str = "consumer",
         run_id: str = "",
         max_messages: int = 1,
+        pool_size: int = 1,
         wait_time_seconds: int = 10,
         message_limit: int = 0,
         idle_timeout_seconds: float = 0.0,
@@ -81,12 +79,20 @@ class Worker:
         self.retry = retry or RetryPolicy()  # when a failed message comes back
         self.heartbeat = heartbeat or NoHeartbeat()  # keeps the lease while work runs
         self.groups = groups or SkipFailedGroups()  # a failed group stops in its batch
-        self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
+        self.receipts = Receipts(sqs, queue_url, history)
+        # pool_size 1: each message in turn, deleted as soon as it succeeded; above: a
+        # batch's messages at once in threads, its successes deleted together at its end.
+        self.pool = ThreadPoolExecutor(pool_size, "work") if pool_size > 1 else None
+        inner = Acknowledger(self.acknowledge)
+        if self.pool is not None:
+            inner = BatchAcknowledger(self.acknowledge, self.acknowledge_many)
+        self.acknowledger = self.hooks.acknowledger(inner)
         self.running = True
         self.handled = 0
         self.done = 0  # messages whose delete SQS confirmed
         self.signals = 0
-        self.in_hand: str | None = None  # key of the message being processed
+        self.in_hand: set[str] = set()  # keys of the messages being processed
+        self._counts = threading.Lock()  # pool threads count and mark messages in hand
         self._last_message_at = time.monotonic()
 
     def stop(self) -> None:
@@ -95,7 +101,10 @@ class Worker:
     def on_signal(self, signum: int, frame: Any) -> None:
         self.signals += 1
         name = signal.Signals(signum).name
-        self.history.ok(Fn.SIGNAL, self.in_hand, signal=name, count=self.signals)
+        keys = sorted(self.in_hand)
+        more = {"in_hand": keys} if len(keys) > 1 else {}
+        key = keys[0] if len(keys) == 1 else None
+        self.history.ok(Fn.SIGNAL, key, signal=name, count=self.signals, **more)
         if self.signals == 1 and not self.hooks.exit_at_once(self.signals):
             log.info("%s: finishing the message in hand, then exiting", name)
             self.stop()
@@ -116,19 +125,47 @@ class Worker:
                 break
             batch = self.drop_strays(self.receive())
             self.groups.new_batch()
-            for index, message in enumerate(batch):
-                if not self.running:
-                    self.release(batch[index:])
-                    break
-                if self.groups.skip(message):
-                    self.release([message], reason="an earlier message of its group failed")
-                    continue
-                if not self.process(message):
-                    self.groups.record_failure(message)
-                self._check_limit()
+            if self.pool is None:
+                self.work_through(batch, settle_each=True)
+            else:
+                self.work_at_once(batch)
             self.acknowledger.end_batch()
             self._check_limit()
         return self.shutdown()
+
+    def work_through(
+        self, messages: list[Received], settle_each: bool
+    ) -> list[tuple[Received, bool]]:
+        """Messages one after another (a batch, or one FIFO group of it), stopping a group
+        at its first failure; settled as each ends, or returned with whether it succeeded."""
+        worked = []
+        for index, message in enumerate(messages):
+            if not self.running:
+                self.release(messages[index:])
+                break
+            if self.groups.skip(message):
+                self.release([message], reason="an earlier message of its group failed")
+                continue
+            with self._holding(message):
+                succeeded = self.work(message)
+                if settle_each:
+                    self.settle(message, succeeded)
+            if not succeeded:
+                self.groups.record_failure(message)
+            if settle_each:
+                self._check_limit()
+            else:
+                worked.append((message, succeeded))
+        return worked
+
+    def work_at_once(self, batch: list[Received]) -> None:
+        """The pool works on the batch's turns at once (each FIFO group's messages in
+        order); once all are done, each message is settled, in the batch's order."""
+        assert self.pool is not None
+        turns = [self.pool.submit(self.work_through, turn, False) for turn in in_turns(batch)]
+        for turn in turns:
+            for message, succeeded in turn.result():
+                self.settle(message, succeeded)
 
     def _check_limit(self) -> None:
         if self.running and self.message_limit and self.done >= self.message_limit:
@@ -189,22 +226,30 @@ class Worker:
                 mine.append(message)
         return mine
 
-    def process(self, message: Received) -> bool:
-        """Handle one message, keeping its lease while the work runs; whether it succeeded."""
-        self.handled += 1
-        self.in_hand = message.key
+    @contextlib.contextmanager
+    def _holding(self, message: Received) -> Iterator[None]:
+        with self._counts:
+            self.handled += 1
+            self.in_hand.add(message.key)
         try:
-            self.hooks.after_receive(message)
-            with self.heartbeat.keep(message):
-                succeeded = self.handler.handle(message)
-            if succeeded:
-                self.acknowledger.succeeded(message)
-            else:
-                self.acknowledger.failed(message)
-                self.retry_later(message)
+            yield
         finally:
-            self.in_hand = None
-        return succeeded
+            with self._counts:
+                self.in_hand.discard(message.key)
+
+    def work(self, message: Received) -> bool:
+        """Handle one message, keeping its lease while the work runs; whether it succeeded."""
+        self.hooks.after_receive(message)
+        with self.heartbeat.keep(message):
+            return self.handler.handle(message)
+
+    def settle(self, message: Received, succeeded: bool) -> None:
+        """Delete a success (now, or with its batch); leave a failure for its retry."""
+        if succeeded:
+            self.acknowledger.succeeded(message)
+        else:
+            self.acknowledger.failed(message)
+            self.retry_later(message)
 
     def retry_later(self, message: Received) -> None:
         """Set when the failed message comes back, as the retry policy says."""
@@ -231,46 +276,27 @@ class Worker:
         return self.change_visibility(message, seconds, Fn.HEARTBEAT)
 
     def change_visibility(self, message: Received, seconds: int, fn: Fn) -> bool:
-        """ChangeMessageVisibility, its invoke already recorded; False when refused (the
-        receipt handle is no longer valid: the lease is lost)."""
-        try:
-            self.sqs.change_message_visibility(
-                QueueUrl=self.queue_url,
-                ReceiptHandle=message.receipt_handle,
-                VisibilityTimeout=seconds,
-            )
-        except (ClientError, BotoCoreError) as err:
-            log.warning("%s of %s refused: %s", fn.value, message.key, err)
-            lost = lease_lost(err)
-            self.history.fail(
-                fn, message.key, message_id=message.message_id, error=str(err), lease_lost=lost
-            )
-            return False
-        self.history.ok(fn, message.key, message_id=message.message_id)
-        return True
+        return self.receipts.change_visibility(message, seconds, fn)
+
+    def delete(self, message: Received) -> bool:
+        return self.receipts.delete(message)
 
     def acknowledge(self, message: Received) -> None:
         """Delete a handled message; it is done only if SQS confirms."""
-        if self.delete(message):
-            self.done += 1
-            self.hooks.after_delete(message)
-        elif self.hooks.done_despite_lost_lease(message):
-            self.done += 1
+        self._confirmed(message, self.delete(message))
 
-    def delete(self, message: Received) -> bool:
-        """True once SQS confirmed; False when it refused (a lost lease: the message comes
-        back) or the call failed."""
-        self.history.invoke(Fn.DELETE, message.key, message_id=message.message_id)
-        try:
-            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
-        except (ClientError, BotoCoreError) as err:
-            lost = lease_lost(err)
-            why = "the lease was lost, it will come back" if lost else "it may come back"
-            log.warning("delete of %s refused (%s): %s", message.key, why, err)
-            self.history.fail(Fn.DELETE, message.key, error=str(err), lease_lost=lost)
-            return False
-        self.history.ok(Fn.DELETE, message.key, message_id=message.message_id)
-        return True
+    def acknowledge_many(self, messages: list[Received]) -> None:
+        """Delete handled messages together; each is done only if SQS confirms its entry."""
+        for message, deleted in self.receipts.delete_many(messages):
+            self._confirmed(message, deleted)
+
+    def _confirmed(self, message: Received, deleted: bool) -> None:
+        if deleted:
+            self.hooks.after_delete(message)
+        elif not self.hooks.done_despite_lost_lease(message):
+            return
+        with self._counts:
+            self.done += 1
 
     def release(self, messages: list[Received], reason: str = "stopping") -> None:
         """Make messages we will not handle visible again at once (graceful stop, or a
@@ -285,6 +311,8 @@ class Worker:
 
     def shutdown(self) -> int:
         log.info("shutdown 1/2: stopped polling after %d messages", self.handled)
+        if self.pool is not None:
+            self.pool.shutdown()
         self.history.ok(Fn.EXIT, None, handled=self.handled)
         self.history.close()
         log.info("shutdown 2/2: history closed; bye")

@@ -29,6 +29,7 @@ def client_config(settings: AwsSettings) -> Config:
     return Config(
         connect_timeout=5,
         read_timeout=30,
+        max_pool_connections=16,  # a consumer's pool (up to 10 threads) plus its own calls
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},  # type: ignore[arg-type]
         ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]  # older stubs lack it
     )

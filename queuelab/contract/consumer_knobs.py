@@ -19,6 +19,15 @@ class ConsumerKnobs(KnobModel):
     aws_region: str = knob("", "Region override (default: the SDK's)", env="AWS_REGION")
     wait_time_seconds: int = knob(10, "Long-poll wait (seconds)", ge=0, le=20)
     max_messages: int = knob(1, "Messages per receive call (1-10)", ge=1, le=10)
+    pool_size: int = knob(
+        1,
+        "Messages of a received batch worked on at once, in threads (a FIFO group's one "
+        "after another); above 1 the batch's successes are deleted together "
+        "(DeleteMessageBatch) once the batch is done. 1: one by one, each deleted as soon "
+        "as it succeeded",
+        ge=1,
+        le=10,
+    )
     message_limit: int = knob(
         0, "Stop once N messages are done: deleted, as SQS confirmed (0 = unlimited)", ge=0
     )
@@ -176,6 +185,11 @@ class ConsumerKnobs(KnobModel):
             for name in ("version_state_path", "version_log_path"):
                 if not getattr(self, name):
                     raise ValueError(f"{name.upper()} is required when VERSIONING_ENABLED=1")
+        if self.pool_size > self.max_messages:
+            raise ValueError(
+                f"POOL_SIZE={self.pool_size} is larger than MAX_MESSAGES={self.max_messages}: "
+                "a pool works on one received batch at a time"
+            )
         if self.business_idempotency_field and self.idempotency == "off":
             raise ValueError(
                 f"BUSINESS_IDEMPOTENCY_FIELD={self.business_idempotency_field!r} needs "

@@ -18,8 +18,9 @@ from consumer.leases import VisibilityLease
 from consumer.message import Received
 from consumer.middleware import Chain
 from consumer.read_then_write import ReadThenWriteTable
+from consumer.side_effects import SideEffects
 from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import History
+from queuelab.contract.history import FAIL, INVOKE, OK, Fn, History, read
 from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
 
 
@@ -57,7 +58,7 @@ def handler(ddb: Any, owner: str = "c1", lease: float = 30, **knobs: str) -> Han
             **knobs,
         }
     )
-    history = History(None, owner)
+    history = History(config.history_path or None, owner)
     hooks = Chain(chaos.layer(config, history, crash=crash))
     return wiring.handler(config, ddb, history, hooks)
 
@@ -98,6 +99,30 @@ def test_when_the_holder_already_did_the_work_the_message_is_completed(ddb: Any)
         first.handle(message({"id": "a"}))
     assert handler(ddb, "c2").handle(message({"id": "a"}, count=2)) is True
     assert performances(ddb, "a") == 1
+
+
+def test_after_a_takeover_the_side_effect_write_itself_refuses_the_repeat(
+    ddb: Any, tmp_path: Any
+) -> None:
+    # Given a holder that did the side effect, then crashed, and whose lease expired
+    holder = handler(ddb, "c1", CRASH_AFTER_SIDE_EFFECT="1", IDEMPOTENCY_LEASE="visibility")
+    holder.idempotency.lease = VisibilityLease(-1)  # already expired
+    with pytest.raises(Crashed):
+        holder.handle(message({"id": "a"}))
+    # When another consumer takes the claim over and handles the message
+    path = tmp_path / "c2.jsonl"
+    assert handler(ddb, "c2", HISTORY_PATH=str(path)).handle(message({"id": "a"})) is True
+    # Then its conditional write was refused: no second performance, recorded as a skip
+    assert performances(ddb, "a") == 1
+    ops = [(op.f, op.type) for op in read([path]) if op.f in (Fn.SIDE_EFFECT, Fn.SKIP)]
+    assert ops == [(Fn.SIDE_EFFECT, INVOKE), (Fn.SIDE_EFFECT, FAIL), (Fn.SKIP, OK)]
+
+
+def test_a_first_performance_is_recorded_as_done_not_as_a_skip(ddb: Any, tmp_path: Any) -> None:
+    path = tmp_path / "c1.jsonl"
+    assert handler(ddb, "c1", HISTORY_PATH=str(path)).handle(message({"id": "a"})) is True
+    ops = [(op.f, op.type) for op in read([path]) if op.f in (Fn.SIDE_EFFECT, Fn.SKIP)]
+    assert ops == [(Fn.SIDE_EFFECT, INVOKE), (Fn.SIDE_EFFECT, OK)]
 
 
 def test_an_expired_lease_can_be_claimed_again(ddb: Any) -> None:
@@ -189,7 +214,7 @@ def test_a_lease_that_follows_the_visibility_ends_with_it_and_is_renewed(ddb: An
     until = float(status_item(ddb, "a")["lease_until"]["N"])
     assert until == pytest.approx(received.received_at + 5, abs=0.01)
     # When the heartbeat renews it, the lease moves
-    assert h.idempotency.renew(until + 10) is True
+    assert h.idempotency.renew(received, until + 10) is True
     assert float(status_item(ddb, "a")["lease_until"]["N"]) == pytest.approx(until + 10)
 
 
@@ -199,7 +224,7 @@ def test_a_renewal_after_a_takeover_says_the_lease_is_lost(ddb: Any) -> None:
     stale = message({"id": "a"})
     assert h.idempotency.begin(stale, h.validate(stale)) is None
     assert StatusTable(ddb, "status", "c2", 30).claim("a", "x", "r").outcome is Claim.ACQUIRED
-    assert h.idempotency.renew(time.time() + 5) is False
+    assert h.idempotency.renew(stale, time.time() + 5) is False
 
 
 def test_a_fixed_lease_is_not_renewed_and_a_finished_claim_is_not_lost(ddb: Any) -> None:
@@ -207,7 +232,7 @@ def test_a_fixed_lease_is_not_renewed_and_a_finished_claim_is_not_lost(ddb: Any)
     first = message({"id": "a"})
     assert fixed.idempotency.begin(first, fixed.validate(first)) is None
     before = status_item(ddb, "a")["lease_until"]
-    assert fixed.idempotency.renew(time.time() + 100) is True
+    assert fixed.idempotency.renew(first, time.time() + 100) is True
     assert status_item(ddb, "a")["lease_until"] == before
     # And once completed, a late heartbeat has nothing to renew (not a lost lease)
     following = handler(ddb, "c2", IDEMPOTENCY_LEASE="visibility")
@@ -215,7 +240,7 @@ def test_a_fixed_lease_is_not_renewed_and_a_finished_claim_is_not_lost(ddb: Any)
     work = following.validate(second)
     assert following.idempotency.begin(second, work) is None
     following.idempotency.complete(work)
-    assert following.idempotency.renew(time.time() + 5) is True
+    assert following.idempotency.renew(second, time.time() + 5) is True
 
 
 def racing_tables(ddb: Any, kind: type[StatusTable]) -> list[ClaimResult]:
@@ -241,3 +266,21 @@ def test_a_read_then_write_claim_lets_two_interleaved_consumers_both_in(ddb: Any
 def test_the_conditional_claim_lets_only_one_of_two_interleaved_consumers_in(ddb: Any) -> None:
     outcomes = sorted(r.outcome for r in racing_tables(ddb, StatusTable))
     assert outcomes == sorted([Claim.ACQUIRED, Claim.IN_PROGRESS])
+
+
+def test_a_checked_side_effect_asks_and_does_in_one_write(ddb: Any) -> None:
+    checked = SideEffects(ddb, "effects", "c1", checked=True)
+    # Given a request performed once
+    assert checked.perform("s", "request-1", "m1", "run", {}) is True
+    # When the same request comes again, the system refuses it; another request is done
+    assert checked.perform("s", "request-1", "m2", "run", {}) is False
+    assert performances(ddb, "s") == 1
+    assert checked.perform("s", "request-2", "m3", "run", {}) is True
+    assert performances(ddb, "s") == 2
+
+
+def test_an_unchecked_side_effect_repeats_a_request(ddb: Any) -> None:
+    unchecked = SideEffects(ddb, "effects", "c1")
+    assert unchecked.perform("s", "request-1", "m1", "run", {}) is True
+    assert unchecked.perform("s", "request-1", "m2", "run", {}) is True
+    assert performances(ddb, "s") == 2

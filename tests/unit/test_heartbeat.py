@@ -46,7 +46,8 @@ def test_a_refused_extension_means_the_lease_is_lost_and_beating_stops() -> None
 def test_renewals_follow_each_extension_and_a_refused_one_loses_the_lease() -> None:
     deadlines: list[float] = []
 
-    def renew(until: float) -> bool:
+    def renew(message: Received, until: float) -> bool:
+        assert message is MESSAGE
         deadlines.append(until)
         return len(deadlines) < 2
 

@@ -1,15 +1,18 @@
-"""The worker's loop with a fake queue: retries, and message groups within a batch."""
+"""The worker's loop with a fake queue: retries, message groups within a batch, and a pool
+working on a batch at once (its successes deleted together)."""
 
 from __future__ import annotations
 
 import random
+import threading
+import time
 from typing import Any
 
 from consumer.backoff import Backoff, Immediate
-from consumer.groups import CarryOn, SkipFailedGroups
+from consumer.groups import CarryOn, SkipFailedGroups, in_turns
 from consumer.message import Received
 from consumer.worker import Worker
-from queuelab.contract.history import History
+from queuelab.contract.history import FAIL, OK, Fn, History, read
 
 
 def sqs_message(key: str, group: str | None = None, count: int = 1) -> dict[str, Any]:
@@ -116,3 +119,113 @@ def test_carrying_on_processes_a_failed_messages_successors_before_it() -> None:
     sqs, handler = run(FIFO_BATCH, {"g0-1"}, groups=CarryOn())
     assert handler.handled == ["g0-1", "g1-1", "g0-2", "g1-2"]
     assert sqs.visibility == []
+
+
+class PoolSqs(FakeSqs):
+    """FakeSqs with DeleteMessageBatch, refusing the handles it is told to."""
+
+    def __init__(self, batch: list[dict[str, Any]], refuse: frozenset[str] = frozenset()) -> None:
+        super().__init__(batch)
+        self.refuse = refuse
+        self.batch_calls = 0
+
+    def delete_message_batch(self, Entries: list[dict[str, str]], **_: Any) -> dict[str, Any]:
+        self.batch_calls += 1
+        failed = []
+        for entry in Entries:
+            key = entry["ReceiptHandle"].removeprefix("rh-")
+            if key in self.refuse:
+                code = "ReceiptHandleIsInvalid"
+                failed.append(
+                    {"Id": entry["Id"], "Code": code, "Message": "x", "SenderFault": True}
+                )
+            else:
+                self.deleted.append(key)
+        return {"Successful": [], "Failed": failed}
+
+
+class SlowHandler:
+    """Each message takes ``seconds``; records the order and how many ran at once."""
+
+    def __init__(self, seconds: float, failing: frozenset[str] = frozenset()) -> None:
+        self.seconds = seconds
+        self.failing = failing
+        self.handled: list[str] = []
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def handle(self, message: Received) -> bool:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            self.handled.append(message.key)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.running -= 1
+        return message.key not in self.failing
+
+
+def pooled(sqs: PoolSqs, handler: SlowHandler, history: History, **parts: Any) -> Worker:
+    worker = Worker(sqs, "q", handler, history, max_messages=10, pool_size=5, **parts)  # type: ignore[arg-type]
+    sqs.worker = worker
+    return worker
+
+
+def test_a_pool_works_on_a_batch_at_once_and_deletes_its_successes_in_one_call(
+    tmp_path: Any,
+) -> None:
+    # Given a batch of ten messages that take 0.2 s each, and a pool of five
+    sqs = PoolSqs([sqs_message(f"m{i}") for i in range(10)])
+    handler = SlowHandler(0.2, failing=frozenset({"m3"}))
+    worker = pooled(sqs, handler, History(tmp_path / "h.jsonl", "c"))
+    # When the worker runs
+    started = time.monotonic()
+    worker.run()
+    # Then five ran at once (two rounds, not ten), the nine successes went in one call
+    assert handler.most_at_once == 5 and time.monotonic() - started < 1.5
+    assert sqs.batch_calls == 1 and sorted(sqs.deleted) == sorted(
+        f"m{i}" for i in range(10) if i != 3
+    )
+    assert worker.done == 9 and worker.handled == 10
+    deletes = [op for op in read([tmp_path / "h.jsonl"]) if op.f == Fn.DELETE and op.type == OK]
+    assert len(deletes) == 9  # each message's delete is in the history
+
+
+def test_a_refused_batch_entry_is_a_lost_lease_not_a_done_message(tmp_path: Any) -> None:
+    sqs = PoolSqs([sqs_message("a"), sqs_message("b")], refuse=frozenset({"b"}))
+    worker = pooled(sqs, SlowHandler(0), History(tmp_path / "h.jsonl", "c"))
+    worker.run()
+    assert worker.done == 1 and sqs.deleted == ["a"]
+    [refused] = [op for op in read([tmp_path / "h.jsonl"]) if op.f == Fn.DELETE and op.type == FAIL]
+    assert refused.key == "b" and refused.value["lease_lost"] is True
+
+
+def test_a_fifo_group_is_one_turn_in_order() -> None:
+    messages = [Received.from_sqs(m) for m in FIFO_BATCH]  # type: ignore[arg-type]
+    turns = in_turns(messages)
+    assert [[m.key for m in turn] for turn in turns] == [["g0-1", "g0-2"], ["g1-1", "g1-2"]]
+    loose = [Received("1", "h", "{}", "a", 1), Received("2", "h", "{}", "b", 1)]
+    assert [len(turn) for turn in in_turns(loose)] == [1, 1]
+
+
+def test_a_pool_keeps_a_groups_order_and_stops_it_at_its_first_failure() -> None:
+    sqs = PoolSqs(list(FIFO_BATCH))
+    handler = SlowHandler(0.05, failing=frozenset({"g0-1"}))
+    pooled(sqs, handler, History(None, "c"), groups=SkipFailedGroups(3)).run()
+    assert handler.handled.index("g1-1") < handler.handled.index("g1-2")
+    assert "g0-2" not in handler.handled and sqs.visibility == [("g0-2", 0)]
+    assert sorted(sqs.deleted) == ["g1-1", "g1-2"]
+
+
+def test_a_stop_mid_batch_releases_what_the_pool_had_not_started(tmp_path: Any) -> None:
+    sqs = PoolSqs([sqs_message(f"m{i}") for i in range(10)])
+    handler = SlowHandler(0.2)
+    worker = pooled(sqs, handler, History(None, "c"))
+    threading.Timer(0.1, worker.stop).start()
+    worker.run()
+    # the five in hand were finished and deleted; the other five released untouched
+    assert len(handler.handled) == 5 and len(sqs.deleted) == 5
+    assert sorted(key for key, _ in sqs.visibility) == sorted(
+        f"m{i}" for i in range(10) if f"m{i}" not in handler.handled
+    )

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 from consumer.chaos import TrustStaleDelete
 from consumer.message import Received
 from consumer.middleware import Chain
-from consumer.worker import Worker, lease_lost
+from consumer.receipts import lease_lost
+from consumer.worker import Worker
 from queuelab.contract.history import History
 
 EXPIRED = {
