@@ -56,6 +56,11 @@ def idempotency(
         status = table(
             ddb, knobs.message_status_table, name, knobs.idempotency_lease_seconds, before_write
         )
+    elif effects.checked and effects.ddb is not None:
+        log.info(
+            "IDEMPOTENCY=on without MESSAGE_STATUS_TABLE: no claims; the side effect's own "
+            "check (its request key) keeps a redelivered message from being done twice"
+        )
     else:
         log.warning(
             "IDEMPOTENCY=on without MESSAGE_STATUS_TABLE: only this process's in-memory cache "

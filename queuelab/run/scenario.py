@@ -87,6 +87,9 @@ class Scenario:
     # It measures a timing window that other load would blur: it runs alone (one run at a
     # time under --jobs; after the parallel tests, on its own).
     alone: bool = False
+    # It takes the machine for minutes (a scale run): ``--all`` and ``--category`` leave it
+    # out; it runs when named. The test suite runs it at a small size (same checks).
+    on_demand: bool = False
     # SQS behaviours (``queuelab.target.semantics``) the verdict is only true under: a target
     # that does not honour one makes the run an error naming it, before anything runs.
     relies_on: tuple[str, ...] = ()

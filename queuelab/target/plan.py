@@ -133,6 +133,12 @@ PLAN: tuple[ResourceSet, ...] = (
     ResourceSet(
         "backlog-drain", "a backlog built while consumers are offline", max_receive_count=4
     ),
+    ResourceSet(
+        "backlog-100k",
+        "100,000 messages built while consumers were offline, drained by a fleet",
+        visibility_timeout=10,
+        max_receive_count=4,
+    ),
     ResourceSet("dlq-redrive", "poison is fixed and redriven from the DLQ", max_receive_count=2),
     ResourceSet("purge-timing", "how the backend purges"),
     ResourceSet("api-faults", "throttling and 5xx on every API call", max_receive_count=4),
