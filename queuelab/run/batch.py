@@ -54,7 +54,8 @@ def run_many(
         batch.interrupted = True
         cancel.set()
 
-    def collect(done: set[Future[Result]]) -> None:
+    def collect(done: set[Future[Result]]) -> list[Result]:
+        results = []
         for future in done:
             pending.discard(future)
             try:
@@ -63,26 +64,32 @@ def run_many(
                 result = stopped.result
                 stop()
             batch.results[result.scenario] = result
-            finished(result)
+            results.append(result)
+        return results
+
+    def top_up(pool: ThreadPoolExecutor, todo: deque[Scenario]) -> None:
+        while todo and len(pending) < jobs and not batch.interrupted:
+            pending.add(pool.submit(start, todo.popleft(), cancel))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="run") as pool:
         try:
             todo = deque(side_by_side)
-            while todo or pending:  # start one as another ends: the rest really wait
-                while todo and len(pending) < jobs and not batch.interrupted:
-                    pending.add(pool.submit(start, todo.popleft(), cancel))
-                if not pending:
-                    break
-                done, _ = wait(pending, return_when="FIRST_COMPLETED")
-                collect(done)
+            top_up(pool, todo)
+            while pending:  # start one as another ends: the rest really wait
+                ended = collect(wait(pending, return_when="FIRST_COMPLETED")[0])
+                top_up(pool, todo)  # before ``finished`` (a report takes seconds to draw)
+                for result in ended:
+                    finished(result)
             for scenario in alone:
                 if batch.interrupted:
                     break
                 pending.add(pool.submit(start, scenario, cancel))
-                collect(wait(pending)[0])
+                for result in collect(wait(pending)[0]):
+                    finished(result)
         except KeyboardInterrupt:
             stop()
-            collect(wait(pending)[0])
+            for result in collect(wait(pending)[0]):
+                finished(result)
         except BaseException:
             cancel.set()
             raise
