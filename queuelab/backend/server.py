@@ -16,7 +16,7 @@ import signal
 import socket
 from typing import Any, NoReturn
 
-from queuelab.backend import delivery, patches, settings
+from queuelab.backend import delivery, dispatch, patches, settings
 from queuelab.backend.gateway import Gateway
 from queuelab.contract import lifeline
 
@@ -26,15 +26,16 @@ def _on_sigterm(signum: int, frame: Any) -> NoReturn:
 
 
 def build_app(stock: bool = False) -> Any:
-    """moto's WSGI app for every service; unless ``stock``: patched, serialized, and behind
-    the gateway (the witness and the nemesis)."""
-    if not stock:
-        patches.apply()
-        delivery.apply()
+    """moto's WSGI app for every service; unless ``stock``: patched, routed without per-call
+    rework (``dispatch``), serialized, and behind the gateway (the witness and the nemesis)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    app = DomainDispatcherApplication(create_backend_app)
-    return app if stock else Gateway(patches.serialized(app))
+    if stock:
+        return DomainDispatcherApplication(create_backend_app)
+    patches.apply()
+    delivery.apply()
+    dispatch.install_method_cache()
+    return Gateway(patches.serialized(dispatch.Dispatcher(create_backend_app)))
 
 
 class _Body:
