@@ -16,7 +16,7 @@ import signal
 import socket
 from typing import Any, NoReturn
 
-from queuelab.backend import delivery, dispatch, patches, settings
+from queuelab.backend import delivery, dispatch, patches, settings, wire
 from queuelab.backend.gateway import Gateway
 from queuelab.contract import lifeline
 
@@ -27,7 +27,8 @@ def _on_sigterm(signum: int, frame: Any) -> NoReturn:
 
 def build_app(stock: bool = False) -> Any:
     """moto's WSGI app for every service; unless ``stock``: patched, routed without per-call
-    rework (``dispatch``), serialized, and behind the gateway (the witness and the nemesis)."""
+    rework (``dispatch``, ``wire``), serialized, and behind the gateway (the witness and the
+    nemesis)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     if stock:
@@ -35,6 +36,7 @@ def build_app(stock: bool = False) -> Any:
     patches.apply()
     delivery.apply()
     dispatch.install_method_cache()
+    wire.install()
     return Gateway(patches.serialized(dispatch.Dispatcher(create_backend_app)))
 
 
