@@ -102,9 +102,10 @@ browser: ## Install Debian's chromium and chromium-driver (for the report's brow
 bench-backend: $(BASE) ## Per-call cost of the embedded backend vs stock moto
 	$(BIN)/python benchmarks/backend.py $(ARGS)
 
-bench: $(BASE) ## Benchmarks that print figures: throughput, then the backend's per-call cost
+bench: $(BASE) ## Benchmarks that print figures: throughput, the backend's per-call cost, its CPU per call
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/backend.py
+	$(BIN)/python benchmarks/server_cpu.py
 
 local-up: $(BASE) ## Start a background embedded server and write .env
 	$(BIN)/queuelab local up
