@@ -6,7 +6,8 @@ making the same calls, as ratios; and the consumer's peak memory.
 - producer: ``python -m producer`` sending N messages (its rate from its own history, first
   send to last answer) vs a bare SendMessageBatch(10) loop;
 - consumer: ``python -m consumer`` (idempotency on: claim, the side effect that checks and
-  acts in one conditional write, complete, then the batch's deletes) draining N messages
+  acts in one conditional write, complete: three puts; then the batch's deletes) draining N
+  messages
   (its rate from its history), with POOL_SIZE 1 and 10, each vs a bare loop making the same
   calls with as many threads; and vs a bare receive + DeleteMessageBatch loop;
 - the consumer's peak RSS (the largest resident size seen while it drained).
@@ -83,29 +84,19 @@ def bare_send(sqs: Any, url: str, n: int) -> float:
 
 
 def same_calls(ddb: Any, tables: tuple[str, str], message: dict[str, Any]) -> None:
-    """The idempotent consumer's DynamoDB calls for one message: claim, the conditional side
-    effect, complete."""
+    """The idempotent consumer's DynamoDB calls for one new message: the claim (a
+    conditional put), the side effect's first performance (a conditional put), completion
+    (a put of the whole record)."""
     status, effects = tables
     key = {"S": message["MessageId"]}
+    claim = {"id": key, "status": {"S": "INPROGRESS"}, "owner": {"S": "bare"}}
+    ddb.put_item(TableName=status, Item=claim, ConditionExpression="attribute_not_exists(id)")
     ddb.put_item(
-        TableName=status,
-        Item={"id": key, "status": {"S": "INPROGRESS"}},
-        ConditionExpression="attribute_not_exists(id)",
-    )
-    ddb.update_item(
         TableName=effects,
-        Key={"subject": key},
-        UpdateExpression="ADD performances :one, request_keys :keys",
-        ConditionExpression="NOT contains(request_keys, :key)",
-        ExpressionAttributeValues={":one": {"N": "1"}, ":keys": {"SS": [key["S"]]}, ":key": key},
+        Item={"subject": key, "performances": {"N": "1"}, "request_keys": {"SS": [key["S"]]}},
+        ConditionExpression="attribute_not_exists(subject)",
     )
-    ddb.update_item(
-        TableName=status,
-        Key={"id": key},
-        UpdateExpression="SET #s = :c",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":c": {"S": "COMPLETED"}},
-    )
+    ddb.put_item(TableName=status, Item=claim | {"status": {"S": "COMPLETED"}})
 
 
 def bare_drain(

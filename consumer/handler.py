@@ -90,7 +90,7 @@ class Handler:
             with contextlib.suppress(*AWS_ERRORS):
                 self.idempotency.release(work)
             raise
-        self.idempotency.complete(work)
+        self.idempotency.complete(message, work)
         return True
 
     def validate(self, message: Received) -> Work:

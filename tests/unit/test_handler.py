@@ -239,7 +239,7 @@ def test_a_fixed_lease_is_not_renewed_and_a_finished_claim_is_not_lost(ddb: Any)
     second = message({"id": "b"})
     work = following.validate(second)
     assert following.idempotency.begin(second, work) is None
-    following.idempotency.complete(work)
+    following.idempotency.complete(second, work)
     assert following.idempotency.renew(second, time.time() + 5) is True
 
 
