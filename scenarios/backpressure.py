@@ -85,7 +85,7 @@ SCENARIO = Scenario(
     summary="A producer outpaces one consumer; consumers are added until depth stops growing.",
     demonstrates=(
         "A queue absorbs bursts, but a backlog that only grows means the consumers are too "
-        "few. The runner samples the backlog every second and starts another consumer while "
+        "few. The runner samples the backlog every half second and starts another consumer while "
         "it trends upward; the verdict wants its trend over the last 5 samples under 10% of "
         "the producer's rate (an equilibrium), then a full drain. The journal's timeline has "
         "depth, in-flight, consumers and completions per sample."
@@ -101,8 +101,8 @@ SCENARIO = Scenario(
     params={
         "rate": Param(20.0, "producer messages per second"),
         "work_seconds": Param(0.2, "work time per message (one consumer does < 5/s)"),
-        "produce_seconds": Param(24.0, "how long the producer runs"),
-        "sample_seconds": Param(1.0, "how often the runner samples the depth"),
+        "produce_seconds": Param(12.0, "how long the producer runs"),
+        "sample_seconds": Param(0.5, "how often the runner samples the depth"),
         "max_consumers": Param(8, "most consumers the runner may start"),
         "drain_seconds": Param(30.0, "how long to wait for the backlog to drain afterwards"),
     },
@@ -111,7 +111,7 @@ SCENARIO = Scenario(
     unsafe="no scaling: one consumer for the whole run",
     unsafe_shows=(Expect("still_growing", "==", 1),),
     intolerance="it measures an equilibrium of throughput, which retried calls slow down",
-    typical_seconds=31,
+    typical_seconds=16,
     timeout_seconds=300,
     black_box=BLACK_BOX,
 )

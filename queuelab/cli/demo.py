@@ -13,7 +13,7 @@ from queuelab.backend import BackendError
 from queuelab.cli.hints import me, near
 from queuelab.cli.run import interruptible
 from queuelab.contract.processes import EXIT_INTERRUPTED
-from queuelab.report import html, story
+from queuelab.report import story
 from queuelab.report.console import console, fail
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.runner import run_scenario
@@ -42,6 +42,8 @@ def demo() -> None:
                 with out.status(f"running {scenario.name} {what} (about 10 s) ..."):
                     result = run_scenario(session, scenario, unsafe=off, runs_root=workdir.runs())
                 out.print(f"ran {scenario.name} {what}: {result.status.value}")
+                from queuelab.report import html  # matplotlib: imported when drawn
+
                 html.write_report(result.run_dir, scenario.summary)
                 results.append(result)
     except Interrupted:

@@ -71,24 +71,29 @@ def run_many(
         while todo and len(pending) < jobs and not batch.interrupted:
             pending.add(pool.submit(start, todo.popleft(), cancel))
 
+    ended: list[Result] = []  # collected, not yet passed to ``finished``
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="run") as pool:
         try:
             todo = deque(side_by_side)
             top_up(pool, todo)
             while pending:  # start one as another ends: the rest really wait
-                ended = collect(wait(pending, return_when="FIRST_COMPLETED")[0])
-                top_up(pool, todo)  # before ``finished`` (a report takes seconds to draw)
-                for result in ended:
+                just_ended = collect(wait(pending, return_when="FIRST_COMPLETED")[0])
+                top_up(pool, todo)  # before ``finished`` (a report takes a second to draw)
+                for result in just_ended:
                     finished(result)
             for scenario in alone:
                 if batch.interrupted:
                     break
                 pending.add(pool.submit(start, scenario, cancel))
-                for result in collect(wait(pending)[0]):
+                for result in ended:  # the last one's report, while this one starts up
                     finished(result)
+                ended = collect(wait(pending)[0])
+            for result in ended:
+                finished(result)
+            ended = []
         except KeyboardInterrupt:
             stop()
-            for result in collect(wait(pending)[0]):
+            for result in ended + collect(wait(pending)[0]):
                 finished(result)
         except BaseException:
             cancel.set()

@@ -86,3 +86,18 @@ def test_cancel_reaches_every_run_in_progress() -> None:
     batch = run_many([named("a"), named("b"), named("c")], jobs=2, start=start)
     assert batch.interrupted and seen == [True]
     assert [r.scenario for r in batch.ordered()] == ["b"]  # c never started
+
+
+def test_every_result_is_told_once_even_when_the_next_run_starts_first() -> None:
+    # Given a recorder, side-by-side and alone scenarios, and a slow ``finished`` (a report)
+    recorder, told = Recorder(), []
+    chosen = [named("a"), named("b"), named("t1", alone=True), named("t2", alone=True)]
+
+    def finished(done: Result) -> None:
+        told.append(done.scenario)
+        time.sleep(0.1)
+
+    run_many(chosen, jobs=1, start=recorder, finished=finished)
+    # Then each result reached ``finished`` once, in the order the runs ended
+    assert sorted(told) == ["a", "b", "t1", "t2"] and len(told) == 4
+    assert told.index("t1") < told.index("t2")
