@@ -8,8 +8,10 @@ making the same calls, as ratios; and the consumer's peak memory.
 - consumer: ``python -m consumer`` (idempotency on: claim, the side effect that checks and
   acts in one conditional write, complete: three puts; then the batch's deletes) draining N
   messages
-  (its rate from its history), with POOL_SIZE 1 and 10, each vs a bare loop making the same
-  calls with as many threads; and vs a bare receive + DeleteMessageBatch loop;
+  (its rate from its history), with POOL_SIZE 1 and 10, and with POOL_SIZE 10 and no status
+  table (the side effect's own check is the only dedupe: one call a message), each vs a
+  bare loop making the same calls with as many threads; and vs a bare receive +
+  DeleteMessageBatch loop;
 - the consumer's peak RSS (the largest resident size seen while it drained).
 
 Targets (issue 16): producer >= 0.9 of the bare send loop; consumer >= 0.9 of the bare loop
@@ -41,7 +43,9 @@ from queuelab.target import provision
 from queuelab.target.plan import ResourceSet
 
 BENCH = ResourceSet("bench", "throughput", visibility_timeout=30, max_receive_count=None)
-POOLS = (1, 10)
+# (POOL_SIZE, claims): the claim pattern one by one and with a pool; and idempotency by the
+# side effect's own check alone (no status table: one DynamoDB call a message).
+DRAINS = ((1, True), (10, True), (10, False))
 
 
 def rate(count: int, seconds: float) -> float:
@@ -83,24 +87,33 @@ def bare_send(sqs: Any, url: str, n: int) -> float:
     return rate(n, time.monotonic() - started)
 
 
-def same_calls(ddb: Any, tables: tuple[str, str], message: dict[str, Any]) -> None:
+def same_calls(ddb: Any, tables: tuple[str, str], message: dict[str, Any], claims: bool) -> None:
     """The idempotent consumer's DynamoDB calls for one new message: the claim (a
     conditional put), the side effect's first performance (a conditional put), completion
-    (a put of the whole record)."""
+    (a put of the whole record); without ``claims`` only the side effect."""
     status, effects = tables
     key = {"S": message["MessageId"]}
     claim = {"id": key, "status": {"S": "INPROGRESS"}, "owner": {"S": "bare"}}
-    ddb.put_item(TableName=status, Item=claim, ConditionExpression="attribute_not_exists(id)")
+    if claims:
+        ddb.put_item(TableName=status, Item=claim, ConditionExpression="attribute_not_exists(id)")
     ddb.put_item(
         TableName=effects,
         Item={"subject": key, "performances": {"N": "1"}, "request_keys": {"SS": [key["S"]]}},
         ConditionExpression="attribute_not_exists(subject)",
     )
-    ddb.put_item(TableName=status, Item=claim | {"status": {"S": "COMPLETED"}})
+    if claims:
+        ddb.put_item(TableName=status, Item=claim | {"status": {"S": "COMPLETED"}})
 
 
 def bare_drain(
-    sqs: Any, ddb: Any, url: str, tables: tuple[str, str], n: int, calls: bool, threads: int = 1
+    sqs: Any,
+    ddb: Any,
+    url: str,
+    tables: tuple[str, str],
+    n: int,
+    calls: bool,
+    threads: int = 1,
+    claims: bool = True,
 ) -> float:
     """Receive 10, then per message the consumer's DynamoDB calls (if ``calls``, in
     ``threads`` threads), then DeleteMessageBatch: no processing beyond the calls."""
@@ -111,7 +124,7 @@ def bare_drain(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
         ).get("Messages", [])
         if calls:
-            list(pool.map(lambda m: same_calls(ddb, tables, m), messages))
+            list(pool.map(lambda m: same_calls(ddb, tables, m, claims), messages))
         if messages:
             sqs.delete_message_batch(
                 QueueUrl=url,
@@ -174,13 +187,13 @@ def main() -> int:
         produced = rate(n, span(read_dir(history), Fn.SEND, Fn.SEND))
 
         drains = []
-        for pool in POOLS:
-            if pool != POOLS[0]:  # the producer filled the queue for the first
+        for i, (pool, claims) in enumerate(DRAINS):
+            if i:  # the producer filled the queue for the first
                 fill(sqs, res.queue_url, n)
-            consumed, deleted, peak_mb = consume(env, workdir / f"pool-{pool}", pool)
+            consumed, deleted, peak_mb = consume(env, workdir / f"drain-{i}", pool, claims)
             fill(sqs, res.queue_url, n)
-            bare = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=True, threads=pool)
-            drains.append((pool, consumed, deleted, peak_mb, bare))
+            bare = bare_drain(sqs, ddb, res.queue_url, tables, n, True, pool, claims)
+            drains.append((pool, claims, consumed, deleted, peak_mb, bare))
         fill(sqs, res.queue_url, n)
         bare_receive_delete = bare_drain(sqs, ddb, res.queue_url, tables, n, calls=False)
 
@@ -195,8 +208,9 @@ def main() -> int:
         ratio,
         ">= 0.90",
     )
-    for pool, consumed, deleted, peak_mb, bare in drains:
-        what = f"consumer, idempotent, POOL_SIZE={pool} (bare: same calls, {pool} threads)"
+    for pool, claims, consumed, deleted, peak_mb, bare in drains:
+        how = "claims" if claims else "no claims: the side effect's own check"
+        what = f"consumer, idempotent ({how}), POOL_SIZE={pool}; bare: same calls, {pool} threads"
         table.add_row(what, f"{consumed:.0f}", f"{bare:.0f}", f"{consumed / bare:.2f}", ">= 0.90")
         table.add_row(
             "  vs receive + DeleteMessageBatch only",
@@ -218,13 +232,16 @@ def fill(sqs: Any, url: str, n: int) -> None:
         sqs.send_message_batch(QueueUrl=url, Entries=batch)
 
 
-def consume(env: dict[str, str], history: Path, pool: int) -> tuple[float, int, float]:
+def consume(
+    env: dict[str, str], history: Path, pool: int, claims: bool
+) -> tuple[float, int, float]:
     """Drain the queue with one consumer process: (msg/s, deleted, peak RSS in MB)."""
     consumer_env = env | {
         "HISTORY_PATH": str(history / "consumer.jsonl"),
         "CONSUMER_ID": "consumer",
         "MAX_MESSAGES": "10",
         "POOL_SIZE": str(pool),
+        **({} if claims else {"MESSAGE_STATUS_TABLE": ""}),
         "WAIT_TIME_SECONDS": "1",
         "IDLE_TIMEOUT_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
