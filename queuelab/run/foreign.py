@@ -51,7 +51,8 @@ UNTRANSLATABLE = (
     "crash_rate", "reject_stage", "delete_mode", "batch_mode", "shutdown_mode",
     "swallow_errors", "idempotency", "check_before_doing", "dedupe_on", "versioning_enabled",
     "version_state_path", "version_log_path", "message_limit", "idle_timeout_seconds",
-    "schema_version", "schema_reader",
+    "schema_version", "schema_reader", "pool_size", "heartbeat_seconds", "retry_mode",
+    "group_failure", "claim_write", "idempotency_lease",
 )  # fmt: skip
 
 
