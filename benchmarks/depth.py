@@ -5,10 +5,12 @@
 
 Prints, at each depth, median ms per GetQueueAttributes(All), per ReceiveMessage(10) +
 DeleteMessageBatch(10) pair (a drain), the same pair with 1,000 messages in flight at the
-head of the queue (a fleet holding leases), and the seconds for a full paginated Scan of a
-table holding ``depth`` items (what ``observe`` does at the end of a run). Queue and table
-are filled inside the server process through moto's model (sending 100,000 messages over HTTP
-takes about a minute); the timed calls go over HTTP with boto3 like any client's.
+head of the queue (a fleet holding leases), and the time of a full paginated Scan of a table
+holding ``depth`` items (what ``observe`` does at the end of a run), per 100 items: every
+figure should stay flat as the depth grows (target: at most 3x from 1,000 to 100,000).
+Queue and table are filled inside the server process through moto's model (sending 100,000
+messages over HTTP takes about a minute); the timed calls go over HTTP with boto3 like any
+client's.
 """
 
 from __future__ import annotations
@@ -119,7 +121,8 @@ def measure(url: str, region: str, depth: int) -> dict[str, float]:
         for page in ddb.get_paginator("scan").paginate(TableName=name, ConsistentRead=True)
     )
     assert items == depth, (items, depth)
-    figures["full Scan s"] = time.perf_counter() - t0
+    figures["full Scan, ms per 100 items"] = (time.perf_counter() - t0) * 1000 / depth * 100
+    print(f"full paginated Scan of {depth:,} items: {time.perf_counter() - t0:.1f} s")
     return figures
 
 
@@ -147,14 +150,13 @@ def main() -> int:
     for call in results[low]:
         values = [results[depth][call] for depth in args.depths]
         ratio = results[high][call] / results[low][call]
-        if not call.startswith("full Scan"):
-            worst = max(worst, ratio)
+        worst = max(worst, ratio)
         table.add_row(call, *(f"{v:.1f}" for v in values), f"{ratio:.1f}x")
     console.print(table)
     met = "met" if worst <= TARGET_RATIO else "NOT met"
     console.print(
-        f"worst per-call ratio, depth {high:,} vs {low:,}: {worst:.2f}x "
-        f"(target <= {TARGET_RATIO:.0f}x: {met}); a Scan is linear in the items it returns"
+        f"worst ratio, depth {high:,} vs {low:,}: {worst:.2f}x "
+        f"(target <= {TARGET_RATIO:.0f}x: {met})"
     )
     return 0 if worst <= TARGET_RATIO else 1
 
