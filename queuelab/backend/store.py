@@ -216,7 +216,18 @@ def patch_backend(backend_cls: Any) -> None:
         retention_seconds = self.get_queue(queue_name).message_retention_period
         return bool(retention_seconds + message.sent_timestamp / 1000 > time.time())
 
+    original_delete_queue = backend_cls.delete_queue
+
+    def delete_queue(self: Any, queue_name: str) -> None:
+        """Forget the queue's messages too (the store index would keep them alive)."""
+        queue = self.get_queue(queue_name)
+        original_delete_queue(self, queue_name)
+        for message in queue._messages.iter_live():
+            forget(message)
+        queue._messages.clear()
+
     backend_cls.get_queue_attributes = get_queue_attributes
+    backend_cls.delete_queue = delete_queue
     backend_cls.is_message_valid_based_on_retention_period = (
         is_message_valid_based_on_retention_period
     )
