@@ -41,6 +41,11 @@ class _Order:
     keys: list[tuple[Any, Any]]  # (hash DynamoType, range DynamoType or None), same order
     known: set[Any]  # the sort keys, for a put's O(1) check
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> None:
+        """A copied table (moto copies each table a transaction writes, to roll back) starts
+        without an order: it builds its own on its first scan."""
+        return None
+
 
 def _native(hash_key: Any, range_key: Any) -> Any:
     return hash_key.cast_value if range_key is None else (hash_key.cast_value, range_key.cast_value)

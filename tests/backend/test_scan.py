@@ -179,3 +179,29 @@ def test_every_attribute_type_answers_as_moto_does(
     ask = {"TableName": "t", "Limit": 3, "ReturnConsumedCapacity": "TOTAL"}
     assert len(api_pages(ddb, monkeypatch, ask)) > 3
     assert len(api_pages(ddb, monkeypatch, {"TableName": "t", "Select": "COUNT"})) == 1
+
+
+def test_a_table_rolled_back_by_a_transaction_still_scans_as_moto(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto rolls a cancelled transaction back by restoring a copy of the table."""
+    make_table(ddb, "t", False)
+    for i in range(30):
+        ddb.put_item(TableName="t", Item={"h": {"S": f"k{i}"}})
+    ask = {"TableName": "t", "Limit": 7}
+    api_pages(ddb, monkeypatch, ask)  # the order is built
+    refused = {
+        "TableName": "t",
+        "Item": {"h": {"S": "k1"}},
+        "ConditionExpression": "attribute_not_exists(h)",
+    }
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {"h": {"S": "new"}}}},
+                {"Put": refused},
+            ]
+        )
+    ddb.put_item(TableName="t", Item={"h": {"S": "k15b"}})
+    found = api_pages(ddb, monkeypatch, ask)
+    assert sum(len(p["Items"]) for p in found) == 31
