@@ -105,6 +105,7 @@ bench-backend: $(BASE) ## Per-call cost of the embedded backend vs stock moto
 bench: $(BASE) ## Benchmarks that print figures: throughput, the backend's per-call cost, its CPU per call
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/backend.py
+	$(BIN)/python benchmarks/depth.py
 	$(BIN)/python benchmarks/server_cpu.py
 
 local-up: $(BASE) ## Start a background embedded server and write .env

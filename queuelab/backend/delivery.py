@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from queuelab.backend import store
 from queuelab.contract.faults import draw
 
 REORDER_WINDOW = 20  # visible messages (from the head) a reordering receive may pick from
@@ -82,13 +83,13 @@ def apply() -> None:
         queue = self.get_queue(queue_name)
         if queue.fifo_queue:
             return result
-        stored = {m.id: m for m in queue._messages}
         again = injected.get()
         for copy in result:
             roll = draw(mode.seed, queue_name, copy.id, copy.approximate_receive_count, "dup")
-            if roll < mode.duplicate and copy.id in stored:
-                stored[copy.id].change_visibility(0)
-                queue.pending_messages.discard(stored[copy.id])
+            stored = store.find(queue, copy.receipt_handle)
+            if roll < mode.duplicate and stored is not None:
+                stored.change_visibility(0)
+                queue.pending_messages.discard(stored)
                 if again is not None:
                     again.append(copy.id)
         notify()

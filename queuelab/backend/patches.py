@@ -1,6 +1,6 @@
-"""Fixes applied to moto's SQS inside the embedded server process only (``apply()``, called by
-``queuelab.backend.server``). Each concern is its own module, each states the AWS behaviour
-it implements and where AWS documents it:
+"""Fixes applied to moto's SQS (and DynamoDB's Scan) inside the embedded server process only
+(``apply()``, called by ``queuelab.backend.server``). Each concern is its own module, each
+states the AWS behaviour it implements and where AWS documents it:
 
 - ``locking``: one request at a time, long polls wait without the lock (receives atomic);
 - ``store``: call cost flat with queue depth (message store, handle index, lazy counts);
@@ -11,7 +11,8 @@ it implements and where AWS documents it:
 - ``receiving``: the long poll, retried receives, ``DeadLetterQueueSourceArn``;
 - ``attributes``: attribute ranges, ``RedriveAllowPolicy`` stored, returned and enforced;
 - ``purge``: the purge cooldown (``settings``), deduplication records forgotten;
-- ``move_tasks``: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask.
+- ``move_tasks``: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask;
+- ``scan``: a DynamoDB Scan page costs about its own size (moto sorts the table per page).
 
 What still differs from SQS is listed in the README ("The embedded backend") and probed by
 ``queuelab doctor --semantics``.
@@ -28,6 +29,7 @@ from queuelab.backend import (
     move_tasks,
     purge,
     receiving,
+    scan,
     sending,
     store,
 )
@@ -62,11 +64,15 @@ def check_moto_version(installed: str | None = None) -> str:
 
 
 def apply() -> None:
-    """Patch moto's SQS models and responses in this process. Idempotent."""
+    """Patch moto's SQS models and responses, and DynamoDB's table scan, in this process.
+    Idempotent."""
     global _applied
     if _applied:
         return
     check_moto_version()
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
     from moto.sqs import models, responses
 
     store.patch_message(models.Message)
@@ -82,4 +88,6 @@ def apply() -> None:
     purge.patch_backend(models.SQSBackend)
     receiving.patch_responses(responses.SQSResponse)
     move_tasks.patch_responses(responses.SQSResponse)
+    scan.patch_table(Table)
+    scan.patch_responses(DynamoHandler, ActionResult)
     _applied = True

@@ -27,7 +27,7 @@ def patch_backend(backend_cls: Any) -> None:
         queue.last_purged_at = time.time()
         for message in queue._messages.iter_live():
             store.forget(message)
-        queue._messages = store.MessageStore()
+        queue._messages.clear()
         queue._pending_messages = set()
         fifo.forget_all(queue)
         notify()

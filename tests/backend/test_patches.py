@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from queuelab.backend import patches, store
@@ -16,7 +18,7 @@ def test_other_moto_versions_are_refused_with_the_fix(other: str) -> None:
 
 
 def test_message_store_keeps_send_order_and_removes_in_constant_time() -> None:
-    a, b, c = object(), object(), object()
+    a, b, c = (SimpleNamespace(visible_at=0.0, delayed_until=0.0) for _ in range(3))
     messages = store.MessageStore([a, b])
     messages.append(c)
     messages.remove(b)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -103,3 +104,36 @@ def test_max_receive_count_must_be_between_1_and_1000(sqs: Any, unique: str) -> 
     error = error_of(lambda: make_queue(sqs, f"mrc-{unique}", RedrivePolicy=redrive(dlq_arn, 0)))
 
     assert error["Code"] == "InvalidParameterValue"
+
+
+def counts(sqs: Any, url: str) -> tuple[int, int, int]:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+             "ApproximateNumberOfMessagesDelayed"]  # fmt: skip
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return (int(got[names[0]]), int(got[names[1]]), int(got[names[2]]))
+
+
+def test_counts_stay_exact_as_leases_and_delays_begin_and_end(sqs: Any, unique: str) -> None:
+    """The counts follow every message's visibility and delay (the backend keeps only the
+    messages in flight or delayed aside, and counts the rest as visible)."""
+    url = make_queue(sqs, f"counts-{unique}", VisibilityTimeout="1")
+    for i in range(5):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", DelaySeconds=1 if i >= 3 else 0)
+    assert counts(sqs, url) == (3, 0, 2)
+
+    leased = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    assert counts(sqs, url) == (1, 2, 2)
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=leased[0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    time.sleep(0.01)
+    assert counts(sqs, url) == (2, 1, 2)
+
+    time.sleep(1.2)  # the lease and the delays are over
+    assert counts(sqs, url) == (5, 0, 0)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)
+    for message in again["Messages"][:2]:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert len(again["Messages"]) == 5 and counts(sqs, url) == (0, 3, 0)
+    sqs.purge_queue(QueueUrl=url)
+    assert counts(sqs, url) == (0, 0, 0)
