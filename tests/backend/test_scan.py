@@ -92,7 +92,10 @@ def test_the_comparison_is_with_moto_and_the_patch_is_ours(ddb: Any) -> None:
 
 
 @pytest.mark.parametrize("range_key", [False, True], ids=["hash", "hash+range"])
-@pytest.mark.parametrize("limit", [None, 1, 7, 1000])
+@pytest.mark.parametrize(
+    "limit",
+    [None, pytest.param(1, marks=pytest.mark.slow), 7, 1000],  # 1: a page an item
+)
 def test_pages_equal_moto_scan(ddb: Any, range_key: bool, limit: int | None) -> None:
     table = make_table(ddb, "t", range_key)
     fill(table, range_key, 300)

@@ -70,6 +70,7 @@ def test_up_twice_then_down_twice(workdir: Path) -> None:
     assert not (workdir / ".env").exists()
 
 
+@pytest.mark.slow  # a whole local server, a producer and a consumer (~10 s)
 def test_produce_and_consume_by_hand_with_the_env_file(workdir: Path) -> None:
     assert queuelab("local", "up", cwd=workdir).returncode == 0
 
@@ -83,6 +84,7 @@ def test_produce_and_consume_by_hand_with_the_env_file(workdir: Path) -> None:
     assert "after 5 messages" in consumed.stderr
 
 
+@pytest.mark.slow  # a whole local server and a scenario run against it (~12 s)
 def test_endpoint_target_runs_against_the_local_server(workdir: Path) -> None:
     assert queuelab("local", "up", cwd=workdir).returncode == 0
     url = json.loads((workdir / ".queuelab" / "local.json").read_text())["url"]

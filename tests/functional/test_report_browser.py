@@ -59,6 +59,7 @@ def browser() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+@pytest.mark.slow  # a scenario run, then headless Chromium (~16 s)
 def test_a_browser_draws_the_redelivery_in_the_dup_report(
     session: Session, tmp_path: Path, browser: Any
 ) -> None:

@@ -15,7 +15,8 @@ from queuelab.target.session import Session
 
 
 def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
-    found = [pytest.mark.slow] if scenario.category is Category.SLOW else []
+    found = [pytest.mark.catalogue]
+    found += [pytest.mark.slow] if scenario.category is Category.SLOW else []
     return found + ([pytest.mark.alone] if scenario.alone else [])
 
 

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import scenarios
 from queuelab.check.verdict import Status
 from queuelab.run import runner
@@ -60,6 +62,7 @@ def test_a_behaviour_the_scenario_adapts_to_is_noted_not_refused(
     assert row["semantic"] == "purge-cooldown" and row["status"] == "setting"
 
 
+@pytest.mark.slow  # every probe against a fresh server, twice (~17 s)
 def test_the_probes_run_once_per_session_and_only_for_what_is_needed(
     session: Session, tmp_path: Path
 ) -> None:
