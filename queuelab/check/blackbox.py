@@ -38,18 +38,24 @@ def _released(handle: Mapping[str, Any]) -> bool:
         return False
 
 
-def _sqs_ops(record: Record, sent_at: Mapping[str, float]) -> list[Op]:
+def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, str]) -> list[Op]:
+    """``keys``: our key by MessageId, from every record (a long poll can answer with a
+    message before its send's answer is recorded, so the receive's record may lack it)."""
     p, t0, t1 = record.caller, record.t0, record.t1
+
+    def key_of(m: Mapping[str, Any]) -> str:
+        return str(m.get("key") or keys.get(str(m.get("message_id", ""))) or "")
+
     if record.op == "ReceiveMessage":
         outcome = _outcome(record)
         value: dict[str, Any] = {"error": record.error or record.fault} if outcome != OK else {}
         if outcome == OK:
             value["messages"] = [
                 {
-                    "key": m.get("key") or m["message_id"],
+                    "key": key_of(m) or m["message_id"],
                     "message_id": m["message_id"],
                     "receive_count": m.get("receive_count"),
-                    "sent_at": sent_at.get(m.get("key") or "", 0.0),
+                    "sent_at": sent_at.get(key_of(m), 0.0),
                 }
                 for m in record.messages
             ]
@@ -64,7 +70,7 @@ def _sqs_ops(record: Record, sent_at: Mapping[str, float]) -> list[Op]:
         return []
     made = []
     for h in handles:
-        key, value = h.get("key") or None, {"message_id": h.get("message_id", "")}
+        key, value = key_of(h) or None, {"message_id": h.get("message_id", "")}
         made.append(Op(t0, p, INVOKE, f, key, value))
         made.append(Op(t1, p, _outcome(record, bool(h.get("ok"))), f, key, value))
     return made
@@ -92,8 +98,12 @@ def ops(
     """The operations of ``processes`` (foreign consumers), in time order; ``sent_at``: the
     producer's send times by key (what SentTimestamp says to a consumer)."""
     sent = sent_at or {}
+    records = list(records)
+    keys = {
+        str(m["message_id"]): str(m["key"]) for r in records for m in r.messages if m.get("key")
+    }
     made = [op for op in actions if op.process in processes]
-    made += [op for r in records if r.caller in processes for op in _sqs_ops(r, sent)]
+    made += [op for r in records if r.caller in processes for op in _sqs_ops(r, sent, keys)]
     made += [op for c in calls if c.process in processes for op in _call_ops(c)]
     return sorted(made, key=lambda op: op.time)
 

@@ -39,6 +39,19 @@ def test_a_receive_becomes_an_invoke_and_an_ok_with_its_messages() -> None:
     assert [k for _, m in ledger.receives(ops) for k in [m["key"]]] == ["a", "b"]
 
 
+def test_a_long_poll_answered_before_its_sends_record_still_names_the_key() -> None:
+    # Given a receive recorded without the key (its send's answer was recorded after it)
+    early = record("ReceiveMessage", messages=[{"message_id": "m-a", "key": ""}])
+    send = record("SendMessageBatch", t0=1.05, caller="producer",
+                  messages=[{"message_id": "m-a", "key": "a"}])  # fmt: skip
+    deleted = record("DeleteMessage", t0=2.0, handles=[{"message_id": "m-a", "ok": True}])
+    # When the consumer's operations are made from the witness
+    ops = blackbox.ops([early, send, deleted], [], {ME})
+    # Then the receive and the delete name the key the send recorded
+    assert [m["key"] for _, m in ledger.receives(ops)] == ["a"]
+    assert [op.key for op in ops if op.f == "delete"] == ["a", "a"]
+
+
 def test_a_refused_receive_fails_and_one_whose_answer_was_lost_is_unknown() -> None:
     refused = received("a", fault="deny", error="AccessDenied")
     lost = received("b", t0=2.0, fault="ambiguous", delivered=False)
