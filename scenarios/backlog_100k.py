@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from queuelab.check.ledger import receives
 from queuelab.check.verdict import Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import OK
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
+from scenarios import backlog_drain
 from scenarios.common import EXACTLY_ONCE
 
 WINDOW_SECONDS = 10  # messages per second over time: deletes counted per window
@@ -48,26 +48,18 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """drain_seconds: first receive to last delete; drain_rate: messages deleted per second
-    over it; slowest_rate / fastest_rate: the same per 10 s window (the last, partial one
-    left out); oldest_age_s: the longest a message waited, SentTimestamp to first receive."""
-    received = receives(run.history)
+    """backlog-drain's drain_seconds and oldest_age_s; drain_rate: messages deleted per
+    second over the drain; slowest_rate / fastest_rate: the same per 10 s window (the last,
+    partial one left out)."""
+    measured = backlog_drain.measure(run)
     deleted = sorted(op.time for op in run.history if op.f == "delete" and op.type == OK)
-    first: dict[str, float] = {}
-    for op, message in received:
-        if message.get("sent_at"):
-            first.setdefault(message["key"], op.time - message["sent_at"])
-    measured = {"oldest_age_s": round(max(first.values(), default=0.0), 1)}
-    if not (received and deleted):
+    seconds = measured.get("drain_seconds")
+    if not seconds:
         return measured  # unmeasured
-    start = received[0][0].time
-    seconds = deleted[-1] - start
+    start = deleted[-1] - seconds  # the first receive
     windows = Counter(int((t - start) // WINDOW_SECONDS) for t in deleted)
     full = [windows[i] / WINDOW_SECONDS for i in range(int(seconds // WINDOW_SECONDS))]
-    measured |= {
-        "drain_seconds": round(seconds, 1),
-        "drain_rate": round(len(deleted) / seconds, 1) if seconds > 0 else 0.0,
-    }
+    measured["drain_rate"] = round(len(deleted) / seconds, 1)
     if full:
         measured |= {"slowest_rate": round(min(full), 1), "fastest_rate": round(max(full), 1)}
     return measured
