@@ -109,9 +109,7 @@ class Handler:
         run = message.run or self.run_id
         try:
             self.hooks.calling_downstream(message, work)
-            done = self.effects.perform(
-                work.subject, work.dedupe_key, message.key, run, work.payload
-            )
+            done = self.effects.perform(work.subject, work.dedupe_key, run, work.payload)
         except Unavailable as failed:
             # Refused: not performed. No answer at all: performed or not, nobody knows.
             unknown = isinstance(failed.__cause__, BotoCoreError)

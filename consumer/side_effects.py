@@ -31,7 +31,6 @@ class SideEffects:
         self,
         ddb: DynamoDBClient | None,
         table: str,
-        performer: str,
         log_path: str = "",
         log_field: str = "sequence",
         checked: bool = False,
@@ -39,7 +38,6 @@ class SideEffects:
         self.ddb = ddb if table else None
         self.checked = checked
         self.table = table
-        self.performer = performer
         self.log_path = log_path
         self.log_field = log_field
 
@@ -47,7 +45,6 @@ class SideEffects:
         self,
         subject: str,
         request_key: str,
-        message_key: str,
         run_id: str,
         payload: dict[str, Any],
     ) -> bool:

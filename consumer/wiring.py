@@ -129,7 +129,6 @@ def handler(
     effects = kind(
         ddb,
         knobs.message_side_effects_table,
-        name,
         knobs.side_effect_log_path,
         knobs.side_effect_log_field,
         checked=knobs.idempotent and knobs.check_before_doing == "on",

@@ -269,18 +269,18 @@ def test_the_conditional_claim_lets_only_one_of_two_interleaved_consumers_in(ddb
 
 
 def test_a_checked_side_effect_asks_and_does_in_one_write(ddb: Any) -> None:
-    checked = SideEffects(ddb, "effects", "c1", checked=True)
+    checked = SideEffects(ddb, "effects", checked=True)
     # Given a request performed once
-    assert checked.perform("s", "request-1", "m1", "run", {}) is True
+    assert checked.perform("s", "request-1", "run", {}) is True
     # When the same request comes again, the system refuses it; another request is done
-    assert checked.perform("s", "request-1", "m2", "run", {}) is False
+    assert checked.perform("s", "request-1", "run", {}) is False
     assert performances(ddb, "s") == 1
-    assert checked.perform("s", "request-2", "m3", "run", {}) is True
+    assert checked.perform("s", "request-2", "run", {}) is True
     assert performances(ddb, "s") == 2
 
 
 def test_an_unchecked_side_effect_repeats_a_request(ddb: Any) -> None:
-    unchecked = SideEffects(ddb, "effects", "c1")
-    assert unchecked.perform("s", "request-1", "m1", "run", {}) is True
-    assert unchecked.perform("s", "request-1", "m2", "run", {}) is True
+    unchecked = SideEffects(ddb, "effects")
+    assert unchecked.perform("s", "request-1", "run", {}) is True
+    assert unchecked.perform("s", "request-1", "run", {}) is True
     assert performances(ddb, "s") == 2
