@@ -14,16 +14,18 @@ from queuelab.run.scenario import Category, Scenario
 from queuelab.target.session import Session
 
 
-def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
-    found = [pytest.mark.catalogue]
-    found += [pytest.mark.slow] if scenario.category is Category.SLOW else []
-    return found + ([pytest.mark.alone] if scenario.alone else [])
-
-
-# On-demand scale scenarios run here at a small size: the same method and checks.
+# On-demand scale scenarios run here at a small size: the same method and checks. At that size
+# they do not take the machine, so they run beside the other tests.
 SMALL = {
     "backlog-100k": {"backlog": "3000", "producers": "1", "consumers": "3", "crash_after": "300"}
 }
+
+
+def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
+    found = [pytest.mark.catalogue]
+    found += [pytest.mark.slow] if scenario.category is Category.SLOW else []
+    alone = scenario.alone and scenario.name not in SMALL
+    return found + ([pytest.mark.alone] if alone else [])
 
 CASES = [
     pytest.param(s, unsafe, id=f"{s.name}-{'unsafe' if unsafe else 'safe'}", marks=marks(s))
