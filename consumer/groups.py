@@ -31,6 +31,12 @@ class SkipFailedGroups:
     def new_batch(self) -> None:
         self.failed.clear()
 
+    def forget(self, turn: list[Received]) -> None:
+        """A pool's turn (one group's messages of a batch) is over."""
+        for message in turn:
+            if message.group is not None:
+                self.failed.discard(message.group)
+
     def skip(self, message: Received) -> bool:
         """True when an earlier message of this one's group failed in this batch."""
         return message.group is not None and message.group in self.failed

@@ -10,7 +10,10 @@ receipt handle means the lease was lost).
 With ``pool_size`` above 1, the messages of a received batch are worked on at once in a
 bounded thread pool (the work is I/O: claims, side effects), a FIFO group's messages one
 after another in one thread; once the whole batch is done the worker settles each message
-in order, and the successes go out in one DeleteMessageBatch.
+in order, and the successes go out in one DeleteMessageBatch. While the pool works on one
+batch the worker already receives the next (a short poll, so settling is not held up by a
+long one), and the pool starts on it as threads come free: the pool never waits for a
+receive or a delete.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -119,19 +122,49 @@ class Worker:
 
     def run(self) -> int:
         log.info("%s polling %s", self.name, self.queue_url)
-        while self.running:
-            if self._idle_too_long():
-                log.info("no message for %.1f s: exiting", self.idle_timeout_seconds)
-                break
+        if self.pool is None:
+            self.one_by_one()
+        else:
+            self.overlap()
+        if self._idle_too_long():
+            log.info("no message for %.1f s: exiting", self.idle_timeout_seconds)
+        return self.shutdown()
+
+    def one_by_one(self) -> None:
+        """Receive a batch, work through it, deleting each success; until stopped."""
+        while self.running and not self._idle_too_long():
             batch = self.drop_strays(self.receive())
             self.groups.new_batch()
-            if self.pool is None:
-                self.work_through(batch, settle_each=True)
-            else:
-                self.work_at_once(batch)
+            self.work_through(batch, settle_each=True)
             self.acknowledger.end_batch()
             self._check_limit()
-        return self.shutdown()
+
+    def overlap(self) -> None:
+        """The pool's loop: receive the next batch while the pool works on the one in hand,
+        then settle that one; until stopped or idle too long."""
+        in_work: list[Future[list[tuple[Received, bool]]]] = []
+        while self.running and not self._idle_too_long():
+            batch = self.drop_strays(self.receive(short=bool(in_work)))
+            started = self.start(batch)
+            self.finish(in_work)
+            in_work = started
+            self._check_limit()
+        self.finish(in_work)
+
+    def start(self, batch: list[Received]) -> list[Future[list[tuple[Received, bool]]]]:
+        """The batch's turns (each FIFO group's messages in order) given to the pool."""
+        assert self.pool is not None
+        return [self.pool.submit(self.work_through, turn, False) for turn in in_turns(batch)]
+
+    def finish(self, turns: list[Future[list[tuple[Received, bool]]]]) -> None:
+        """Once a batch's turns are done, each message is settled, in the batch's order,
+        and its successes are deleted together."""
+        if not turns:
+            return
+        for turn in turns:
+            for message, succeeded in turn.result():
+                self.settle(message, succeeded)
+        self.acknowledger.end_batch()
 
     def work_through(
         self, messages: list[Received], settle_each: bool
@@ -156,16 +189,11 @@ class Worker:
                 self._check_limit()
             else:
                 worked.append((message, succeeded))
+        if not settle_each:
+            # A pool's turn is one group's messages; the next batch's turns already run, so
+            # the failures of this one are forgotten turn by turn, not batch by batch.
+            self.groups.forget(messages)
         return worked
-
-    def work_at_once(self, batch: list[Received]) -> None:
-        """The pool works on the batch's turns at once (each FIFO group's messages in
-        order); once all are done, each message is settled, in the batch's order."""
-        assert self.pool is not None
-        turns = [self.pool.submit(self.work_through, turn, False) for turn in in_turns(batch)]
-        for turn in turns:
-            for message, succeeded in turn.result():
-                self.settle(message, succeeded)
 
     def _check_limit(self) -> None:
         if self.running and self.message_limit and self.done >= self.message_limit:
@@ -185,14 +213,15 @@ class Worker:
             wait = max(0, min(wait, math.ceil(left)))
         return wait
 
-    def receive(self) -> list[Received]:
+    def receive(self, short: bool = False) -> list[Received]:
+        """A long poll; a ``short`` one while the pool works on a batch."""
         asked_at = time.time()
         self.history.invoke(Fn.RECEIVE)
         try:
             response = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=self.max_messages,
-                WaitTimeSeconds=self._poll_seconds(),
+                WaitTimeSeconds=0 if short else self._poll_seconds(),
                 MessageAttributeNames=["All"],
                 MessageSystemAttributeNames=SYSTEM_ATTRIBUTES,  # type: ignore[arg-type]
             )

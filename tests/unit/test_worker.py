@@ -129,6 +129,11 @@ class PoolSqs(FakeSqs):
         self.refuse = refuse
         self.batch_calls = 0
 
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        if kwargs["WaitTimeSeconds"] == 0:  # the pool's short poll while it works: empty
+            return {"Messages": []}
+        return super().receive_message(**kwargs)
+
     def delete_message_batch(self, Entries: list[dict[str, str]], **_: Any) -> dict[str, Any]:
         self.batch_calls += 1
         failed = []
@@ -229,3 +234,44 @@ def test_a_stop_mid_batch_releases_what_the_pool_had_not_started(tmp_path: Any) 
     assert sorted(key for key, _ in sqs.visibility) == sorted(
         f"m{i}" for i in range(10) if f"m{i}" not in handler.handled
     )
+
+
+class TwoBatchSqs(PoolSqs):
+    """Hands out a second batch to the short poll the pool makes while it works."""
+
+    def __init__(self, first: list[dict[str, Any]], second: list[dict[str, Any]]) -> None:
+        super().__init__(first)
+        self.second = second
+        self.waits: list[int] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.waits.append(kwargs["WaitTimeSeconds"])
+        if kwargs["WaitTimeSeconds"] == 0:
+            batch, self.second = self.second, []
+            return {"Messages": batch}
+        return super().receive_message(**kwargs)
+
+
+def test_the_pool_receives_the_next_batch_while_it_works_on_the_one_in_hand() -> None:
+    # Given two batches of five messages that take 0.3 s each, and a pool of ten
+    sqs = TwoBatchSqs(
+        [sqs_message(f"a{i}") for i in range(5)], [sqs_message(f"b{i}") for i in range(5)]
+    )
+    handler = SlowHandler(0.3)
+    worker = Worker(sqs, "q", handler, History(None, "c"), max_messages=5, pool_size=10)  # type: ignore[arg-type]
+    sqs.worker = worker
+    # When the worker runs
+    worker.run()
+    # Then the second batch came from a short poll and ran beside the first
+    assert sqs.waits[:2] == [10, 0] and handler.most_at_once == 10
+    # and each batch's successes were deleted together
+    assert sqs.batch_calls == 2 and sorted(sqs.deleted) == sorted(handler.handled)
+
+
+def test_a_groups_failure_is_forgotten_when_its_turn_ends() -> None:
+    groups = SkipFailedGroups(3)
+    first, later = (Received.from_sqs(m) for m in FIFO_BATCH[::2])  # type: ignore[arg-type]
+    groups.record_failure(first)
+    assert groups.skip(later)
+    groups.forget([first, later])
+    assert not groups.skip(later)
