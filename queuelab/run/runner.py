@@ -24,6 +24,7 @@ from queuelab.check import witness as witnessing
 from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
 from queuelab.run import journal, skips
+from queuelab.run.children import Ending
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
 from queuelab.run.foreign import Foreign
 from queuelab.run.lab import Lab, LabTimeout
@@ -227,10 +228,12 @@ class Run:
             seen = replace(seen, side_effects=self.foreign.side_effects(ops))
         preconditions = self.scenario.preconditions
         if self.session.control is not None:
-            killed = {c.name for c in self.lab.children if c.code() == -9} if self.lab else set()
+            children = self.lab.children if self.lab else []
+            killed = {c.name for c in children if c.code() == -9}
+            crashed = {c.name for c in children if c.ending() is Ending.CRASHED_ON_PURPOSE}
             records = witness.read(self.run_dir / witness.FILE)
             foreign = set(self.foreign.children) if self.foreign else set()
-            self.witnessed = witnessing.summarize(records, ops, killed, foreign)
+            self.witnessed = witnessing.summarize(records, ops, killed, foreign, crashed)
             preconditions += tuple(Expect(name, "==", 0) for name in witnessing.AGREES)
         counted = ledger.compute(
             ops, seen, self.resources.visibility_timeout, self.run_id, self.witnessed

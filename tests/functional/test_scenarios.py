@@ -13,7 +13,6 @@ from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, Scenario
 from queuelab.target.session import Session
 
-
 # On-demand scale scenarios run here at a small size: the same method and checks. At that size
 # they do not take the machine, so they run beside the other tests.
 SMALL = {
@@ -26,6 +25,7 @@ def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
     found += [pytest.mark.slow] if scenario.category is Category.SLOW else []
     alone = scenario.alone and scenario.name not in SMALL
     return found + ([pytest.mark.alone] if alone else [])
+
 
 CASES = [
     pytest.param(s, unsafe, id=f"{s.name}-{'unsafe' if unsafe else 'safe'}", marks=marks(s))

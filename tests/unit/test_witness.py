@@ -57,6 +57,18 @@ def test_a_receive_lost_with_a_killed_process_is_not_held_against_it() -> None:
     assert summarize([SENT, RECEIVED], history, killed={"consumer-1"}).unrecorded == 0
 
 
+def test_a_crashed_process_may_lose_the_record_of_one_receive_and_no_more() -> None:
+    # Given a consumer that crashed on purpose while another thread waited for a receive
+    second = record("consumer-1", "ReceiveMessage", messages=[{"message_id": "m2", "key": "k2"}])
+    third = record("consumer-1", "ReceiveMessage", messages=[{"message_id": "m3", "key": "k3"}])
+    crashed = {"consumer-1"}
+    # Then the messages of that one receive are not held against it
+    assert summarize([SENT, RECEIVED, second], HISTORY[:4], crashed=crashed).unrecorded == 0
+    # but two receives it never recorded are, as they are for a process that did not crash
+    assert summarize([SENT, RECEIVED, second, third], HISTORY[:4], crashed=crashed).unrecorded == 2
+    assert summarize([SENT, RECEIVED, second], HISTORY[:4]).unrecorded == 1
+
+
 def test_the_lab_s_own_calls_are_never_counted_against_the_histories() -> None:
     lab_copy = record("lab", "SendMessageBatch", messages=[{"message_id": "m9", "key": "k1"}])
     seen = summarize([SENT, lab_copy], HISTORY[:2])
