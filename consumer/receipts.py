@@ -2,6 +2,7 @@
 change its visibility. A call or batch entry that SQS refuses because the handle is no
 longer valid (a FIFO queue refuses a handle whose visibility timeout expired) means the
 lease was lost: the message will come back, so it is not done, whatever the work did.
+Visibility changes: a failed message's retry, the heartbeat's extension, a release.
 Every call is recorded in the history, its invoke before it is made."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from consumer.backoff import RetryPolicy
 from consumer.message import Received
 from queuelab.contract.history import Fn, History
 
@@ -112,3 +114,38 @@ class Receipts:
                 self.history.fail(Fn.DELETE, message.key, error=f"{code}: {text}", lease_lost=lost)
                 answers.append((message, False))
         return answers
+
+    def retry_later(self, message: Received, policy: RetryPolicy) -> None:
+        """Set when the failed message comes back, as the retry policy says."""
+        delay = policy.delay(message)
+        if delay is None:
+            return  # after its visibility timeout
+        ceiling = round(policy.ceiling(message), 3)
+        self.history.invoke(
+            Fn.RETRY,
+            message.key,
+            message_id=message.message_id,
+            receive_count=message.receive_count,
+            delay=delay,
+            ceiling=ceiling,
+        )
+        log.info("%s: retry in %d s (receive %d)", message.key, delay, message.receive_count)
+        self.change_visibility(message, delay, Fn.RETRY)
+
+    def extend(self, message: Received, seconds: int) -> bool:
+        """The heartbeat's call: the message stays ours for ``seconds`` from now."""
+        self.history.invoke(
+            Fn.HEARTBEAT, message.key, message_id=message.message_id, visibility=seconds
+        )
+        return self.change_visibility(message, seconds, Fn.HEARTBEAT)
+
+    def release(self, messages: list[Received], reason: str = "stopping") -> None:
+        """Make messages we will not handle visible again at once (graceful stop, or a
+        group that failed earlier in the batch)."""
+        for message in messages:
+            # Recorded before the call: another consumer may receive the message before
+            # this one gets the answer back.
+            self.history.invoke(
+                Fn.RELEASE, message.key, message_id=message.message_id, reason=reason
+            )
+            self.change_visibility(message, 0, Fn.RELEASE)

@@ -220,7 +220,7 @@ def heartbeat(
             f"visibility timeout ({visibility} s), or the lease ends between two beats"
         )
     renewals = [per_message.idempotency.renew]
-    return Heartbeat(worker.extend, knobs.heartbeat_seconds, visibility, renewals)
+    return Heartbeat(worker.receipts.extend, knobs.heartbeat_seconds, visibility, renewals)
 
 
 def run(knobs: ConsumerKnobs) -> int:

@@ -19,6 +19,7 @@ receive or a delete.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -26,17 +27,17 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from consumer.backoff import ErrorBackoff, RetryPolicy
-from consumer.groups import SkipFailedGroups, in_turns
+from consumer.groups import SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
 from consumer.middleware import Acknowledger, BatchAcknowledger, Middleware
+from consumer.pool import Batch, Pool
 from consumer.receipts import Receipts
 from queuelab.contract.history import Fn, History
 
@@ -85,11 +86,14 @@ class Worker:
         self.receipts = Receipts(sqs, queue_url, history)
         # pool_size 1: each message in turn, deleted as soon as it succeeded; above: a
         # batch's messages at once in threads, its successes deleted together at its end.
-        self.pool = ThreadPoolExecutor(pool_size, "work") if pool_size > 1 else None
         inner = Acknowledger(self.acknowledge)
-        if self.pool is not None:
+        if pool_size > 1:
             inner = BatchAcknowledger(self.acknowledge, self.acknowledge_many)
         self.acknowledger = self.hooks.acknowledger(inner)
+        self.pool: Pool | None = None
+        if pool_size > 1:
+            turn = functools.partial(self.work_through, settle_each=False)
+            self.pool = Pool(pool_size, turn, self.settle, self.acknowledger.end_batch)
         self.running = True
         self.handled = 0
         self.done = 0  # messages whose delete SQS confirmed
@@ -142,29 +146,15 @@ class Worker:
     def overlap(self) -> None:
         """The pool's loop: receive the next batch while the pool works on the one in hand,
         then settle that one; until stopped or idle too long."""
-        in_work: list[Future[list[tuple[Received, bool]]]] = []
+        assert self.pool is not None
+        in_work: Batch = []
         while self.running and not self._idle_too_long():
             batch = self.drop_strays(self.receive(short=bool(in_work)))
-            started = self.start(batch)
-            self.finish(in_work)
+            started = self.pool.start(batch)
+            self.pool.finish(in_work)
             in_work = started
             self._check_limit()
-        self.finish(in_work)
-
-    def start(self, batch: list[Received]) -> list[Future[list[tuple[Received, bool]]]]:
-        """The batch's turns (each FIFO group's messages in order) given to the pool."""
-        assert self.pool is not None
-        return [self.pool.submit(self.work_through, turn, False) for turn in in_turns(batch)]
-
-    def finish(self, turns: list[Future[list[tuple[Received, bool]]]]) -> None:
-        """Once a batch's turns are done, each message is settled, in the batch's order,
-        and its successes are deleted together."""
-        if not turns:
-            return
-        for turn in turns:
-            for message, succeeded in turn.result():
-                self.settle(message, succeeded)
-        self.acknowledger.end_batch()
+        self.pool.finish(in_work)
 
     def work_through(
         self, messages: list[Received], settle_each: bool
@@ -174,10 +164,10 @@ class Worker:
         worked = []
         for index, message in enumerate(messages):
             if not self.running:
-                self.release(messages[index:])
+                self.receipts.release(messages[index:])
                 break
             if self.groups.skip(message):
-                self.release([message], reason="an earlier message of its group failed")
+                self.receipts.release([message], reason="an earlier message of its group failed")
                 continue
             with self._holding(message):
                 succeeded = self.work(message)
@@ -278,34 +268,7 @@ class Worker:
             self.acknowledger.succeeded(message)
         else:
             self.acknowledger.failed(message)
-            self.retry_later(message)
-
-    def retry_later(self, message: Received) -> None:
-        """Set when the failed message comes back, as the retry policy says."""
-        delay = self.retry.delay(message)
-        if delay is None:
-            return  # after its visibility timeout
-        ceiling = round(self.retry.ceiling(message), 3)
-        self.history.invoke(
-            Fn.RETRY,
-            message.key,
-            message_id=message.message_id,
-            receive_count=message.receive_count,
-            delay=delay,
-            ceiling=ceiling,
-        )
-        log.info("%s: retry in %d s (receive %d)", message.key, delay, message.receive_count)
-        self.change_visibility(message, delay, Fn.RETRY)
-
-    def extend(self, message: Received, seconds: int) -> bool:
-        """The heartbeat's call: the message stays ours for ``seconds`` from now."""
-        self.history.invoke(
-            Fn.HEARTBEAT, message.key, message_id=message.message_id, visibility=seconds
-        )
-        return self.change_visibility(message, seconds, Fn.HEARTBEAT)
-
-    def change_visibility(self, message: Received, seconds: int, fn: Fn) -> bool:
-        return self.receipts.change_visibility(message, seconds, fn)
+            self.receipts.retry_later(message, self.retry)
 
     def delete(self, message: Received) -> bool:
         return self.receipts.delete(message)
@@ -326,17 +289,6 @@ class Worker:
             return
         with self._counts:
             self.done += 1
-
-    def release(self, messages: list[Received], reason: str = "stopping") -> None:
-        """Make messages we will not handle visible again at once (graceful stop, or a
-        group that failed earlier in the batch)."""
-        for message in messages:
-            # Recorded before the call: another consumer may receive the message before
-            # this one gets the answer back.
-            self.history.invoke(
-                Fn.RELEASE, message.key, message_id=message.message_id, reason=reason
-            )
-            self.change_visibility(message, 0, Fn.RELEASE)
 
     def shutdown(self) -> int:
         log.info("shutdown 1/2: stopped polling after %d messages", self.handled)
