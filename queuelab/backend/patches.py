@@ -57,7 +57,7 @@ def check_moto_version(installed: str | None = None) -> str:
     if not low <= (major, minor) < high:
         raise UnsupportedMoto(
             f"queuelab's embedded backend patches moto {low[0]}.{low[1]}.x, but moto {found} "
-            f"is installed; reinstall with: pip install 'moto[server]>={low[0]}.{low[1]},"
+            f"is installed; reinstall with: pip install 'moto[dynamodb,s3,sqs]>={low[0]}.{low[1]},"
             f"<{high[0]}.{high[1]}'"
         )
     return found
