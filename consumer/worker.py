@@ -86,12 +86,12 @@ class Worker:
         self.receipts = Receipts(sqs, queue_url, history)
         # pool_size 1: each message in turn, deleted as soon as it succeeded; above: a
         # batch's messages at once in threads, its successes deleted together at its end.
-        inner = Acknowledger(self.acknowledge)
-        if pool_size > 1:
-            inner = BatchAcknowledger(self.acknowledge, self.acknowledge_many)
-        self.acknowledger = self.hooks.acknowledger(inner)
         self.pool: Pool | None = None
-        if pool_size > 1:
+        if pool_size == 1:
+            self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
+        else:
+            inner = BatchAcknowledger(self.acknowledge, self.acknowledge_many)
+            self.acknowledger = self.hooks.acknowledger(inner)
             turn = functools.partial(self.work_through, settle_each=False)
             self.pool = Pool(pool_size, turn, self.settle, self.acknowledger.end_batch)
         self.running = True
