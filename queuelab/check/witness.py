@@ -89,14 +89,16 @@ def _server_sets(records: Iterable[Record]) -> dict[str, dict[str, set[str]]]:
     return sets
 
 
-def _within_one_receive(missing: set[str], process: str, records: Iterable[Record]) -> bool:
+def _within_last_receive(missing: set[str], process: str, records: Iterable[Record]) -> bool:
     """Whether the received messages missing from a process's history were all handed out by
-    one of its receives (the one in flight when it died)."""
-    return any(
-        missing <= {m["message_id"] for m in r.messages}
+    its last receive (the one in flight when it died)."""
+    receives = [
+        r
         for r in records
         if r.caller == process and r.op == "ReceiveMessage" and r.applied and r.delivered
-    )
+    ]
+    last = max(receives, key=lambda r: r.t0, default=None)
+    return last is not None and missing <= {m["message_id"] for m in last.messages}
 
 
 def summarize(
@@ -109,8 +111,8 @@ def summarize(
     """``killed``: processes ended by SIGKILL, which may die between a response and the
     line that records it (their receives are not held against them). ``crashed``: processes
     that exited at a chaos crash point; with a pool, the crash can come while another of
-    their threads waits for a receive, so the messages of one receive of theirs may be
-    missing from their history (no more). ``foreign``: processes the lab did not write,
+    their threads waits for a receive, so the messages of their last receive may be missing
+    from their history (no more). ``foreign``: processes the lab did not write,
     whose operations are made from the witness itself: they are not held against it (their
     faults and duplicate deliveries still count)."""
     killed, crashed = set(killed), set(crashed)
@@ -133,7 +135,7 @@ def summarize(
                 for x in did.get(answered, set()) - said.get(invoked, set())
             }
         missing = did.get("received", set()) - said.get("received", set())
-        if process in crashed and _within_one_receive(missing, process, ours):
+        if process in crashed and _within_last_receive(missing, process, ours):
             missing = set()
         if process not in killed:
             unrecorded |= {f"{process} received {x}" for x in missing}

@@ -15,8 +15,8 @@ def op(t: float, process: str, type_: str, f: str, key: str | None = None, **val
     return Op(t, process, type_, f, key, value)
 
 
-def record(caller: str, op_name: str, **fields: Any) -> Record:
-    return Record(t0=1.0, t1=1.1, caller=caller, service="sqs", op=op_name, **fields)
+def record(caller: str, op_name: str, t0: float = 1.0, **fields: Any) -> Record:
+    return Record(t0=t0, t1=t0 + 0.1, caller=caller, service="sqs", op=op_name, **fields)
 
 
 SENT = record("producer", "SendMessageBatch", messages=[{"message_id": "m1", "key": "k1"}])
@@ -59,14 +59,23 @@ def test_a_receive_lost_with_a_killed_process_is_not_held_against_it() -> None:
 
 def test_a_crashed_process_may_lose_the_record_of_one_receive_and_no_more() -> None:
     # Given a consumer that crashed on purpose while another thread waited for a receive
-    second = record("consumer-1", "ReceiveMessage", messages=[{"message_id": "m2", "key": "k2"}])
-    third = record("consumer-1", "ReceiveMessage", messages=[{"message_id": "m3", "key": "k3"}])
+    m2, m3 = ([{"message_id": m, "key": "k"}] for m in ("m2", "m3"))
+    second = record("consumer-1", "ReceiveMessage", t0=2.0, messages=m2)
+    third = record("consumer-1", "ReceiveMessage", t0=3.0, messages=m3)
     crashed = {"consumer-1"}
-    # Then the messages of that one receive are not held against it
+    # Then the messages of that last receive are not held against it
     assert summarize([SENT, RECEIVED, second], HISTORY[:4], crashed=crashed).unrecorded == 0
     # but two receives it never recorded are, as they are for a process that did not crash
     assert summarize([SENT, RECEIVED, second, third], HISTORY[:4], crashed=crashed).unrecorded == 2
     assert summarize([SENT, RECEIVED, second], HISTORY[:4]).unrecorded == 1
+
+
+def test_a_crashed_process_is_excused_only_its_last_receive() -> None:
+    # Given a crashed consumer whose history misses an earlier receive but has its last one
+    earlier = record("consumer-1", "ReceiveMessage", t0=0.5, messages=[{"message_id": "m0"}])
+    seen = summarize([SENT, earlier, RECEIVED], HISTORY[:4], crashed={"consumer-1"})
+    # Then the earlier receive's message is unrecorded: it was not in flight when it died
+    assert seen.unrecorded == 1
 
 
 def test_the_lab_s_own_calls_are_never_counted_against_the_histories() -> None:
