@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -78,6 +80,14 @@ class AwsSettings:
         return {k: v for k, v in values.items() if v}
 
 
+# One boto3 session per settings in a process, its clients built one at a time: a session
+# keeps the service models it parsed, so a second client costs a few milliseconds, not the
+# tens a new session pays to parse the model again (the runner builds several clients a
+# run). boto3 sessions are not safe to build clients from in two threads at once.
+_BUILDING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=16)
 def _session(settings: AwsSettings) -> boto3.session.Session:
     return boto3.session.Session(
         profile_name=settings.profile,
@@ -88,18 +98,21 @@ def _session(settings: AwsSettings) -> boto3.session.Session:
     )
 
 
+def _client(service: str, settings: AwsSettings, config: Config | None = None) -> Any:
+    with _BUILDING:
+        return _session(settings).client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=settings.endpoint_url,
+            config=config or client_config(settings),
+        )
+
+
 def sqs(settings: AwsSettings | None = None) -> SQSClient:
-    settings = settings or AwsSettings.from_env()
-    return _session(settings).client(
-        "sqs", endpoint_url=settings.endpoint_url, config=client_config(settings)
-    )
+    return _client("sqs", settings or AwsSettings.from_env())  # type: ignore[no-any-return]
 
 
 def dynamodb(settings: AwsSettings | None = None) -> DynamoDBClient:
-    settings = settings or AwsSettings.from_env()
-    return _session(settings).client(
-        "dynamodb", endpoint_url=settings.endpoint_url, config=client_config(settings)
-    )
+    return _client("dynamodb", settings or AwsSettings.from_env())  # type: ignore[no-any-return]
 
 
 def s3(settings: AwsSettings | None = None) -> S3Client:
@@ -109,11 +122,8 @@ def s3(settings: AwsSettings | None = None) -> S3Client:
     config = client_config(settings)
     if settings.endpoint_url:
         config = config.merge(Config(s3={"addressing_style": "path"}))
-    return _session(settings).client("s3", endpoint_url=settings.endpoint_url, config=config)
+    return _client("s3", settings, config)  # type: ignore[no-any-return]
 
 
 def sts(settings: AwsSettings | None = None) -> STSClient:
-    settings = settings or AwsSettings.from_env()
-    return _session(settings).client(
-        "sts", endpoint_url=settings.endpoint_url, config=client_config(settings)
-    )
+    return _client("sts", settings or AwsSettings.from_env())  # type: ignore[no-any-return]
