@@ -243,6 +243,9 @@ def run(
                 _line(result)
                 write_report(result)
 
+            # The SQS behaviours the selection relies on, probed side by side before any run
+            # starts: the runs then find their rows instead of queueing for each other's.
+            session.conformance.rows({n for s in selected for n in (*s.relies_on, *s.adapts_to)})
             batch = run_many(selected, jobs, start, finished)
             results, interrupted = batch.ordered(), batch.interrupted
     except KeyboardInterrupt:

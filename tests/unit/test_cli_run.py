@@ -26,7 +26,8 @@ def result(name: str, status: Status) -> Result:
 def no_target(monkeypatch: pytest.MonkeyPatch) -> None:
     @contextmanager
     def session(*args: Any) -> Iterator[Any]:
-        yield type("S", (), {"name": "fake"})()
+        probed = type("Conformance", (), {"rows": lambda self, names: []})()
+        yield type("S", (), {"name": "fake", "conformance": probed})()
 
     monkeypatch.setattr(run_command.targets, "open_session", session)
 
