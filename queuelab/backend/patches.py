@@ -12,7 +12,8 @@ states the AWS behaviour it implements and where AWS documents it:
 - ``attributes``: attribute ranges, ``RedriveAllowPolicy`` stored, returned and enforced;
 - ``purge``: the purge cooldown (``settings``), deduplication records forgotten;
 - ``move_tasks``: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask;
-- ``scan``: a DynamoDB Scan page costs about its own size (moto sorts the table per page).
+- ``scan``: a DynamoDB Scan page costs about its own size (moto sorts the table per page);
+- ``expressions``: a DynamoDB condition expression parsed once per request, not twice.
 
 What still differs from SQS is listed in the README ("The embedded backend") and probed by
 ``queuelab doctor --semantics``.
@@ -24,6 +25,7 @@ from importlib.metadata import version
 
 from queuelab.backend import (
     attributes,
+    expressions,
     fifo,
     leases,
     move_tasks,
@@ -90,4 +92,5 @@ def apply() -> None:
     move_tasks.patch_responses(responses.SQSResponse)
     scan.patch_table(Table)
     scan.patch_responses(DynamoHandler, ActionResult)
+    expressions.install()
     _applied = True
