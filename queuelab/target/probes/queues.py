@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 
 from queuelab.target.probes.scratch import Observations, Observed, Scratch, bodies, code, refusal
 
-
 # Visibility timeouts tried in turn: the second receive must come inside the timeout for
 # "hidden" to mean anything, which a loaded machine may not manage in one second.
 VISIBILITY_TRIES = (1, 5)
