@@ -43,8 +43,8 @@ SCENARIO = Scenario(
     faults=FAULTS,
     intolerance="it sets its own endpoint faults",
     params={
-        # 60: each run of the negative control loses a few of them (about one side effect in
-        # ten is refused with the retries off); with 30 about one run in twenty lost none.
+        # 60: the negative control loses about one message in ten (a refused side effect with
+        # the retries off); with 30 a run now and then lost none (1-4 in the others).
         "messages": Param(60, "messages to send"),
         "consumers": Param(2, "consumer processes"),
         "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process (botocore standard mode)"),

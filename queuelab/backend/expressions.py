@@ -2,10 +2,10 @@
 
 moto parses a request's ``ConditionExpression`` twice: the response class parses it to check
 the expression attribute names it uses, then the model parses the same text again to
-evaluate it (about a seventh of a conditional PutItem's CPU on the embedded server, where the
-claims and the side effects are conditional writes). ``parser`` remembers the last parses,
-keyed by the expression, its names and its values: the second parse of a request is a
-lookup. The same input gives the same tree, and moto's trees are not changed by evaluating
+evaluate it (the two parses were about a seventh of the server's CPU in a drain with claims,
+where the claims and the side effects are conditional writes). ``Parsers`` remembers the last
+parses, keyed by the expression, its names and its values: the second parse of a request is
+a lookup. The same input gives the same tree, and moto's trees are not changed by evaluating
 them. An expression that does not parse is not remembered: it raises the same error each
 time. ``tests/backend/test_expressions.py`` holds the answers to those of stock moto.
 """
