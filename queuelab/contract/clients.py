@@ -80,30 +80,30 @@ class AwsSettings:
         return {k: v for k, v in values.items() if v}
 
 
-# One boto3 session per settings in a process, its clients built one at a time: a session
-# keeps the service models it parsed, so a second client costs a few milliseconds, not the
-# tens a new session pays to parse the model again (the runner builds several clients a
-# run). boto3 sessions are not safe to build clients from in two threads at once.
+# One boto3 session per profile and region in a process, its clients built one at a time:
+# a session keeps the service models it parsed, so a second client costs a few milliseconds,
+# not the tens a new session pays to parse the model again (the runner builds clients for
+# every run, each run with keys of its own). boto3 sessions are not safe to build clients
+# from in two threads at once.
 _BUILDING = threading.Lock()
 
 
-@functools.lru_cache(maxsize=16)
-def _session(settings: AwsSettings) -> boto3.session.Session:
-    return boto3.session.Session(
-        profile_name=settings.profile,
-        region_name=settings.region,
-        aws_access_key_id=settings.access_key_id,
-        aws_secret_access_key=settings.secret_access_key,
-        aws_session_token=settings.session_token,
-    )
+@functools.lru_cache(maxsize=8)
+def _session(profile: str | None, region: str | None) -> boto3.session.Session:
+    return boto3.session.Session(profile_name=profile, region_name=region)
 
 
 def _client(service: str, settings: AwsSettings, config: Config | None = None) -> Any:
+    """Keys given in the settings are the client's; without them, the session's chain
+    (the profile, the environment, an instance role) finds them, as boto3 does."""
     with _BUILDING:
-        return _session(settings).client(
+        return _session(settings.profile, settings.region).client(
             service,  # type: ignore[call-overload]
             endpoint_url=settings.endpoint_url,
             config=config or client_config(settings),
+            aws_access_key_id=settings.access_key_id,
+            aws_secret_access_key=settings.secret_access_key,
+            aws_session_token=settings.session_token,
         )
 
 

@@ -41,7 +41,8 @@ def run_many(
     finished: Callable[[Result], None] = lambda result: None,
 ) -> Batch:
     """``start(scenario, cancel)`` runs one scenario; ``finished`` sees each result as it
-    comes (on the calling thread). Other exceptions than an interrupt stop the batch."""
+    comes (on a thread of its own, one result at a time). Other exceptions than an interrupt
+    in a run stop the batch; one in ``finished`` is raised once the runs are over."""
     batch = Batch([s.name for s in scenarios])
     cancel = threading.Event()
     side_by_side = [s for s in scenarios if not s.alone]
@@ -71,31 +72,35 @@ def run_many(
         while todo and len(pending) < jobs and not batch.interrupted:
             pending.add(pool.submit(start, todo.popleft(), cancel))
 
-    ended: list[Result] = []  # collected, not yet passed to ``finished``
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="run") as pool:
+    # ``finished`` runs on its own thread, in the order the runs ended: drawing a report
+    # (a second or two for the first, matplotlib's import) never holds up the next start.
+    told: list[Future[None]] = []
+    with (
+        ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="run") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as reporter,
+    ):
+
+        def tell(results: list[Result]) -> None:
+            told.extend(reporter.submit(finished, result) for result in results)
+
         try:
             todo = deque(side_by_side)
             top_up(pool, todo)
             while pending:  # start one as another ends: the rest really wait
                 just_ended = collect(wait(pending, return_when="FIRST_COMPLETED")[0])
-                top_up(pool, todo)  # before ``finished`` (a report takes a second to draw)
-                for result in just_ended:
-                    finished(result)
+                top_up(pool, todo)
+                tell(just_ended)
             for scenario in alone:
                 if batch.interrupted:
                     break
                 pending.add(pool.submit(start, scenario, cancel))
-                for result in ended:  # the last one's report, while this one starts up
-                    finished(result)
-                ended = collect(wait(pending)[0])
-            for result in ended:
-                finished(result)
-            ended = []
+                tell(collect(wait(pending)[0]))
         except KeyboardInterrupt:
             stop()
-            for result in ended + collect(wait(pending)[0]):
-                finished(result)
+            tell(collect(wait(pending)[0]))
         except BaseException:
             cancel.set()
             raise
+    for report in told:  # what ``finished`` raised, once every run is over
+        report.result()
     return batch
