@@ -79,8 +79,8 @@ SCENARIO = Scenario(
         "and the oldest message's age."
     ),
     limits=(
-        "four and a half to eight minutes on 2 cores with the embedded backend (the drain "
-        "runs at about 400-560 msg/s, the CPU of the server and the fleet); on AWS, throughput is "
+        "four to eight minutes on 2 cores with the embedded backend (the drain "
+        "runs at about 450-630 msg/s, the CPU of the server and the fleet); on AWS, throughput is "
         "the fleet's, not the queue's."
     ),
     resources="backlog-100k",
