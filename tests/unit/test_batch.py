@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 import scenarios
 from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Status
@@ -101,3 +103,17 @@ def test_every_result_is_told_once_even_when_the_next_run_starts_first() -> None
     # Then each result reached ``finished`` once, in the order the runs ended
     assert sorted(told) == ["a", "b", "t1", "t2"] and len(told) == 4
     assert told.index("t1") < told.index("t2")
+
+
+def test_a_report_that_fails_is_raised_after_every_run_ran() -> None:
+    # Given a ``finished`` that breaks on the first result
+    recorder = Recorder()
+
+    def finished(done: Result) -> None:
+        if done.scenario == "a":
+            raise RuntimeError("no report")
+
+    # When the batch runs, Then the error comes out, but only once every run has ended
+    with pytest.raises(RuntimeError, match="no report"):
+        run_many([named("a"), named("b"), named("t", alone=True)], 1, recorder, finished)
+    assert set(recorder.beside) == {"a", "b", "t"} and not recorder.running
