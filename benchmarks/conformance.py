@@ -22,9 +22,9 @@ from rich.table import Table
 from queuelab.backend import EmbeddedBackend
 from queuelab.backend.launcher import endpoint_settings, server_argv
 from queuelab.backend.settings import AWS, LAB
-from queuelab.target import semantics
-from queuelab.target.conformance import Conformance, Row, Status
-from queuelab.target.plan import DEFAULT_REGION
+from queuelab.targets import semantics
+from queuelab.targets.conformance import Conformance, Row, Status
+from queuelab.targets.plan import DEFAULT_REGION
 
 MARK = {Status.OK: "ok", Status.SETTING: "setting", Status.DIFFERS: "DIFFERS", Status.UNKNOWN: "?"}
 

@@ -24,8 +24,8 @@ from rich.table import Table
 
 from queuelab.backend import EmbeddedBackend
 from queuelab.contract import clients
-from queuelab.target import provision
-from queuelab.target.plan import ResourceSet
+from queuelab.targets import provision
+from queuelab.targets.plan import ResourceSet
 
 RESOURCES = ResourceSet("bench", "throughput", visibility_timeout=30, max_receive_count=None)
 

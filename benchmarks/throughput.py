@@ -39,8 +39,8 @@ from queuelab.backend import EmbeddedBackend
 from queuelab.contract import clients
 from queuelab.contract.history import OK, Fn, read_dir
 from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
-from queuelab.target import provision
-from queuelab.target.plan import ResourceSet
+from queuelab.targets import provision
+from queuelab.targets.plan import ResourceSet
 
 BENCH = ResourceSet("bench", "throughput", visibility_timeout=30, max_receive_count=None)
 # (POOL_SIZE, claims): the claim pattern one by one and with a pool; and idempotency by the

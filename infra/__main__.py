@@ -3,6 +3,6 @@
 import pulumi
 
 from infra.stack import build, load_config
-from queuelab.target.outputs import STACK_OUTPUT_NAME
+from queuelab.targets.outputs import STACK_OUTPUT_NAME
 
 pulumi.export(STACK_OUTPUT_NAME, build(load_config()).output)

@@ -24,9 +24,9 @@ import pulumi_aws as aws
 
 from infra.bucket import BucketResources, claim_check_bucket
 from queuelab.contract import tables
-from queuelab.target import plan as planmod
-from queuelab.target.outputs import Outputs
-from queuelab.target.plan import ResourceSet
+from queuelab.targets import plan as planmod
+from queuelab.targets.outputs import Outputs
+from queuelab.targets.plan import ResourceSet
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}(\.fifo)?|[A-Za-z0-9_-]{1,80}")  # SQS limits
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")  # DynamoDB limits

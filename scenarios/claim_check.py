@@ -11,7 +11,7 @@ from queuelab.contract.history import INVOKE, OK, Op
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from queuelab.target.observe import objects
+from queuelab.targets.observe import objects
 from scenarios.common import EXACTLY_ONCE
 
 

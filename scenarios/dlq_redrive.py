@@ -8,7 +8,7 @@ from queuelab.contract.messages import POISON_MARKER
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Category, Param, Params, Scenario, not_black_box
-from queuelab.target.redrive import FALLBACK
+from queuelab.targets.redrive import FALLBACK
 from scenarios.common import EXACTLY_ONCE
 
 

@@ -3,8 +3,8 @@
 Stock moto's ``Table.scan`` sorts every item of the table on every page (``all_items()``,
 with ``DynamoType`` comparisons in Python) and then steps, item by item, past everything up
 to the ``ExclusiveStartKey``: O(n log n) per page, about a minute for a paginated Scan of
-100,000 items (``queuelab.target.observe`` reads the side-effects table that way, and
-``queuelab.target.reset`` clears it that way).
+100,000 items (``queuelab.targets.observe`` reads the side-effects table that way, and
+``queuelab.targets.reset`` clears it that way).
 
 Here the table keeps its keys in moto's scan order (the same sort: ``DynamoType`` compares
 its ``cast_value``), built on the first scan and kept while no new key arrives; a page

@@ -17,8 +17,8 @@ from queuelab.report import story
 from queuelab.report.console import console, fail
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.runner import run_scenario
-from queuelab.target import session as targets
-from queuelab.target.plan import resource_set
+from queuelab.targets import session as targets
+from queuelab.targets.plan import resource_set
 
 out = console()
 REPORT = "report.html"

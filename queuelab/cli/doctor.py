@@ -17,10 +17,10 @@ from queuelab.cli.local import read_state
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
-from queuelab.target import doctor
-from queuelab.target.outputs import Outputs, OutputsError, SetOutputs
-from queuelab.target.plan import DEFAULT_REGION, PLAN, ResourceSet
-from queuelab.target.session import Target
+from queuelab.targets import doctor
+from queuelab.targets.outputs import Outputs, OutputsError, SetOutputs
+from queuelab.targets.plan import DEFAULT_REGION, PLAN, ResourceSet
+from queuelab.targets.session import Target
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

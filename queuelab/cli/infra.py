@@ -15,8 +15,8 @@ import typer
 from queuelab import workdir
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
-from queuelab.target import envfile
-from queuelab.target.outputs import STACK_OUTPUT_NAME, Outputs, OutputsError
+from queuelab.targets import envfile
+from queuelab.targets.outputs import STACK_OUTPUT_NAME, Outputs, OutputsError
 
 infra_app = typer.Typer(help="Real AWS resources with Pulumi.", no_args_is_help=True)
 console = make_console()

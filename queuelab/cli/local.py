@@ -18,8 +18,8 @@ from queuelab.cli.hints import me
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
-from queuelab.target import envfile, provision
-from queuelab.target.plan import DEFAULT_REGION
+from queuelab.targets import envfile, provision
+from queuelab.targets.plan import DEFAULT_REGION
 
 WRITER = "queuelab local up"
 local_app = typer.Typer(help="A background embedded server for ad-hoc use.", no_args_is_help=True)

@@ -35,9 +35,9 @@ from queuelab.run.batch import run_many
 from queuelab.run.result import Result
 from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, ParamError, Scenario
-from queuelab.target import session as targets
-from queuelab.target.outputs import OutputsError
-from queuelab.target.plan import resource_set
+from queuelab.targets import session as targets
+from queuelab.targets.outputs import OutputsError
+from queuelab.targets.plan import resource_set
 
 # The scenarios mostly wait (on queues, visibility timeouts, subprocesses), so more of them
 # than cores run well side by side; the embedded server, one process, is the limit.

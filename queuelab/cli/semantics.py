@@ -1,5 +1,5 @@
 """``queuelab doctor --semantics``: does the target behave like SQS? Probes every behaviour of
-``queuelab.target.semantics`` with short-lived queues and prints what it observed."""
+``queuelab.targets.semantics`` with short-lived queues and prints what it observed."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from queuelab.backend.settings import LAB, BackendSettings
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
-from queuelab.target.conformance import Conformance, Row, Status
-from queuelab.target.plan import DEFAULT_REGION
-from queuelab.target.session import declared_backend
+from queuelab.targets.conformance import Conformance, Row, Status
+from queuelab.targets.plan import DEFAULT_REGION
+from queuelab.targets.session import declared_backend
 
 STYLE = {
     Status.OK: "green",

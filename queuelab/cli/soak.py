@@ -17,8 +17,8 @@ from queuelab.contract.processes import EXIT_INTERRUPTED
 from queuelab.report.console import STYLE, console, fail
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.runner import run_scenario
-from queuelab.target import session as targets
-from queuelab.target.plan import resource_set
+from queuelab.targets import session as targets
+from queuelab.targets.plan import resource_set
 from scenarios.soak import SCENARIO, Mix
 
 out = console()

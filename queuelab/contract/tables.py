@@ -10,7 +10,7 @@ SIDE_EFFECTS_TABLE_KEY = "subject"  # hash key of the side-effects table (what w
 PERFORMANCES_ATTRIBUTE = "performances"  # how many times the side effect was performed
 RUN_ID_ATTRIBUTE = "run"  # the run that performed it, on both tables' items
 
-# The pipeline scenarios' own tables (``queuelab.target.plan`` gives a resource set some of
+# The pipeline scenarios' own tables (``queuelab.targets.plan`` gives a resource set some of
 # these roles): the order service's rows, its transactional outbox, and a poller's state (its
 # cursor and its lease lock, one item each).
 ORDERS, OUTBOX, STATE = "orders", "outbox", "state"

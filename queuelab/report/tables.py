@@ -12,7 +12,7 @@ from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
 from queuelab.run.result import Result
 from queuelab.run.scenario import Scenario
-from queuelab.target import semantics
+from queuelab.targets import semantics
 
 
 def scenario_table(scenarios: Iterable[Scenario]) -> Table:

@@ -33,10 +33,10 @@ from queuelab.run.children import Child, Role
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
-from queuelab.target import impairment, redrive
-from queuelab.target.observe import Depth, depth
-from queuelab.target.outputs import Outputs, SetOutputs
-from queuelab.target.pacing import EXACT, Pacing
+from queuelab.targets import impairment, redrive
+from queuelab.targets.observe import Depth, depth
+from queuelab.targets.outputs import Outputs, SetOutputs
+from queuelab.targets.pacing import EXACT, Pacing
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

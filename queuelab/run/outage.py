@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from queuelab.target import impairment
+from queuelab.targets import impairment
 
 if TYPE_CHECKING:
     from queuelab.run.lab import Lab

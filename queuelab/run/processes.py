@@ -14,7 +14,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.processes import HISTORY_PATH_ENV, RUN_ID_ENV
 from queuelab.run.children import Child, Ending
 from queuelab.run.sampler import scrape as scrape_metrics
-from queuelab.target.outputs import SetOutputs
+from queuelab.targets.outputs import SetOutputs
 
 # Only these of the caller's variables reach children: a consumer knob exported in the
 # user's shell must not change a scenario.

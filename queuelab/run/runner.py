@@ -31,9 +31,9 @@ from queuelab.run.lab import Lab, LabTimeout
 from queuelab.run.result import Interrupted, Result, new_run_id
 from queuelab.run.sampler import Sampler
 from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
-from queuelab.target import conformance, observe, reset
-from queuelab.target.outputs import SetOutputs
-from queuelab.target.session import Session
+from queuelab.targets import conformance, observe, reset
+from queuelab.targets.outputs import SetOutputs
+from queuelab.targets.session import Session
 
 
 def _failure(run_dir: Path, what: str, err: BaseException) -> str:

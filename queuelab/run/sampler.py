@@ -19,8 +19,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from queuelab.run.children import Child, Role
 from queuelab.run.events import Event, Kind, Sink
-from queuelab.target.observe import depth
-from queuelab.target.outputs import SetOutputs
+from queuelab.targets.observe import depth
+from queuelab.targets.outputs import SetOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

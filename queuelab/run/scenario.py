@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from queuelab.check.ledger import Observation
 from queuelab.check.verdict import Expect
 from queuelab.contract.history import Op
-from queuelab.target import semantics
+from queuelab.targets import semantics
 
 if TYPE_CHECKING:
     from queuelab.run.lab import Lab
@@ -90,7 +90,7 @@ class Scenario:
     # It takes the machine for minutes (a scale run): ``--all`` and ``--category`` leave it
     # out; it runs when named. The test suite runs it at a small size (same checks).
     on_demand: bool = False
-    # SQS behaviours (``queuelab.target.semantics``) the verdict is only true under: a target
+    # SQS behaviours (``queuelab.targets.semantics``) the verdict is only true under: a target
     # that does not honour one makes the run an error naming it, before anything runs.
     relies_on: tuple[str, ...] = ()
     # Behaviours the method reads and adapts to; where the target differs, the journal says so.

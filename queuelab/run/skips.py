@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from queuelab.run.foreign import black_box_skip
 from queuelab.run.scenario import Scenario
-from queuelab.target.session import Session
+from queuelab.targets.session import Session
 
 
 def reason(session: Session, scenario: Scenario, faults: str, foreign: bool = False) -> str:

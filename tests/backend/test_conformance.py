@@ -8,8 +8,8 @@ import pytest
 
 from queuelab.backend import EmbeddedBackend, Endpoint
 from queuelab.backend.launcher import server_argv
-from queuelab.target import semantics
-from queuelab.target.conformance import Conformance, Status
+from queuelab.targets import semantics
+from queuelab.targets.conformance import Conformance, Status
 
 # What stock moto 5.2 gets wrong, as moto.md and this issue list it.
 STOCK_MOTO_DIFFERS = {
@@ -33,7 +33,7 @@ STOCK_MOTO_DIFFERS = {
 
 
 def test_every_semantic_has_a_probe_and_a_reference() -> None:
-    from queuelab.target import probes
+    from queuelab.targets import probes
 
     probed = {name for names in probes.PROBES.values() for name in names} | set(probes.WINDOW)
     assert probed == set(semantics.BY_NAME)

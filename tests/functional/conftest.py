@@ -5,8 +5,8 @@ import pytest
 from queuelab.backend import Endpoint
 from queuelab.backend.control import Control
 from queuelab.contract import clients as aws
-from queuelab.target import provision
-from queuelab.target.session import Session
+from queuelab.targets import provision
+from queuelab.targets.session import Session
 
 
 @pytest.fixture(scope="session")

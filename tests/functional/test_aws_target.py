@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from queuelab.cli.infra import save_outputs
 from queuelab.cli.main import app
-from queuelab.target import guard
-from queuelab.target.outputs import Outputs
-from queuelab.target.session import Session
+from queuelab.targets import guard
+from queuelab.targets.outputs import Outputs
+from queuelab.targets.session import Session
 
 runner = CliRunner()
 

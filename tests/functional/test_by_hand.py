@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from queuelab.cli import app
 from queuelab.contract import clients
-from queuelab.target import reset
-from queuelab.target.session import Session
+from queuelab.targets import reset
+from queuelab.targets.session import Session
 
 
 @pytest.fixture

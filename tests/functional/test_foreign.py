@@ -19,7 +19,7 @@ from queuelab.check.verdict import Status
 from queuelab.run import foreign, watch
 from queuelab.run.runner import Result, run_scenario
 from queuelab.run.scenario import Category, Scenario
-from queuelab.target.session import Session
+from queuelab.targets.session import Session
 
 ROOT = Path(__file__).parents[2]
 CORRECT = [sys.executable, str(ROOT / "examples" / "correct_consumer.py")]

@@ -14,8 +14,8 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.lab import Lab
 from queuelab.run.sampler import NO_PROXY, scrape
-from queuelab.target import observe, reset
-from queuelab.target.session import Session
+from queuelab.targets import observe, reset
+from queuelab.targets.session import Session
 
 
 def status_of(url: str) -> int:

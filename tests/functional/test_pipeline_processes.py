@@ -15,7 +15,7 @@ from queuelab.backend import Endpoint
 from queuelab.contract.history import read_dir
 from queuelab.contract.tables import TABLE_KEYS
 from queuelab.run.feed import Feed
-from queuelab.target.session import Session
+from queuelab.targets.session import Session
 
 
 def wait_for(condition: Any, timeout: float = 20.0) -> None:

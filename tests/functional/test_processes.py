@@ -17,7 +17,7 @@ from queuelab.backend import Endpoint
 from queuelab.contract.history import read_dir
 from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
 from queuelab.contract.processes import EXIT_CRASH
-from queuelab.target.session import Session
+from queuelab.targets.session import Session
 
 
 def wait_for(condition: Any, timeout: float = 20.0) -> None:

@@ -9,10 +9,10 @@ from unittest.mock import Mock
 import pytest
 from botocore.exceptions import ClientError
 
-from queuelab.target import redrive as redrive_module
-from queuelab.target.redrive import FALLBACK, MOVE_TASK, redrive
-from queuelab.target.reset import reset
-from queuelab.target.session import Session
+from queuelab.targets import redrive as redrive_module
+from queuelab.targets.redrive import FALLBACK, MOVE_TASK, redrive
+from queuelab.targets.reset import reset
+from queuelab.targets.session import Session
 
 
 @pytest.mark.parametrize("move_task", [True, False], ids=["move-task", "by-hand"])

@@ -18,7 +18,7 @@ import scenarios
 from queuelab.check.verdict import Status
 from queuelab.report.html import write_report
 from queuelab.run.runner import run_scenario
-from queuelab.target.session import Session
+from queuelab.targets.session import Session
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from queuelab.target.observe import depth
-from queuelab.target.reset import reset
-from queuelab.target.session import Session
+from queuelab.targets.observe import depth
+from queuelab.targets.reset import reset
+from queuelab.targets.session import Session
 
 
 def test_empty_queues_are_not_purged_so_nothing_waits(

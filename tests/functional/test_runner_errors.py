@@ -16,8 +16,8 @@ from queuelab.check.verdict import Status
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.run import runner
 from queuelab.run.lab import Lab
-from queuelab.target.outputs import Outputs
-from queuelab.target.session import Session
+from queuelab.targets.outputs import Outputs
+from queuelab.targets.session import Session
 
 
 def journal(run_dir: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import scenarios
 from queuelab.check.verdict import Status
 from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, Scenario
-from queuelab.target.session import Session
+from queuelab.targets.session import Session
 
 # On-demand scale scenarios run here at a small size: the same method and checks. At that size
 # they do not take the machine, so they run beside the other tests.

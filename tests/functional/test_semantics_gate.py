@@ -15,10 +15,10 @@ import pytest
 import scenarios
 from queuelab.check.verdict import Status
 from queuelab.run import runner
-from queuelab.target import semantics
-from queuelab.target.conformance import Row
-from queuelab.target.conformance import Status as Conformity
-from queuelab.target.session import Session
+from queuelab.targets import semantics
+from queuelab.targets.conformance import Row
+from queuelab.targets.conformance import Status as Conformity
+from queuelab.targets.session import Session
 
 
 def journal(run_dir: Path) -> dict[str, Any]:

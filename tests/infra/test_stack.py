@@ -19,11 +19,11 @@ import pytest
 from infra import stack as infra_stack
 from queuelab.contract import tables
 from queuelab.contract.claim_check import EXPIRE_DAYS, PREFIX
-from queuelab.target import plan as planmod
-from queuelab.target.doctor import read_queue, read_table
-from queuelab.target.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
-from queuelab.target.plan import PLAN, ResourceSet
-from queuelab.target.provision import provision
+from queuelab.targets import plan as planmod
+from queuelab.targets.doctor import read_queue, read_table
+from queuelab.targets.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
+from queuelab.targets.plan import PLAN, ResourceSet
+from queuelab.targets.provision import provision
 
 MAIN = Path(infra_stack.__file__).parent / "__main__.py"
 ACCOUNT = "123456789012"

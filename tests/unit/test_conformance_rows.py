@@ -8,9 +8,9 @@ import pytest
 
 import scenarios
 from queuelab.backend.settings import AWS, LAB, BackendSettings
-from queuelab.target import semantics
-from queuelab.target.conformance import Row, Status, _status, departures
-from queuelab.target.probes import Observed
+from queuelab.targets import semantics
+from queuelab.targets.conformance import Row, Status, _status, departures
+from queuelab.targets.probes import Observed
 
 
 def row(name: str, status: Status, observed: str = "seen") -> Row:

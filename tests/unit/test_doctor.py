@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from queuelab.target.doctor import QueueFacts, TableFacts, check_set
-from queuelab.target.outputs import SetOutputs
-from queuelab.target.plan import resource_set
+from queuelab.targets.doctor import QueueFacts, TableFacts, check_set
+from queuelab.targets.outputs import SetOutputs
+from queuelab.targets.plan import resource_set
 
 ITEM = resource_set("poison")
 WHERE = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)

@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from queuelab.target import impairment
-from queuelab.target.outputs import SetOutputs
+from queuelab.targets import impairment
+from queuelab.targets.outputs import SetOutputs
 
 SID = "queuelabOutageTest"
 KEEP = {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "sqs:*"}

@@ -7,7 +7,7 @@ import pytest
 
 from queuelab.contract.clients import AwsSettings
 from queuelab.run.lab import Lab, LabTimeout
-from queuelab.target.outputs import Outputs, SetOutputs
+from queuelab.targets.outputs import Outputs, SetOutputs
 
 RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)
 

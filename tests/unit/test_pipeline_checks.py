@@ -11,8 +11,8 @@ from queuelab.backend.protocol import s3_request
 from queuelab.contract import orders
 from queuelab.contract.claim_check import Pointer, pointer_body, pointer_of
 from queuelab.contract.history import Op
-from queuelab.target.doctor import BucketFacts, TableFacts, check_extras
-from queuelab.target.plan import resource_set
+from queuelab.targets.doctor import BucketFacts, TableFacts, check_extras
+from queuelab.targets.plan import resource_set
 from scenarios.claim_check import measure_sends
 from scenarios.common import sent_twice
 from scenarios.dlq_watch import measure_alerts

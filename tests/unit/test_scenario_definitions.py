@@ -12,7 +12,7 @@ from queuelab.check.witness import METRICS as WITNESSED
 from queuelab.cli.run import parse_sets
 from queuelab.run.lab import RUN_METRICS
 from queuelab.run.scenario import UNDECLARED, ParamError, Scenario, resolve_params
-from queuelab.target.plan import PLAN, resource_set
+from queuelab.targets.plan import PLAN, resource_set
 
 NOT_SCENARIOS = {"common", "leases", "versions", "soak"}  # soak: run by `queuelab soak`
 

@@ -22,10 +22,10 @@ from queuelab.run.children import Child, Role
 from queuelab.run.foreign import untranslatable
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Scenario, resolve_params
-from queuelab.target.impairment import Rollback
-from queuelab.target.observe import Depth
-from queuelab.target.outputs import Outputs, SetOutputs
-from queuelab.target.redrive import Redriven
+from queuelab.targets.impairment import Rollback
+from queuelab.targets.observe import Depth
+from queuelab.targets.outputs import Outputs, SetOutputs
+from queuelab.targets.redrive import Redriven
 
 TABLES = {"orders": "o", "outbox": "x", "state": "st"}  # the pipeline's extras
 RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2, TABLES)

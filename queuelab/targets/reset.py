@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY, TABLE_KEYS
 from queuelab.system.waiting import with_backoff
-from queuelab.target.observe import depth
-from queuelab.target.outputs import SetOutputs
+from queuelab.targets.observe import depth
+from queuelab.targets.outputs import SetOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -1,5 +1,5 @@
-"""How far a target behaves like SQS: the semantics of ``queuelab.target.semantics``, probed
-on it (``queuelab.target.probes``) once per session, only those asked for.
+"""How far a target behaves like SQS: the semantics of ``queuelab.targets.semantics``, probed
+on it (``queuelab.targets.probes``) once per session, only those asked for.
 
 A row's status is ``ok`` (as SQS), ``differs``, ``setting`` (differs because the embedded
 backend was started with a setting that departs from AWS on purpose, declared and recorded)
@@ -19,8 +19,8 @@ from typing import Any
 
 from queuelab.backend.settings import AWS, BackendSettings
 from queuelab.contract import clients
-from queuelab.target import probes, semantics
-from queuelab.target.semantics import Semantic
+from queuelab.targets import probes, semantics
+from queuelab.targets.semantics import Semantic
 
 WINDOW_PROBE_SECONDS = 6.0  # a resend this long after the first send must still be a duplicate
 

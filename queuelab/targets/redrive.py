@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from queuelab.system.waiting import wait_until
-from queuelab.target.outputs import SetOutputs
+from queuelab.targets.outputs import SetOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from queuelab.contract import tables
-from queuelab.target import plan as planmod
-from queuelab.target.outputs import Outputs, SetOutputs
-from queuelab.target.plan import ResourceSet
+from queuelab.targets import plan as planmod
+from queuelab.targets.outputs import Outputs, SetOutputs
+from queuelab.targets.plan import ResourceSet
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -20,8 +20,8 @@ from queuelab.contract.tables import (
     SIDE_EFFECTS_TABLE_KEY,
 )
 from queuelab.system.waiting import poll
-from queuelab.target.outputs import SetOutputs
-from queuelab.target.pacing import EXACT, Pacing
+from queuelab.targets.outputs import SetOutputs
+from queuelab.targets.pacing import EXACT, Pacing
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from queuelab.backend.control import Control
-from queuelab.target.outputs import SetOutputs
+from queuelab.targets.outputs import SetOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from queuelab.target.outputs import Outputs, SetOutputs
-from queuelab.target.plan import tags
+from queuelab.targets.outputs import Outputs, SetOutputs
+from queuelab.targets.plan import tags
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

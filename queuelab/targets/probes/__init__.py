@@ -1,4 +1,4 @@
-"""Probes: each one exercises a few of ``queuelab.target.semantics`` on a target, with its own
+"""Probes: each one exercises a few of ``queuelab.targets.semantics`` on a target, with its own
 short-lived queues (named ``queuelab-probe-<token>-...``, tagged, deleted afterwards), and
 says what it observed. They only use the public SQS API, so they run the same on the
 embedded backend, any endpoint and AWS.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from queuelab.target.probes import fifo, queues
-from queuelab.target.probes.scratch import Observations, Observed, Scratch
+from queuelab.targets.probes import fifo, queues
+from queuelab.targets.probes.scratch import Observations, Observed, Scratch
 
 __all__ = ["PROBES", "WINDOW", "Observations", "Observed", "Probe", "Scratch", "fifo_window"]
 
@@ -39,5 +39,5 @@ PROBES: dict[Probe, tuple[str, ...]] = {
     queues.move_task: ("move-task-to-source", "move-task-validation"),
     queues.purge: ("purge-cooldown",),
 }
-# ``fifo_window`` takes how long to wait; ``queuelab.target.conformance`` binds it.
+# ``fifo_window`` takes how long to wait; ``queuelab.targets.conformance`` binds it.
 WINDOW = ("fifo-dedup-window",)

@@ -19,10 +19,10 @@ from queuelab.backend.control import Control, probe
 from queuelab.backend.launcher import endpoint_settings
 from queuelab.backend.settings import LAB, BackendSettings
 from queuelab.contract import clients
-from queuelab.target import guard, pacing, provision
-from queuelab.target.conformance import Conformance
-from queuelab.target.outputs import Outputs, OutputsError, SetOutputs
-from queuelab.target.plan import DEFAULT_REGION, ResourceSet
+from queuelab.targets import guard, pacing, provision
+from queuelab.targets.conformance import Conformance
+from queuelab.targets.outputs import Outputs, OutputsError, SetOutputs
+from queuelab.targets.plan import DEFAULT_REGION, ResourceSet
 
 
 class Target(StrEnum):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from queuelab.target.plan import PROJECT
+from queuelab.targets.plan import PROJECT
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

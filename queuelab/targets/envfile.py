@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from queuelab.target.outputs import Outputs
+from queuelab.targets.outputs import Outputs
 
 ENV_RESOURCES = "happy"  # the resources .env points at, as in the seed
 

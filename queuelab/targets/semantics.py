@@ -1,6 +1,6 @@
 """The SQS behaviours this lab depends on, as AWS documents them (pure data).
 
-Each one is probed on a target by ``queuelab.target.probes`` (``queuelab doctor
+Each one is probed on a target by ``queuelab.targets.probes`` (``queuelab doctor
 --semantics``); scenarios name the ones they rely on (``Scenario.relies_on``) or adapt to
 (``Scenario.adapts_to``). ``setting`` names the embedded backend's setting that changes the
 behaviour on purpose (``queuelab.backend.settings``), if any.

@@ -22,8 +22,8 @@ from queuelab.contract.tables import (
     STATUS_TTL_ATTRIBUTE,
     TABLE_KEYS,
 )
-from queuelab.target.outputs import SetOutputs
-from queuelab.target.plan import ResourceSet, tags
+from queuelab.targets.outputs import SetOutputs
+from queuelab.targets.plan import ResourceSet, tags
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from queuelab.target.probes.scratch import Observations, Observed, Scratch, bodies, code, refusal
+from queuelab.targets.probes.scratch import Observations, Observed, Scratch, bodies, code, refusal
 
 # Visibility timeouts tried in turn: the second receive must come inside the timeout for
 # "hidden" to mean anything, which a loaded machine may not manage in one second.

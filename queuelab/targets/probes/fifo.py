@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from queuelab.target.probes.scratch import Observations, Observed, Scratch, bodies, refusal
+from queuelab.targets.probes.scratch import Observations, Observed, Scratch, bodies, refusal
 
 
 def fifo_group(s: Scratch) -> Observations:
