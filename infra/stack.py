@@ -59,7 +59,7 @@ class StackConfig:
     visibility_timeout: int | None = None
     receive_wait: int | None = None
 
-    def plan(self, base: Iterable[ResourceSet] = planmod.PLAN) -> tuple[ResourceSet, ...]:
+    def plan(self, base: Iterable[ResourceSet]) -> tuple[ResourceSet, ...]:
         return planmod.with_timings(
             base, visibility_timeout=self.visibility_timeout, receive_wait=self.receive_wait
         )
@@ -252,7 +252,7 @@ class Provisioned:
     output: pulumi.Output[dict[str, Any]]  # export as STACK_OUTPUT_NAME
 
 
-def build(config: StackConfig, base: Iterable[ResourceSet] = planmod.PLAN) -> Provisioned:
+def build(config: StackConfig, base: Iterable[ResourceSet]) -> Provisioned:
     """Create every resource set of the plan (with the config's timings) in this stack."""
     items = config.plan(base)
     check_names(items, config.prefix)

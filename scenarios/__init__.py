@@ -1,86 +1,43 @@
-"""The scenario registry: every scenario module's SCENARIO, by name."""
+"""The catalogue: every module of this folder that defines ``SCENARIO`` is a scenario, named
+after its file. Nothing to register: a new file is found, provisioned (``plan()``), tested
+and documented from its declaration. Helpers live in ``kit.py`` and ``shared/``."""
 
 from __future__ import annotations
 
-from queuelab.run.scenario import Category, Scenario
-from scenarios import (
-    ambiguous_send,
-    api_faults,
-    at_least_once,
-    backlog_100k,
-    backlog_drain,
-    backpressure,
-    business,
-    check_then_act,
-    claim_check,
-    crash,
-    cursor_resume,
-    dlq_redrive,
-    dlq_watch,
-    dup,
-    dup_graceful_shutdown,
-    dup_side_effects,
-    fifo_dedup_window,
-    fifo_order,
-    fifo_poison_group,
-    happy,
-    heartbeat,
-    late_delete,
-    lease_expiry,
-    out_of_order,
-    outbox,
-    poison,
-    poison_partial_batch,
-    purge_timing,
-    queue_outage,
-    retry_backoff,
-    schema_evolution,
-    single_poller,
-    version_order,
-)
+import importlib
+import pkgutil
 
-ALL: tuple[Scenario, ...] = tuple(
-    module.SCENARIO
-    for module in (
-        happy,
-        crash,
-        dup,
-        poison,
-        business,
-        poison_partial_batch,
-        dup_side_effects,
-        dup_graceful_shutdown,
-        fifo_order,
-        version_order,
-        out_of_order,
-        dlq_redrive,
-        backlog_drain,
-        backlog_100k,
-        backpressure,
-        purge_timing,
-        api_faults,
-        ambiguous_send,
-        at_least_once,
-        queue_outage,
-        fifo_dedup_window,
-        late_delete,
-        retry_backoff,
-        heartbeat,
-        lease_expiry,
-        check_then_act,
-        fifo_poison_group,
-        outbox,
-        claim_check,
-        schema_evolution,
-        cursor_resume,
-        single_poller,
-        dlq_watch,
-    )
-)
+from queuelab.run.scenario import Category, Scenario, Topic
+from queuelab.targets.plan import ResourceSet
 
 
 class UnknownScenario(KeyError):
     pass
+
+
+def _discover() -> tuple[Scenario, ...]:
+    found: list[Scenario] = []
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.ispkg:
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        scenario = getattr(module, "SCENARIO", None)
+        if scenario is None:
+            continue
+        if (
+            not isinstance(scenario, Scenario)
+            or scenario.name.replace("-", "_") != module_info.name
+        ):
+            raise TypeError(
+                f"scenarios/{module_info.name}.py: SCENARIO must be a Scenario named "
+                f"{module_info.name.replace('_', '-')!r}"
+            )
+        found.append(scenario)
+    order = list(Topic)
+    return tuple(sorted(found, key=lambda s: (order.index(s.topic), s.name)))
+
+
+ALL: tuple[Scenario, ...] = _discover()
 
 
 def get(name: str) -> Scenario:
@@ -94,3 +51,11 @@ def get(name: str) -> Scenario:
 def in_category(category: Category | None) -> tuple[Scenario, ...]:
     """What ``--all`` / ``--category`` run: not the on-demand scenarios (run them by name)."""
     return tuple(s for s in ALL if not s.on_demand and (category is None or s.category is category))
+
+
+def plan() -> tuple[ResourceSet, ...]:
+    """Every resource set the catalogue declares, and the soak's: what ``make infra-up`` and
+    ``queuelab local up`` provision and ``queuelab doctor`` checks."""
+    from scenarios.soak import SOAK
+
+    return tuple(r for s in (*ALL, SOAK) for r in s.resource_sets())

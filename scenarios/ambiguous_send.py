@@ -3,12 +3,26 @@ and deduplicating on the producer's id keeps one side effect per logical message
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import DLQ_EMPTY, DRAINED, NO_DUPLICATES, NOTHING_LOST, QUEUE_EMPTY
+from scenarios.kit import (
+    BLACK_BOX,
+    DLQ_EMPTY,
+    DRAINED,
+    NO_DUPLICATES,
+    NOTHING_LOST,
+    QUEUE_EMPTY,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+)
 
 FAULTS = "send:ambiguous=0.5"  # half the sends: applied, then the connection drops
 
@@ -19,11 +33,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.consumer(ConsumerKnobs(max_messages=10, dedupe_on=dedupe))
     # A send whose every attempt lost its answer ends "unknown" (exit 1): part of the lesson.
     lab.producer(ProducerKnobs(n=p["messages"], batch_size=p["batch_size"]), may_fail=True)
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="ambiguous-send",
+    topic=Topic.ENDPOINT,
     category=Category.FAST,
     summary="Sends whose answer is lost are retried and stored twice: one side effect each.",
     demonstrates=(
@@ -34,16 +49,17 @@ SCENARIO = Scenario(
         "one side effect. On a FIFO queue MessageDeduplicationId does the same job at the "
         "queue. `recovered` counts the sends whose answer was lost but which arrived."
     ),
-    resources="ambiguous-send",
+    resources=ResourceSet(max_receive_count=4),
     method=method,
     relies_on=("redelivery-after-visibility-timeout",),
     faults=FAULTS,
     intolerance="it sets its own endpoint faults",
     params={
-        "messages": Param(20, "messages to send"),
-        "batch_size": Param(2, "messages per SendMessageBatch (small: many chances to lose one)"),
-        "consumers": Param(2, "consumer processes"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(20),
+        "batch_size": Param(
+            2, "messages per SendMessageBatch (small: many chances to lose one)", min=1, max=10
+        ),
+        "consumers": consumers(2),
     },
     preconditions=(Expect("ambiguous", ">=", 1), Expect("duplicate_sends", ">=", 1)),
     expectations=(

@@ -3,12 +3,22 @@ handling keep every message and every side effect whole."""
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+)
 
 FAULTS = "throttle=0.12,error=0.06"  # about one call in five refused, before it applies
 
@@ -24,11 +34,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     # The producer keeps its retries in both modes: the negative control is the consumers'
     # (a producer refused on its first call would leave nothing to judge).
     lab.producer(ProducerKnobs(n=p["messages"]), retries=p["attempts"])
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="api-faults",
+    topic=Topic.ENDPOINT,
     category=Category.FAST,
     summary="Throttling and 5xx on every call: SDK retries and careful handling lose nothing.",
     demonstrates=(
@@ -37,7 +48,9 @@ SCENARIO = Scenario(
         "loop) absorbs nearly all of it; a call that still fails leaves the message for a "
         "retry: not deleted, the claim given back. Nothing is lost, no side effect doubles."
     ),
-    resources="api-faults",
+    # Ten receives: a call retried through a run of faults can outlast a few visibility
+    # timeouts while another consumer keeps finding its claim in progress.
+    resources=ResourceSet(max_receive_count=10),
     method=method,
     relies_on=("redelivery-after-visibility-timeout",),
     faults=FAULTS,
@@ -45,11 +58,11 @@ SCENARIO = Scenario(
     params={
         # 60: the negative control loses about one message in ten (a refused side effect with
         # the retries off); with 30 a run now and then lost none (1-4 in the others).
-        "messages": Param(60, "messages to send"),
-        "consumers": Param(2, "consumer processes"),
-        "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process (botocore standard mode)"),
-        "settle_seconds": Param(40.0, "how long to wait for the queue to empty"),
+        "messages": messages(60),
+        "consumers": consumers(2),
+        "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process (botocore standard mode)", min=1),
     },
+    settle_seconds=40.0,
     preconditions=(Expect("faults_injected", ">=", 1),),
     expectations=EXACTLY_ONCE,
     unsafe=(

@@ -3,12 +3,22 @@ idempotency keeps each side effect at one."""
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+)
 
 FAULTS = "duplicate=0.3,reorder=0.3"  # the AWS-like delivery mode, a little louder
 
@@ -22,11 +32,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
         lab.consumer(knobs)
     lab.producer(ProducerKnobs(n=p["messages"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="at-least-once",
+    topic=Topic.DELIVERY,
     category=Category.FAST,
     summary="The queue itself delivers some messages twice: side effects stay at one.",
     demonstrates=(
@@ -40,16 +51,15 @@ SCENARIO = Scenario(
         "purpose, and the witness marks each such delivery (duplicate_deliveries), so the "
         "check that the backend never hands a message out early excuses exactly those."
     ),
-    resources="at-least-once",
+    resources=ResourceSet(max_receive_count=6),
     method=method,
     relies_on=("redelivery-after-visibility-timeout",),
     faults=FAULTS,
     intolerance="it sets its own endpoint faults",
     params={
-        "messages": Param(20, "messages to send"),
-        "consumers": Param(3, "consumer processes"),
+        "messages": messages(20),
+        "consumers": consumers(3),
         "work_seconds": Param(0.2, "work per message: a duplicate finds the first copy busy"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
     preconditions=(Expect("duplicate_deliveries", ">=", 1),),
     expectations=EXACTLY_ONCE,

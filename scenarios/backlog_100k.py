@@ -3,18 +3,23 @@ them; one consumer of the fleet dies mid-batch."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import OK
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios import backlog_drain
-from scenarios.common import EXACTLY_ONCE
-
-WINDOW_SECONDS = 10  # messages per second over time: deletes counted per window
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    not_black_box,
+)
+from scenarios.shared import drain
+from scenarios.shared.drain import DrainRates
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -30,7 +35,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for producer in sending:
         lab.wait_exit(producer, p["build_seconds"])
     depth = lab.depth().total
-    lab.metric("backlog", depth)
+    lab.metric(DrainRates.backlog, depth)
     lab.note(f"{depth} messages waiting; starting {p['consumers']} consumers")
     # Idempotency without claims: the side effect's own conditional write (its request key)
     # refuses a repeat, one DynamoDB call a message; --unsafe writes without asking.
@@ -44,29 +49,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.consumer(fleet.but(crash_after_side_effect=p["crash_after"]), "consumer-crashy")
     for _ in range(p["consumers"] - 1):
         lab.consumer(fleet)
-    lab.settle(timeout=p["settle_seconds"])
-
-
-def measure(run: Measured) -> dict[str, float]:
-    """backlog-drain's drain_seconds and oldest_age_s; drain_rate: messages deleted per
-    second over the drain; slowest_rate / fastest_rate: the same per 10 s window (the last,
-    partial one left out)."""
-    measured = backlog_drain.measure(run)
-    deleted = sorted(op.time for op in run.history if op.f == "delete" and op.type == OK)
-    seconds = measured.get("drain_seconds")
-    if not seconds:
-        return measured  # unmeasured
-    start = deleted[-1] - seconds  # the first receive
-    windows = Counter(int((t - start) // WINDOW_SECONDS) for t in deleted)
-    full = [windows[i] / WINDOW_SECONDS for i in range(int(seconds // WINDOW_SECONDS))]
-    measured["drain_rate"] = round(len(deleted) / seconds, 1)
-    if full:
-        measured |= {"slowest_rate": round(min(full), 1), "fastest_rate": round(max(full), 1)}
-    return measured
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="backlog-100k",
+    topic=Topic.LOAD,
     category=Category.SLOW,
     summary="100,000 messages after an outage drain through a fleet: nothing lost or doubled.",
     demonstrates=(
@@ -83,29 +71,27 @@ SCENARIO = Scenario(
         "runs at about 450-630 msg/s, the CPU of the server and the fleet); on AWS, throughput is "
         "the fleet's, not the queue's."
     ),
-    resources="backlog-100k",
+    resources=ResourceSet(visibility_timeout=10, max_receive_count=4),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
-    measure=measure,
-    extra_metrics=(
-        "backlog",
-        "drain_seconds",
-        "drain_rate",
-        "slowest_rate",
-        "fastest_rate",
-        "oldest_age_s",
-    ),
+    metrics=DrainRates,
+    measure=drain.measure_rates,
     params={
-        "backlog": Param(100_000, "messages sent while no consumer runs"),
-        "producers": Param(2, "producers sending the backlog side by side"),
-        "consumers": Param(4, "consumers started together afterwards (one of them crashes)"),
-        "pool_size": Param(10, "messages each consumer works on at once"),
-        "crash_after": Param(2_000, "the crashing consumer dies after this many side effects"),
-        "build_seconds": Param(240.0, "how long the producers may take"),
-        "settle_seconds": Param(900.0, "how long to wait for the backlog to drain"),
+        "backlog": Param(100_000, "messages sent while no consumer runs", min=1),
+        "producers": Param(2, "producers sending the backlog side by side", min=1),
+        "consumers": consumers(4, "consumers started together afterwards (one of them crashes)"),
+        "pool_size": Param(10, "messages each consumer works on at once", min=1, max=10),
+        "crash_after": Param(
+            2_000, "the crashing consumer dies after this many side effects", min=1
+        ),
+        "build_seconds": Param(240.0, "how long the producers may take", min=1),
     },
+    settle_seconds=900.0,
     # the whole backlog waited before any consumer started, and the crash did bring some back
-    preconditions=(Expect("backlog", "==", "acknowledged"), Expect("redeliveries", ">=", 1)),
+    preconditions=(
+        Expect(DrainRates.backlog, "==", "acknowledged"),
+        Expect("redeliveries", ">=", 1),
+    ),
     expectations=EXACTLY_ONCE,
     unsafe="the side effect is written without asking whether it was done",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
@@ -113,6 +99,8 @@ SCENARIO = Scenario(
     timeout_seconds=1500,
     alone=True,  # it takes the whole machine: other runs beside it would only slow both
     on_demand=True,  # minutes: run by name (make scenario-backlog-100k), not in --all
+    # The test suite's size: the same method and checks; beside the other tests.
+    small={"backlog": "3000", "producers": "1", "consumers": "3", "crash_after": "300"},
     black_box=not_black_box(
         "it needs a consumer of the fleet to die mid-batch after a set number of side "
         "effects, and a pool: knobs of queuelab's consumer"

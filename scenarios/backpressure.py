@@ -5,17 +5,36 @@ from __future__ import annotations
 import statistics
 import time
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import OK
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    OK,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    metric,
+)
 
 WINDOW = 5  # samples a trend is judged on: the depth jitters with each batch the producer sends
 # A trend below this share of the producer's rate is noise, not growth.
 NOISE_SHARE = 0.1
+
+
+class Backpressure(Metrics):
+    peak_depth = metric("the most messages waiting or in flight at one sample")
+    consumers_at_end = metric("consumers running when the producer stopped")
+    outpaced = metric("1 when the backlog grew over the first 5 samples (one consumer was too few)")
+    still_growing = metric("1 when the backlog still grew over the last 5 samples")
+    equilibrium_s = metric("when the backlog stopped growing, from the method's start")
 
 
 def trend(depths: list[int], sample_seconds: float) -> float:
@@ -43,7 +62,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         time.sleep(p["sample_seconds"])
         depth = lab.depth()
         consumers = sum(c.alive() for c in lab.consumers())
-        completed = sum(1 for op in lab.history() if op.f == "delete" and op.type == OK)
+        completed = sum(1 for op in lab.history() if op.f == Fn.DELETE and op.type == OK)
         lab.sample(visible=depth.visible, in_flight=depth.in_flight, consumers=consumers,
                    completed=completed)  # fmt: skip
         depths.append(depth.visible + depth.in_flight)
@@ -66,21 +85,22 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             equilibrium_at = now - lab.started
             lab.note(f"equilibrium with {consumers} consumers at backlog {depths[-1]}")
     lab.wait_exit(producer, timeout=30)
-    lab.metric("peak_depth", max(depths, default=0))
-    lab.metric("consumers_at_end", sum(c.alive() for c in lab.consumers()))
+    lab.metric(Backpressure.peak_depth, max(depths, default=0))
+    lab.metric(Backpressure.consumers_at_end, sum(c.alive() for c in lab.consumers()))
     if first_trend is not None and len(depths) > WINDOW:  # else unmeasured: an error
         final = trend(depths, p["sample_seconds"])
         lab.note(f"backlog trend: {first_trend:+.1f}/s at first, {final:+.1f}/s at the end")
-        lab.metric("outpaced", int(first_trend > noise))
-        lab.metric("still_growing", int(final > noise))
+        lab.metric(Backpressure.outpaced, int(first_trend > noise))
+        lab.metric(Backpressure.still_growing, int(final > noise))
     if equilibrium_at is not None:
-        lab.metric("equilibrium_s", round(equilibrium_at, 1))
+        lab.metric(Backpressure.equilibrium_s, round(equilibrium_at, 1))
     if not unsafe:
-        lab.settle(timeout=p["drain_seconds"])
+        lab.settle()
 
 
 SCENARIO = Scenario(
     name="backpressure",
+    topic=Topic.LOAD,
     category=Category.SLOW,
     summary="A producer outpaces one consumer; consumers are added until depth stops growing.",
     demonstrates=(
@@ -94,22 +114,21 @@ SCENARIO = Scenario(
         "sized for the embedded backend on 2 cores (20 msg/s, ~6 consumers); run it bigger on "
         "AWS with --set rate=... --set max_consumers=..."
     ),
-    resources="backpressure",
+    resources=ResourceSet(visibility_timeout=10),
     method=method,
     alone=True,
-    extra_metrics=("peak_depth", "consumers_at_end", "outpaced", "still_growing", "equilibrium_s"),
+    metrics=Backpressure,
     params={
-        "rate": Param(20.0, "producer messages per second"),
+        "rate": Param(20.0, "producer messages per second", min=1),
         "work_seconds": Param(0.2, "work time per message (one consumer does < 5/s)"),
-        "produce_seconds": Param(12.0, "how long the producer runs"),
-        "sample_seconds": Param(0.5, "how often the runner samples the depth"),
-        "max_consumers": Param(8, "most consumers the runner may start"),
-        "drain_seconds": Param(30.0, "how long to wait for the backlog to drain afterwards"),
+        "produce_seconds": Param(12.0, "how long the producer runs", min=4),
+        "sample_seconds": Param(0.5, "how often the runner samples the depth", min=0.1),
+        "max_consumers": Param(8, "most consumers the runner may start", min=1),
     },
-    preconditions=(Expect("outpaced", "==", 1),),
-    expectations=(Expect("still_growing", "==", 0), *EXACTLY_ONCE),
+    preconditions=(Expect(Backpressure.outpaced, "==", 1),),
+    expectations=(Expect(Backpressure.still_growing, "==", 0), *EXACTLY_ONCE),
     unsafe="no scaling: one consumer for the whole run",
-    unsafe_shows=(Expect("still_growing", "==", 1),),
+    unsafe_shows=(Expect(Backpressure.still_growing, "==", 1),),
     intolerance="it measures an equilibrium of throughput, which retried calls slow down",
     typical_seconds=16,
     timeout_seconds=300,

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from collections import Counter
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    INVOKE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+    metric,
+)
+
+
+class Business(Metrics):
+    repeated_orders = metric(
+        "messages sent for an order that an earlier message already named (the producer "
+        "really sent the same logical work twice)"
+    )
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -18,22 +38,21 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
         lab.consumer(ConsumerKnobs(max_messages=10, business_idempotency_field=field))
     lab.producer(ProducerKnobs(n=p["messages"], order_ids=p["orders"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """repeated_orders: messages sent for an order that an earlier message already named
-    (the producer really sent the same logical work twice)."""
     subjects = Counter(
         op.value.get("subject")
         for op in run.history
-        if op.f == "send" and op.type == INVOKE and op.value.get("subject") != op.key
+        if op.f == Fn.SEND and op.type == INVOKE and op.value.get("subject") != op.key
     )
-    return {"repeated_orders": sum(n - 1 for n in subjects.values())}
+    return {Business.repeated_orders: sum(n - 1 for n in subjects.values())}
 
 
 SCENARIO = Scenario(
     name="business",
+    topic=Topic.DELIVERY,
     category=Category.FAST,
     summary="Two message ids, one business key (order_id): one side effect.",
     demonstrates=(
@@ -42,17 +61,15 @@ SCENARIO = Scenario(
         "on a business key (order_id) does: the second message finds the order COMPLETED and "
         "is deleted without charging again."
     ),
-    resources="business",
     method=method,
+    metrics=Business,
     measure=measure,
-    extra_metrics=("repeated_orders",),
     params={
-        "messages": Param(12, "messages to send"),
-        "orders": Param(8, "distinct orders among them (messages - orders are duplicates)"),
-        "consumers": Param(2, "consumer processes"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(12),
+        "orders": Param(8, "distinct orders among them (messages - orders are duplicates)", min=1),
+        "consumers": consumers(2),
     },
-    preconditions=(Expect("repeated_orders", ">=", 1),),
+    preconditions=(Expect(Business.repeated_orders, ">=", 1),),
     expectations=EXACTLY_ONCE,
     unsafe="dedupe on the message id only (BUSINESS_IDEMPOTENCY_FIELD unset)",
     unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.messages import ORDER_FIELD
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import EXACTLY_ONCE
-from scenarios.leases import claim_attempts, consumers_polling
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Measured,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    metric,
+    not_black_box,
+)
+from scenarios.shared.leases import claim_attempts, consumers_polling
+
+
+class Race(Metrics):
+    interleaved_claims = metric(
+        "pairs of claims on one key, by two consumers, each begun (its check) before the other "
+        "answered (its write): the race window was really shared"
+    )
+    double_claims = metric("such pairs in which both acquired the claim (both saw no claim)")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -31,24 +51,22 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.wait_for(lambda: consumers_polling(lab.history(), names), 20, "every consumer polling")
     # Each order twice at once (a double submit), so two consumers claim it together.
     lab.producer(ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """interleaved_claims: pairs of claims on one key, by two consumers, each begun (its
-    check) before the other answered (its write): the race window was really shared;
-    double_claims: such pairs in which both acquired the claim (both checks saw no claim)."""
     interleaved = double = 0
     for claims in claim_attempts(run.history).values():
         for a, b in combinations(claims, 2):
             if a.process != b.process and a.started < b.ended and b.started < a.ended:
                 interleaved += 1
                 double += a.outcome == b.outcome == "acquired"
-    return {"interleaved_claims": interleaved, "double_claims": double}
+    return {Race.interleaved_claims: interleaved, Race.double_claims: double}
 
 
 SCENARIO = Scenario(
     name="check-then-act",
+    topic=Topic.CONSUMER,
     category=Category.FAST,
     summary="Check, then act: two consumers both see no claim and both act; a conditional write.",
     demonstrates=(
@@ -60,20 +78,19 @@ SCENARIO = Scenario(
         "(attribute_not_exists, or an expired lease, as the write's condition) makes the "
         "check and the act one atomic step: one consumer wins, the other backs off."
     ),
-    resources="check-then-act",
+    resources=ResourceSet(max_receive_count=4),
     method=method,
+    metrics=Race,
     measure=measure,
-    extra_metrics=("interleaved_claims", "double_claims"),
     params={
-        "orders": Param(1, "orders, each sent twice"),
-        "consumers": Param(2, "consumer processes"),
+        "orders": Param(1, "orders, each sent twice", min=1),
+        "consumers": consumers(2),
         "window_factor": Param(0.25, "pause before a claim's write, in visibility timeouts"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
-    preconditions=(Expect("interleaved_claims", ">=", 1),),
-    expectations=(*EXACTLY_ONCE, Expect("double_claims", "==", 0)),
+    preconditions=(Expect(Race.interleaved_claims, ">=", 1),),
+    expectations=(*EXACTLY_ONCE, Expect(Race.double_claims, "==", 0)),
     unsafe="the conditional write: the claim reads, then writes without a condition",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect("double_claims", ">=", 1)),
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect(Race.double_claims, ">=", 1)),
     typical_seconds=6,
     black_box=not_black_box(
         "it races two of queuelab's consumers through a read-then-write window opened by "

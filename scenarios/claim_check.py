@@ -3,16 +3,40 @@ consumer fetches, processes, and deletes the object after the message."""
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
 from queuelab.contract import clients
 from queuelab.contract.claim_check import SQS_MAX_BYTES, object_key
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE, OK, Op
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
 from queuelab.targets.observe import objects
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    INVOKE,
+    OK,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    messages,
+    metric,
+    not_black_box,
+)
+
+
+class ClaimCheck(Metrics):
+    oversized_payloads = metric("events whose payload is over SQS's limit as a body")
+    sent_oversized = metric("sends whose body was over SQS's limit")
+    claim_checked = metric("sends that carried a pointer to S3")
+    never_queued = metric("events SQS never confirmed")
+    fetched = metric("payloads the consumer fetched from S3")
+    objects_left = metric("objects of the run left in the bucket afterwards")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -26,24 +50,24 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     if not unsafe:
         knobs = knobs.but(claim_check_bucket=lab.resources.bucket)
     lab.producer(knobs, may_fail=unsafe)
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
     if lab.resources.bucket:  # what nobody cleaned up (AWS: the lifecycle rule would, later)
         left = objects(clients.s3(lab.settings), lab.resources.bucket, object_key(lab.run_id, ""))
-        lab.metric("objects_left", left)
+        lab.metric(ClaimCheck.objects_left, left)
 
 
 def measure_sends(history: list[Op]) -> dict[str, float]:
     """(pure) Sends over SQS's limit as a body, those that went by S3, those never queued."""
-    invoked = {op.key: op.value for op in history if op.f == "send" and op.type == INVOKE}
-    confirmed = {op.key for op in history if op.f == "send" and op.type == OK}
+    invoked = {op.key: op.value for op in history if op.f == Fn.SEND and op.type == INVOKE}
+    confirmed = {op.key for op in history if op.f == Fn.SEND and op.type == OK}
     oversized = {k for k, v in invoked.items() if int(v.get("bytes", 0)) > SQS_MAX_BYTES}
     large = {k for k, v in invoked.items() if v.get("payload", {}).get("blob_bytes")}
     return {
-        "oversized_payloads": len(large),
-        "sent_oversized": len(oversized),
-        "claim_checked": sum(1 for v in invoked.values() if v.get("claim_check")),
-        "never_queued": len(set(invoked) - confirmed),
-        "fetched": sum(1 for op in history if op.f == "fetch" and op.type == OK),
+        ClaimCheck.oversized_payloads: len(large),
+        ClaimCheck.sent_oversized: len(oversized),
+        ClaimCheck.claim_checked: sum(1 for v in invoked.values() if v.get("claim_check")),
+        ClaimCheck.never_queued: len(set(invoked) - confirmed),
+        ClaimCheck.fetched: sum(1 for op in history if op.f == Fn.FETCH and op.type == OK),
     }
 
 
@@ -53,6 +77,7 @@ def measure(run: Measured) -> dict[str, float]:
 
 SCENARIO = Scenario(
     name="claim-check",
+    topic=Topic.PIPELINE,
     category=Category.FAST,
     summary="Payloads over SQS's 1 MiB go by S3 (a pointer in the message), fetched and "
     "cleaned up after success.",
@@ -68,34 +93,26 @@ SCENARIO = Scenario(
         "the embedded backend serves S3 (moto's), without fault injection: the nemesis "
         "injects faults on SQS and DynamoDB only; lifecycle rules are stored, never applied."
     ),
-    resources="claim-check",
+    resources=ResourceSet(bucket=True),
     relies_on=("size-default-1mib",),  # the inline sends of --unsafe are refused
     method=method,
+    metrics=ClaimCheck,
     measure=measure,
-    extra_metrics=(
-        "oversized_payloads",
-        "sent_oversized",
-        "claim_checked",
-        "never_queued",
-        "fetched",
-        "objects_left",
-    ),
     params={
-        "messages": Param(8, "events to send"),
-        "large_every": Param(3, "every Nth event has a large payload"),
-        "large_bytes": Param(1_258_291, "a large payload's size in bytes (1.2 MiB)"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(8, "events to send"),
+        "large_every": Param(3, "every Nth event has a large payload", min=1),
+        "large_bytes": Param(1_258_291, "a large payload's size in bytes (1.2 MiB)", min=1),
     },
-    preconditions=(Expect("oversized_payloads", ">=", 1),),
+    preconditions=(Expect(ClaimCheck.oversized_payloads, ">=", 1),),
     expectations=(
         *EXACTLY_ONCE,
-        Expect("claim_checked", "==", "oversized_payloads"),
-        Expect("fetched", ">=", "claim_checked"),
-        Expect("never_queued", "==", 0),
-        Expect("objects_left", "==", 0),
+        Expect(ClaimCheck.claim_checked, "==", ClaimCheck.oversized_payloads),
+        Expect(ClaimCheck.fetched, ">=", ClaimCheck.claim_checked),
+        Expect(ClaimCheck.never_queued, "==", 0),
+        Expect(ClaimCheck.objects_left, "==", 0),
     ),
     unsafe="the claim check (every payload inline: the large sends are refused)",
-    unsafe_shows=(Expect("never_queued", ">=", 1),),
+    unsafe_shows=(Expect(ClaimCheck.never_queued, ">=", 1),),
     typical_seconds=5,
     black_box=not_black_box(
         "the contract has no claim check: a consumer it did not write is never told that a "

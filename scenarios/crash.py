@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    Scenario,
+    Topic,
+    messages,
+)
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -21,24 +29,25 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.wait_exit(crashy, timeout=30)
     lab.note(f"consumer-crashy exited with code {crashy.exit_code}; starting a healthy one")
     lab.consumer(ConsumerKnobs(max_messages=10), "consumer-healthy")
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="crash",
+    topic=Topic.DELIVERY,
     category=Category.FAST,
     summary="A consumer crashes after receive; the message is redelivered, nothing is lost.",
     demonstrates=(
         "A message received but not deleted is only leased: when its consumer dies, it "
         "becomes visible again after the visibility timeout and another consumer does the work."
     ),
-    resources="crash",
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
-        "messages": Param(10, "messages to send"),
-        "crash_after": Param(1, "the crashy consumer dies after receiving this many messages"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(10),
+        "crash_after": Param(
+            1, "the crashy consumer dies after receiving this many messages", min=1
+        ),
     },
     preconditions=(Expect("crashes", ">=", 1),),
     expectations=(*EXACTLY_ONCE, Expect("redeliveries", ">=", 1)),

@@ -3,30 +3,45 @@ mid-page and restarted, it resumes from the cursor and every event arrives once.
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import OK, Op
 from queuelab.contract.pipeline_knobs import PollerKnobs
 from queuelab.run import stages
 from queuelab.run.feed import Feed, ids_with_gaps
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
-from scenarios.common import (
+from scenarios.kit import (
+    BLACK_BOX,
     DLQ_EMPTY,
     DRAINED,
     NO_DUPLICATES,
     NOTHING_LOST,
     NOTHING_UNEXPECTED,
+    OK,
     QUEUE_EMPTY,
-    crashes_at,
-    sent_twice,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ResourceSet,
+    Scenario,
+    Topic,
+    metric,
 )
+from scenarios.shared.measures import crashes_at, sent_twice
+
+
+class Resume(Metrics):
+    killed_mid_page = metric("the poller's crashes in the middle of a page")
+    events_sent_twice = metric("events sent again after their first confirmed send")
 
 
 def caught_up(history: list[Op], process: str, last_id: int) -> bool:
     """``process`` read a page with nothing new past ``last_id``: the feed's end."""
     return any(
-        op.process == process and op.f == "page" and op.type == OK
+        op.process == process and op.f == Fn.PAGE and op.type == OK
         and op.value.get("new") == 0 and int(op.value.get("start", -1)) >= last_id
         for op in history
     )  # fmt: skip
@@ -50,19 +65,20 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.note("poller-1 died mid-page; poller-2 starts from the stored cursor")
         second = stages.poller(lab, knobs, "poller-2")
         lab.wait_for(lambda: caught_up(lab.history(), "poller-2", ids[-1]), 60, "the feed's end")
-        lab.settle(timeout=p["settle_seconds"])
+        lab.settle()
         lab.stop(second)
 
 
 def measure(run: Measured) -> dict[str, float]:
     return {
-        "killed_mid_page": crashes_at(run.history, "mid page"),
-        "events_sent_twice": sent_twice(run.history),
+        Resume.killed_mid_page: crashes_at(run.history, "mid page"),
+        Resume.events_sent_twice: sent_twice(run.history),
     }
 
 
 SCENARIO = Scenario(
     name="cursor-resume",
+    topic=Topic.PIPELINE,
     category=Category.FAST,
     summary="A poller killed mid-page resumes from its cursor: every upstream event once.",
     demonstrates=(
@@ -73,23 +89,22 @@ SCENARIO = Scenario(
         "part of that page again; the consumer's idempotent upsert keeps every event once in "
         "the summary (the side-effects table)."
     ),
-    resources="cursor-resume",
+    resources=ResourceSet(tables=("state",)),
     method=method,
+    metrics=Resume,
     measure=measure,
-    extra_metrics=("killed_mid_page", "events_sent_twice"),
     params={
-        "events": Param(30, "events in the feed"),
-        "gap_every": Param(4, "an id is missing after every this many"),
-        "page_size": Param(10, "events per page"),
-        "batch_size": Param(5, "events per SendMessageBatch"),
-        "crash_after": Param(15, "the first poller dies after sending this many (mid-page)"),
-        "lease": Param(0.75, "the poller's lease lock, in visibility timeouts"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "events": Param(30, "events in the feed", min=2),
+        "gap_every": Param(4, "an id is missing after every this many", min=1),
+        "page_size": Param(10, "events per page", min=1),
+        "batch_size": Param(5, "events per SendMessageBatch", min=1, max=10),
+        "crash_after": Param(15, "the first poller dies after sending this many (mid-page)", min=1),
+        "lease": Param(0.75, "the poller's lease lock, in visibility timeouts", min=0.1),
     },
-    preconditions=(Expect("killed_mid_page", ">=", 1),),
+    preconditions=(Expect(Resume.killed_mid_page, ">=", 1),),
     expectations=(
         Expect("delivered", "==", "committed"),
-        Expect("events_sent_twice", ">=", 1),  # part of the page again, absorbed
+        Expect(Resume.events_sent_twice, ">=", 1),  # part of the page again, absorbed
         NOTHING_LOST,
         NOTHING_UNEXPECTED,
         NO_DUPLICATES,

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.messages import POISON_MARKER
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario, not_black_box
 from queuelab.targets.redrive import FALLBACK
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    POISON_MARKER,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    Scenario,
+    Topic,
+    messages,
+    not_black_box,
+)
+from scenarios.shared.measures import Redrive
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -21,24 +30,25 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         "consumer-buggy",
     )
     lab.producer(ProducerKnobs(n=p["messages"], poison_every=p["fail_every"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
     lab.stop(buggy)
     dead = lab.depth(lab.resources.dlq_url).total
-    lab.metric("dead_lettered_before_redrive", dead)
+    lab.metric(Redrive.dead_lettered_before_redrive, dead)
     lab.note(f"{dead} messages in the DLQ; deploying the fix and redriving")
 
     lab.consumer(
         ConsumerKnobs(max_messages=10, idempotency="off" if unsafe else "on"), "consumer-fixed"
     )
     moved = lab.redrive()
-    lab.metric("redriven", moved.moved)
-    lab.metric("redrive_fallback", int(moved.method == FALLBACK))
+    lab.metric(Redrive.redriven, moved.moved)
+    lab.metric(Redrive.redrive_fallback, int(moved.method == FALLBACK))
     lab.note(f"redrove {moved.moved} messages with {moved.method}")
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="dlq-redrive",
+    topic=Topic.OPERATIONS,
     category=Category.FAST,
     summary="A bug dead-letters messages after their side effect; the fix plus a redrive "
     "processes each exactly once.",
@@ -53,19 +63,17 @@ SCENARIO = Scenario(
         "lacks it (stock moto) it falls back to receive, send and delete, and says so (journal "
         "note, redrive_fallback = 1)."
     ),
-    resources="dlq-redrive",
     relies_on=("dlq-after-max-receives",),
     adapts_to=("move-task-to-source",),
     method=method,
-    extra_metrics=("dead_lettered_before_redrive", "redriven", "redrive_fallback"),
+    metrics=Redrive,
     params={
-        "messages": Param(12, "messages to send"),
-        "fail_every": Param(4, "every Nth message hits the bug"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty, per phase"),
+        "messages": messages(12),
+        "fail_every": Param(4, "every Nth message hits the bug", min=1),
     },
     preconditions=(
-        Expect("dead_lettered_before_redrive", ">=", 1),
-        Expect("redriven", ">=", 1),
+        Expect(Redrive.dead_lettered_before_redrive, ">=", 1),
+        Expect(Redrive.redriven, ">=", 1),
     ),
     expectations=EXACTLY_ONCE,
     unsafe="redrive to a consumer without idempotency",

@@ -5,15 +5,39 @@ from __future__ import annotations
 
 import contextlib
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE, OK, Op
-from queuelab.contract.messages import POISON_MARKER
-from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.dlq_watch import NO_ERROR, DlqWatcher
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import POISON_HANDLED
+from scenarios.kit import (
+    INVOKE,
+    OK,
+    POISON_HANDLED,
+    POISON_MARKER,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    Scenario,
+    Topic,
+    messages,
+    metric,
+    not_black_box,
+)
+
+
+class Watch(Metrics):
+    dlq_alerts = metric("alerts the watcher raised, one per dead letter")
+    undetected_dead_letters = metric("messages in the DLQ nobody was alerted to")
+    alert_delay_s = metric(
+        "the latest alert, after the earliest moment its message can have landed"
+    )
+    alert_bound_s = metric("alert_within: an alert must come this soon after a landing")
+    alerts_without_error = metric("alerts that could not name the message's last error")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -21,7 +45,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     with watching:
         lab.consumer(ConsumerKnobs(max_messages=10, reject_payload_marker=POISON_MARKER))
         lab.producer(ProducerKnobs(n=p["messages"], poison_count=p["poison"]))
-        lab.settle(timeout=p["settle_seconds"])
+        lab.settle()
         lab.pause(p["watch_interval"] * 2)  # the last landing gets its look
 
 
@@ -30,7 +54,7 @@ def receive_calls(history: list[Op]) -> list[tuple[float, float]]:
     started: dict[str, float] = {}
     calls = []
     for op in history:
-        if op.f != "receive":
+        if op.f != Fn.RECEIVE:
             continue
         if op.type == INVOKE:
             started[op.process] = op.time
@@ -53,10 +77,10 @@ def measure_alerts(
 ) -> dict[str, float]:
     """(pure) Dead letters nobody was alerted to, and how late the alerts came after the
     earliest moment each message can have landed."""
-    alerts = {op.key: op for op in history if op.f == "alert" and op.type == OK and op.key}
+    alerts = {op.key: op for op in history if op.f == Fn.ALERT and op.type == OK and op.key}
     last_receive: dict[str, float] = {}
     for op in history:
-        if op.f == "receive" and op.type == OK:
+        if op.f == Fn.RECEIVE and op.type == OK:
             for message in op.value.get("messages", []):
                 last_receive[message["key"]] = op.time
     calls = receive_calls(history)
@@ -67,21 +91,22 @@ def measure_alerts(
     ]
     unnamed = [a for a in alerts.values() if a.value.get("error") in (None, NO_ERROR)]
     return {
-        "dlq_alerts": len(alerts),
-        "undetected_dead_letters": len(dead - set(alerts)),
-        "alert_delay_s": round(max(delays, default=0.0), 2),
-        "alerts_without_error": len(unnamed),
+        Watch.dlq_alerts: len(alerts),
+        Watch.undetected_dead_letters: len(dead - set(alerts)),
+        Watch.alert_delay_s: round(max(delays, default=0.0), 2),
+        Watch.alerts_without_error: len(unnamed),
     }
 
 
 def measure(run: Measured) -> dict[str, float]:
-    bound = {"alert_bound_s": run.params["alert_within"]}
+    bound = {Watch.alert_bound_s: run.params["alert_within"]}
     dead = set(run.observation.dlq)
     return bound | measure_alerts(run.history, dead, run.visibility_timeout)
 
 
 SCENARIO = Scenario(
     name="dlq-watch",
+    topic=Topic.OPERATIONS,
     category=Category.FAST,
     summary="All quiet on the DLQ front: a watcher alerts within a bound when a message "
     "dead-letters, naming it and its last error.",
@@ -92,33 +117,25 @@ SCENARIO = Scenario(
         "metric) within a bound, with the message's id and the last error recorded for it. "
         "In production: a CloudWatch alarm on the DLQ's ApproximateNumberOfMessagesVisible."
     ),
-    resources="dlq-watch",
     relies_on=("dlq-after-max-receives",),
     method=method,
+    metrics=Watch,
     measure=measure,
-    extra_metrics=(
-        "dlq_alerts",
-        "undetected_dead_letters",
-        "alert_delay_s",
-        "alert_bound_s",
-        "alerts_without_error",
-    ),
     params={
-        "messages": Param(8, "messages to send"),
-        "poison": Param(2, "of which poison (the consumer rejects them)"),
-        "watch_interval": Param(0.25, "how often the watcher reads the DLQ's depth (s)"),
+        "messages": messages(8),
+        "poison": Param(2, "of which poison (the consumer rejects them)", min=1),
+        "watch_interval": Param(0.25, "how often the watcher reads the DLQ's depth (s)", min=0.05),
         "alert_within": Param(2.0, "an alert must come this soon after a landing (s)"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
     preconditions=(Expect("dead_lettered", ">=", 1),),
     expectations=(
         *POISON_HANDLED,
-        Expect("undetected_dead_letters", "==", 0),
-        Expect("alert_delay_s", "<=", "alert_bound_s"),
-        Expect("alerts_without_error", "==", 0),
+        Expect(Watch.undetected_dead_letters, "==", 0),
+        Expect(Watch.alert_delay_s, "<=", Watch.alert_bound_s),
+        Expect(Watch.alerts_without_error, "==", 0),
     ),
     unsafe="the DLQ watcher",
-    unsafe_shows=(Expect("undetected_dead_letters", ">=", 1),),
+    unsafe_shows=(Expect(Watch.undetected_dead_letters, ">=", 1),),
     typical_seconds=6,
     black_box=not_black_box(
         "the alert names the last error the consumer recorded for the message in its history; a "

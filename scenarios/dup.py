@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+)
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -18,11 +28,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             ConsumerKnobs(side_effect_delay_seconds=work, idempotency="off" if unsafe else "on")
         )
     lab.producer(ProducerKnobs(n=p["messages"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="dup",
+    topic=Topic.DELIVERY,
     category=Category.FAST,
     summary="Work outlasts the visibility timeout: redelivery happens, side effects stay at one.",
     demonstrates=(
@@ -31,15 +42,15 @@ SCENARIO = Scenario(
         "table (INPROGRESS with a lease, then COMPLETED) makes the second consumer back off, "
         "so each side effect happens once."
     ),
-    resources="dup",
+    resources=ResourceSet(max_receive_count=6),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
-        "messages": Param(2, "messages to send"),
-        "consumers": Param(3, "consumer processes (more than messages, so one is idle)"),
+        "messages": messages(2),
+        "consumers": consumers(3, "consumer processes (more than messages, so one is idle)"),
         "work_factor": Param(1.5, "work time as a multiple of the visibility timeout"),
-        "settle_seconds": Param(40.0, "how long to wait for the queue to empty"),
     },
+    settle_seconds=40.0,
     preconditions=(Expect("redeliveries", ">=", 1),),
     expectations=EXACTLY_ONCE,
     unsafe="idempotency off (no claim, no check-before-doing): both consumers do the work",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    messages,
+)
 
 LEASE_SECONDS = 1  # shorter than the visibility timeout: the retry may claim again
 
@@ -21,11 +30,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.wait_exit(crashy, timeout=30)
     lab.note("consumer-crashy died between its side effect and marking it complete")
     lab.consumer(knobs.but(max_messages=10), "consumer-healthy")
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="dup-side-effects",
+    topic=Topic.DELIVERY,
     category=Category.FAST,
     summary="Crash after the side effect, before COMPLETED: check-before-doing keeps it at one.",
     demonstrates=(
@@ -34,13 +44,12 @@ SCENARIO = Scenario(
         "the message complete, the retry must ask the external system first "
         "(check-before-doing) instead of doing it again."
     ),
-    resources="dup-side-effects",
+    resources=ResourceSet(max_receive_count=4),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
-        "messages": Param(5, "messages to send"),
-        "crash_after": Param(2, "the crashy consumer dies after this many side effects"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(5),
+        "crash_after": Param(2, "the crashy consumer dies after this many side effects", min=1),
     },
     preconditions=(Expect("crashes", ">=", 1), Expect("redeliveries", ">=", 1)),
     expectations=EXACTLY_ONCE,

@@ -5,31 +5,47 @@ from __future__ import annotations
 
 import time
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE, OK, Op
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario, not_black_box
-from scenarios.common import (
+from scenarios.kit import (
     ALL_DELIVERED,
     DLQ_EMPTY,
     DRAINED,
+    INVOKE,
     NOTHING_LOST,
     NOTHING_UNEXPECTED,
+    OK,
     QUEUE_EMPTY,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+    metric,
+    not_black_box,
 )
 
 PRODUCER, RESTARTED = "producer", "producer-restarted"
 AWS_WINDOW_SECONDS = 300.0
-MEASURES = (
-    "dedup_window_s",
-    "resent_in_window",
-    "redelivered_in_window",
-    "resent_after_window",
-    "redelivered_after_window",
-    "window_end_shown",
-)
+
+
+class Window(Metrics):
+    dedup_window_s = metric("the target's deduplication window")
+    resent_in_window = metric(
+        "messages sent again inside the window, after their first copy was deleted"
+    )
+    redelivered_in_window = metric("of those, messages a consumer received again")
+    resent_after_window = metric("messages sent again after the window ended")
+    redelivered_after_window = metric("of those, messages a consumer received again")
+    window_end_shown = metric("1 when the run waited out the window and resent after it")
 
 
 def measure_window(history: list[Op], window: float) -> dict[str, float]:
@@ -41,14 +57,14 @@ def measure_window(history: list[Op], window: float) -> dict[str, float]:
     later: dict[str, list[float]] = {}  # key -> invoke times of its sends after the first
     received: dict[str, list[float]] = {}
     for op in history:
-        if op.f == "send" and op.key:
+        if op.f == Fn.SEND and op.key:
             if op.type == OK:
                 first_sent.setdefault(op.key, op.time)
             elif op.type == INVOKE and op.key in first_sent:
                 later.setdefault(op.key, []).append(op.time)
-        elif op.f == "delete" and op.type == OK and op.key:
+        elif op.f == Fn.DELETE and op.type == OK and op.key:
             deleted.setdefault(op.key, op.time)
-        elif op.f == "receive" and op.type == OK:
+        elif op.f == Fn.RECEIVE and op.type == OK:
             for message in op.value.get("messages", []):
                 received.setdefault(message["key"], []).append(op.time)
     inside: dict[str, float] = {}  # key -> its first resend inside the window, after a delete
@@ -66,21 +82,21 @@ def measure_window(history: list[Op], window: float) -> dict[str, float]:
 
     forever = float("inf")
     return {
-        "dedup_window_s": window,
-        "resent_in_window": len(inside),
-        "redelivered_in_window": sum(
+        Window.dedup_window_s: window,
+        Window.resent_in_window: len(inside),
+        Window.redelivered_in_window: sum(
             received_again(key, at, outside.get(key, forever)) for key, at in inside.items()
         ),
-        "resent_after_window": len(outside),
-        "redelivered_after_window": sum(
+        Window.resent_after_window: len(outside),
+        Window.redelivered_after_window: sum(
             received_again(key, at, forever) for key, at in outside.items()
         ),
-        "window_end_shown": int(bool(outside)),
+        Window.window_end_shown: int(bool(outside)),
     }
 
 
 def _polling(lab: Lab, consumers: int) -> bool:
-    polls = {op.process for op in lab.history() if op.f == "receive" and op.type == INVOKE}
+    polls = {op.process for op in lab.history() if op.f == Fn.RECEIVE and op.type == INVOKE}
     return len(polls) >= consumers
 
 
@@ -106,9 +122,9 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     if unsafe:  # retries that do not look like retries
         knobs = knobs.but(fresh_dedup_ids=not content, stamp_sent_at=content)
     lab.producer(knobs, PRODUCER, timeout=window + 60)
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
-    sent = [op.time for op in lab.history() if op.process == PRODUCER and op.f == "send"]
+    sent = [op.time for op in lab.history() if op.process == PRODUCER and op.f == Fn.SEND]
     window_end = min(sent, default=time.time()) + window
     if window <= p["max_window_wait"]:
         lab.wait_for(
@@ -117,7 +133,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.note("the window has ended: the producer restarts and replays its outbox")
         outbox = lab.path(f"history/{PRODUCER}.jsonl")
         lab.producer(ProducerKnobs(replay=outbox, content_dedup=content), RESTARTED)
-        lab.settle(timeout=p["settle_seconds"])
+        lab.settle()
     else:
         lab.note(
             f"the {window:g} s window is longer than max_window_wait ({p['max_window_wait']:g} "
@@ -129,6 +145,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
 
 SCENARIO = Scenario(
     name="fifo-dedup-window",
+    topic=Topic.ORDERING,
     category=Category.FAST,
     summary="A producer resends into a FIFO queue: nothing is delivered twice inside the "
     "deduplication window, even after deletes; after it, the same messages are new again.",
@@ -147,29 +164,31 @@ SCENARIO = Scenario(
         "window is 300 s and its end is shown only with --set max_window_wait=330. Stock moto "
         "forgets deleted messages: the run is then an error (fifo-dedup-after-delete)."
     ),
-    resources="fifo-dedup-window",
+    resources=ResourceSet(fifo=True, max_receive_count=4, content_based_dedup=True),
     relies_on=("fifo-dedup-drops-duplicate", "fifo-dedup-after-delete", "fifo-content-based-dedup"),
     method=method,
-    extra_metrics=MEASURES,
+    metrics=Window,
     params={
-        "messages": Param(6, "messages the producer sends, then sends again"),
-        "groups": Param(2, "message groups"),
-        "consumers": Param(2, "consumers (without idempotency)"),
+        "messages": messages(6, "messages the producer sends, then sends again"),
+        "groups": Param(2, "message groups", min=1),
+        "consumers": consumers(2, "consumers (without idempotency)"),
         "dedup_by": Param(
             "id",
             "id: MessageDeduplicationId = the message id; content: content-based",
             choices=("id", "content"),
         ),
-        "resend_at": Param(0.6, "when the producer sends again, in deduplication windows"),
+        "resend_at": Param(
+            0.6, "when the producer sends again, in deduplication windows", min=0.05, max=0.95
+        ),
         "max_window_wait": Param(30.0, "longest wait for the window's end (s)"),
-        "settle_seconds": Param(20.0, "how long to wait for the queue to empty, per phase"),
     },
+    settle_seconds=20.0,
     # The failure mode: messages sent again inside the window, after their first copy was
     # deleted (the window's end is shown when it is short enough to wait for).
-    preconditions=(Expect("resent_in_window", ">=", 1),),
+    preconditions=(Expect(Window.resent_in_window, ">=", 1),),
     expectations=(
-        Expect("redelivered_in_window", "==", 0),
-        Expect("redelivered_after_window", "==", "resent_after_window"),
+        Expect(Window.redelivered_in_window, "==", 0),
+        Expect(Window.redelivered_after_window, "==", Window.resent_after_window),
         ALL_DELIVERED,
         NOTHING_LOST,
         NOTHING_UNEXPECTED,
@@ -179,7 +198,7 @@ SCENARIO = Scenario(
     ),
     unsafe="stable deduplication ids (a new id per send; with dedup_by=content, a send time "
     "in the body)",
-    unsafe_shows=(Expect("redelivered_in_window", ">=", 1),),
+    unsafe_shows=(Expect(Window.redelivered_in_window, ">=", 1),),
     typical_seconds=8,
     black_box=not_black_box(
         "it judges the queue's deduplication window, not a consumer: the lab's own "

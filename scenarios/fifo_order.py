@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE, inversions, polled_while_in_flight
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    INVOKE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+    metric,
+)
+from scenarios.shared.measures import inversions, polled_while_in_flight
 
 LOG_FILE = "side-effects.log"
+
+
+class Order(Metrics):
+    order_violations = metric(
+        "side effects done after a later one of the same group, summed over the groups (the "
+        "log holds sequence numbers; the send history maps them to groups)"
+    )
+    overtake_chances = metric("polls by other consumers while the crashed message was in flight")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -20,30 +44,28 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.note("the crash leaves one message in flight; the others are free to overtake it")
     for _ in range(p["consumers"]):
         lab.consumer(knobs)
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """order_violations: side effects done after a later one of the same group, summed over
-    the groups (the log holds sequence numbers; the send history maps them to groups);
-    overtake_chances: polls by other consumers while the crashed message was in flight."""
     group_of = {
         op.value["payload"]["sequence"]: op.value["payload"].get("group", "")
         for op in run.history
-        if op.f == "send" and op.type == "invoke" and op.value.get("payload")
+        if op.f == Fn.SEND and op.type == INVOKE and op.value.get("payload")
     }
     path = run.run_dir / LOG_FILE
     per_group: dict[str, list[int]] = {}
     for line in path.read_text().split() if path.exists() else []:
         per_group.setdefault(group_of.get(int(line), ""), []).append(int(line))
     return {
-        "order_violations": sum(inversions(seqs) for seqs in per_group.values()),
-        "overtake_chances": polled_while_in_flight(run.history, run.visibility_timeout),
+        Order.order_violations: sum(inversions(seqs) for seqs in per_group.values()),
+        Order.overtake_chances: polled_while_in_flight(run.history, run.visibility_timeout),
     }
 
 
 SCENARIO = Scenario(
     name="fifo-order",
+    topic=Topic.ORDERING,
     category=Category.FAST,
     summary="FIFO queue: side effects happen in send order within a group, despite a crash.",
     demonstrates=(
@@ -56,29 +78,30 @@ SCENARIO = Scenario(
         "moto's standard queues deliver in send order and never reorder on their own; the "
         "negative control causes the disorder with a crash, a retry and parallel consumers."
     ),
-    resources="fifo-order",
+    # A crashed message stays in flight long enough for freshly started consumers to
+    # compete for the queue while it is invisible.
+    resources=ResourceSet(fifo=True, visibility_timeout=4, max_receive_count=4),
+    unsafe_resources=ResourceSet(visibility_timeout=4, max_receive_count=4),
     relies_on=("fifo-group-blocked-in-flight", "redelivery-after-visibility-timeout"),
-    unsafe_resources="fifo-order-standard",
     method=method,
     alone=True,
+    metrics=Order,
     measure=measure,
-    extra_metrics=("order_violations", "overtake_chances"),
     params={
-        "messages": Param(20, "messages to send"),
-        "groups": Param(1, "message groups (order is kept within each)"),
-        "crash_after": Param(3, "the first consumer dies after receiving this many"),
-        "consumers": Param(2, "consumers after the crash"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(20),
+        "groups": Param(1, "message groups (order is kept within each)", min=1),
+        "crash_after": Param(3, "the first consumer dies after receiving this many", min=1),
+        "consumers": consumers(2, "consumers after the crash"),
     },
     # The retry must have had competition: other consumers polled while it was in flight.
     preconditions=(
         Expect("crashes", ">=", 1),
         Expect("redeliveries", ">=", 1),
-        Expect("overtake_chances", ">=", 1),
+        Expect(Order.overtake_chances, ">=", 1),
     ),
-    expectations=(Expect("order_violations", "==", 0), *EXACTLY_ONCE),
+    expectations=(Expect(Order.order_violations, "==", 0), *EXACTLY_ONCE),
     unsafe="a standard queue instead of FIFO",
-    unsafe_shows=(Expect("order_violations", ">=", 1),),
+    unsafe_shows=(Expect(Order.order_violations, ">=", 1),),
     typical_seconds=5,
     black_box=BLACK_BOX,
 )

@@ -4,15 +4,43 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from queuelab.check.ledger import receives
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE, OK, Op
-from queuelab.contract.messages import POISON_MARKER
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import POISON_HANDLED
+from scenarios.kit import (
+    INVOKE,
+    OK,
+    POISON_HANDLED,
+    POISON_MARKER,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    metric,
+    not_black_box,
+    receives,
+)
+
+
+class Group(Metrics):
+    order_violations = metric(
+        "messages done while an earlier message of their group was still to be received again "
+        "(it came back after its successor)"
+    )
+    group_blocked_s = metric(
+        "from the poison's first receive to the first success of a later message of its group"
+    )
+    flowed_while_blocked = metric("other groups' successes meanwhile")
+    followers_in_batch = metric(
+        "receives that returned the poison with later messages of its group behind it"
+    )
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -26,19 +54,14 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             group_failure="carry-on" if unsafe else "skip-group",
         )
     )
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """order_violations: messages done while an earlier message of their group was still to
-    be received again (it came back after its successor); group_blocked_s: from the poison's
-    first receive to the first success of a later message of its group; flowed_while_blocked:
-    other groups' successes meanwhile; followers_in_batch: receives that returned the poison
-    with later messages of its group behind it."""
     sent = {
         op.key: op.value
         for op in run.history
-        if op.f == "send" and op.type == INVOKE and op.key is not None
+        if op.f == Fn.SEND and op.type == INVOKE and op.key is not None
     }
     group = {key: str((value.get("payload") or {}).get("group", "")) for key, value in sent.items()}
     order = {
@@ -47,22 +70,22 @@ def measure(run: Measured) -> dict[str, float]:
     poison = {key for key, value in sent.items() if value.get("poison")}
     done: dict[str, float] = {}
     for op in run.history:
-        if op.f == "side_effect" and op.type == OK and op.key:
+        if op.f == Fn.SIDE_EFFECT and op.type == OK and op.key:
             done.setdefault(op.key, op.time)
     received: dict[str, list[float]] = defaultdict(list)
     for op, message in receives(run.history):
         received[message["key"]].append(op.time)
     metrics: dict[str, float] = {
-        "order_violations": violations(group, order, done, received),
-        "followers_in_batch": followers_in_batch(run.history, group, poison),
+        Group.order_violations: violations(group, order, done, received),
+        Group.followers_in_batch: followers_in_batch(run.history, group, poison),
     }
     for head in sorted(poison, key=lambda k: order[k])[:1]:
         blocked_from = min(received.get(head, [float("inf")]))
         later = [done[k] for k in done if group.get(k) == group[head] and order[k] > order[head]]
         if later and blocked_from < min(later):
             unblocked = min(later)
-            metrics["group_blocked_s"] = round(unblocked - blocked_from, 2)
-            metrics["flowed_while_blocked"] = sum(
+            metrics[Group.group_blocked_s] = round(unblocked - blocked_from, 2)
+            metrics[Group.flowed_while_blocked] = sum(
                 1 for k, t in done.items() if group.get(k) != group[head]
                 and blocked_from < t < unblocked
             )  # fmt: skip
@@ -88,7 +111,7 @@ def violations(
 def followers_in_batch(history: list[Op], group: dict[str, str], poison: set[str]) -> int:
     count = 0
     for op in history:
-        if op.f != "receive" or op.type != OK:
+        if op.f != Fn.RECEIVE or op.type != OK:
             continue
         keys = [m["key"] for m in op.value.get("messages", [])]
         for i, key in enumerate(keys):
@@ -99,6 +122,7 @@ def followers_in_batch(history: list[Op], group: dict[str, str], poison: set[str
 
 SCENARIO = Scenario(
     name="fifo-poison-group",
+    topic=Topic.POISON,
     category=Category.FAST,
     summary="FIFO: poison at a group's head blocks that group until it dead-letters; others flow.",
     demonstrates=(
@@ -113,28 +137,22 @@ SCENARIO = Scenario(
         "the group goes on, or they would follow it to the DLQ. Carrying on past the failed "
         "message processes its successors first: order violations within the group."
     ),
-    resources="fifo-poison-group",
+    resources=ResourceSet(fifo=True),
     method=method,
+    metrics=Group,
     measure=measure,
-    extra_metrics=(
-        "order_violations",
-        "followers_in_batch",
-        "group_blocked_s",
-        "flowed_while_blocked",
-    ),
     params={
-        "groups": Param(3, "message groups; the first message of group g0 is poison"),
-        "per_group": Param(4, "messages per group"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "groups": Param(3, "message groups; the first message of group g0 is poison", min=2),
+        "per_group": Param(4, "messages per group", min=2),
     },
-    preconditions=(Expect("followers_in_batch", ">=", 1), Expect("rejected", ">=", 1)),
+    preconditions=(Expect(Group.followers_in_batch, ">=", 1), Expect("rejected", ">=", 1)),
     expectations=(
         *POISON_HANDLED,
-        Expect("order_violations", "==", 0),
-        Expect("flowed_while_blocked", ">=", 1),
+        Expect(Group.order_violations, "==", 0),
+        Expect(Group.flowed_while_blocked, ">=", 1),
     ),
     unsafe="skip-group: the consumer carries on past the failed message",
-    unsafe_shows=(Expect("order_violations", ">=", 1),),
+    unsafe_shows=(Expect(Group.order_violations, ">=", 1),),
     typical_seconds=7,
     black_box=not_black_box(
         "it judges when queuelab's consumer stops a FIFO group at its first failure from "

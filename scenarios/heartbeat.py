@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import FAIL, INVOKE, OK
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import EXACTLY_ONCE
-from scenarios.leases import claim_attempts, first_op, first_receives, polls_by_others
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    FAIL,
+    INVOKE,
+    OK,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+    metric,
+    not_black_box,
+)
+from scenarios.shared.leases import claim_attempts, first_op, first_receives, polls_by_others
+
+
+class Heartbeat(Metrics):
+    outlasted_visibility = metric(
+        "messages whose first holder took longer than the visibility timeout to reach the "
+        "side effect"
+    )
+    redelivery_chances = metric(
+        "receives other consumers completed meanwhile, after the queue's lease had ended (any "
+        "of them could have got it)"
+    )
+    wasted_work = metric("claims acquired on a key claimed before (the work started again)")
+    heartbeats = metric("extensions that succeeded")
+    leases_lost = metric("extensions that were refused")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -26,19 +56,14 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
         lab.consumer(knobs)
     lab.producer(ProducerKnobs(n=p["messages"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """outlasted_visibility: messages whose first holder took longer than the visibility
-    timeout to reach the side effect; redelivery_chances: receives other consumers completed
-    meanwhile, after the queue's lease had ended (any of them could have got it);
-    wasted_work: claims acquired on a key claimed before (the work started again);
-    heartbeats, leases_lost: extensions that succeeded or were refused."""
     visibility = run.visibility_timeout
     outlasted = chances = 0
     for key, (holder, asked) in first_receives(run.history).items():
-        worked_until = first_op(run.history, holder, key, "side_effect", INVOKE)
+        worked_until = first_op(run.history, holder, key, Fn.SIDE_EFFECT, INVOKE)
         if worked_until is None or worked_until - asked <= visibility:
             continue
         outlasted += 1
@@ -47,18 +72,19 @@ def measure(run: Measured) -> dict[str, float]:
         sum(1 for c in claims if c.outcome == "acquired")
         for claims in claim_attempts(run.history).values()
     ]
-    beats = [op for op in run.history if op.f == "heartbeat"]
+    beats = [op for op in run.history if op.f == Fn.HEARTBEAT]
     return {
-        "outlasted_visibility": outlasted,
-        "redelivery_chances": chances,
-        "wasted_work": sum(max(0, n - 1) for n in acquired),
-        "heartbeats": sum(1 for op in beats if op.type == OK),
-        "leases_lost": sum(1 for op in beats if op.type == FAIL),
+        Heartbeat.outlasted_visibility: outlasted,
+        Heartbeat.redelivery_chances: chances,
+        Heartbeat.wasted_work: sum(max(0, n - 1) for n in acquired),
+        Heartbeat.heartbeats: sum(1 for op in beats if op.type == OK),
+        Heartbeat.leases_lost: sum(1 for op in beats if op.type == FAIL),
     }
 
 
 SCENARIO = Scenario(
     name="heartbeat",
+    topic=Topic.CONSUMER,
     category=Category.FAST,
     summary="Work outlasts the visibility timeout; a heartbeat extends it: no redelivery.",
     demonstrates=(
@@ -71,35 +97,30 @@ SCENARIO = Scenario(
         "over the expired claim and does the work again: wasted work, even though "
         "check-before-doing keeps the side effect at one."
     ),
-    resources="heartbeat",
+    resources=ResourceSet(max_receive_count=4),
     method=method,
+    metrics=Heartbeat,
     measure=measure,
-    extra_metrics=(
-        "outlasted_visibility",
-        "redelivery_chances",
-        "wasted_work",
-        "heartbeats",
-        "leases_lost",
-    ),
     params={
-        "messages": Param(1, "messages to send"),
-        "consumers": Param(2, "consumer processes (one more than messages: one is idle)"),
-        "work_factor": Param(2.5, "work time, in visibility timeouts"),
-        "heartbeat_factor": Param(0.34, "time between heartbeats, in visibility timeouts"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(1),
+        "consumers": consumers(2, "consumer processes (one more than messages: one is idle)"),
+        "work_factor": Param(2.5, "work time, in visibility timeouts", min=1.1),
+        "heartbeat_factor": Param(
+            0.34, "time between heartbeats, in visibility timeouts", min=0.05, max=0.9
+        ),
     },
     preconditions=(
-        Expect("outlasted_visibility", ">=", 1),
-        Expect("redelivery_chances", ">=", 1),
+        Expect(Heartbeat.outlasted_visibility, ">=", 1),
+        Expect(Heartbeat.redelivery_chances, ">=", 1),
     ),
     expectations=(
         *EXACTLY_ONCE,
         Expect("redeliveries", "==", 0),
-        Expect("wasted_work", "==", 0),
-        Expect("leases_lost", "==", 0),
+        Expect(Heartbeat.wasted_work, "==", 0),
+        Expect(Heartbeat.leases_lost, "==", 0),
     ),
     unsafe="the heartbeat: the visibility timeout ends while the work runs",
-    unsafe_shows=(Expect("redeliveries", ">=", 1), Expect("wasted_work", ">=", 1)),
+    unsafe_shows=(Expect("redeliveries", ">=", 1), Expect(Heartbeat.wasted_work, ">=", 1)),
     typical_seconds=9,
     black_box=not_black_box(
         "it judges queuelab's heartbeat knob against the consumer's own record of each "

@@ -3,28 +3,45 @@ old receipt handle; a FIFO queue refuses, and the consumer must take that as a l
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import FAIL, OK, Op
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario, not_black_box
-from scenarios.common import (
+from scenarios.kit import (
     ALL_DELIVERED,
     DLQ_EMPTY,
+    FAIL,
     NO_DUPLICATES,
     NOTHING_LOST,
     NOTHING_UNEXPECTED,
+    OK,
     QUEUE_EMPTY,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    messages,
+    metric,
+    not_black_box,
 )
 
 JOB = "consumer-job"
 
 
+class LateDelete(Metrics):
+    refused_deletes = metric("deletes SQS refused because the lease was lost (an expired handle)")
+    left_when_job_ended = metric("messages in the queue when the job exited (read, not received)")
+
+
 def refused_deletes(history: list[Op]) -> int:
     """Deletes SQS refused because the lease was lost (an expired receipt handle)."""
     return sum(
-        1 for op in history if op.f == "delete" and op.type == FAIL and op.value.get("lease_lost")
+        1 for op in history if op.f == Fn.DELETE and op.type == FAIL and op.value.get("lease_lost")
     )
 
 
@@ -47,14 +64,15 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     )
     lab.wait_exit(job, timeout=p["job_seconds"])
     history = lab.history()
-    lab.metric("refused_deletes", refused_deletes(history))
-    done = sum(1 for op in history if op.process == JOB and op.f == "delete" and op.type == OK)
+    lab.metric(LateDelete.refused_deletes, refused_deletes(history))
+    done = sum(1 for op in history if op.process == JOB and op.f == Fn.DELETE and op.type == OK)
     lab.note(f"{JOB} exited after {done} confirmed deletes of {p['messages']} messages")
-    lab.metric("left_when_job_ended", lab.depth().total)  # read without receiving
+    lab.metric(LateDelete.left_when_job_ended, lab.depth().total)  # read without receiving
 
 
 SCENARIO = Scenario(
     name="late-delete",
+    topic=Topic.CONSUMER,
     category=Category.FAST,
     summary="FIFO: a delete after the visibility timeout is refused; a consumer that takes it "
     "for success leaves a message behind.",
@@ -71,19 +89,23 @@ SCENARIO = Scenario(
         "Stock moto accepts it on FIFO too: the run is then an error "
         "(fifo-expired-handle-delete-refused)."
     ),
-    resources="late-delete",
+    resources=ResourceSet(fifo=True, max_receive_count=4),
     relies_on=("fifo-expired-handle-delete-refused", "fifo-group-blocked-in-flight"),
     method=method,
-    extra_metrics=("refused_deletes", "left_when_job_ended"),
+    metrics=LateDelete,
     params={
-        "messages": Param(3, "messages in the job"),
-        "pause_factor": Param(1.5, "the stall, in visibility timeouts"),
-        "job_seconds": Param(30.0, "longest the job may take"),
+        "messages": messages(3, "messages in the job"),
+        "pause_factor": Param(1.5, "the stall, in visibility timeouts", min=1.1),
+        "job_seconds": Param(30.0, "longest the job may take", min=1),
     },
+    settle_seconds=None,
     # The failure mode: a delete refused for a lost lease, and the message received again.
-    preconditions=(Expect("refused_deletes", ">=", 1), Expect("redeliveries", ">=", 1)),
+    preconditions=(
+        Expect(LateDelete.refused_deletes, ">=", 1),
+        Expect("redeliveries", ">=", 1),
+    ),
     expectations=(
-        Expect("left_when_job_ended", "==", 0),
+        Expect(LateDelete.left_when_job_ended, "==", 0),
         ALL_DELIVERED,
         NOTHING_LOST,
         NOTHING_UNEXPECTED,
@@ -92,7 +114,7 @@ SCENARIO = Scenario(
         DLQ_EMPTY,
     ),
     unsafe="treating a refused delete as a lost lease (it counts as done)",
-    unsafe_shows=(Expect("stuck", ">=", 1), Expect("left_when_job_ended", ">=", 1)),
+    unsafe_shows=(Expect("stuck", ">=", 1), Expect(LateDelete.left_when_job_ended, ">=", 1)),
     typical_seconds=5,
     black_box=not_black_box(
         "its negative control is a consumer that takes a refused delete for success, a "

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE
 from queuelab.contract.messages import ORDER_FIELD
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import EXACTLY_ONCE
-from scenarios.leases import claim_attempts, consumers_polling, first_op
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    INVOKE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    metric,
+    not_black_box,
+)
+from scenarios.shared.leases import claim_attempts, consumers_polling, first_op
+
+
+class Lease(Metrics):
+    late_claims = metric(
+        "claims another consumer tried on a key whose holder was still working, after a lease "
+        "of lease_factor visibility timeouts would have ended (a fixed lease lets them in)"
+    )
+    takeovers = metric("those that acquired the claim")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -35,13 +56,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.wait_for(lambda: consumers_polling(lab.history(), names), 20, "every consumer polling")
     # Each order twice (a double submit): both copies arrive at once, at two consumers.
     lab.producer(ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """late_claims: claims another consumer tried on a key whose holder was still working,
-    after a lease of ``lease_factor`` visibility timeouts would have ended (a fixed lease
-    lets them in); takeovers: those that acquired the claim."""
     lease = run.params["lease_factor"] * run.visibility_timeout
     late = takeovers = 0
     for claims in claim_attempts(run.history).values():
@@ -49,7 +67,7 @@ def measure(run: Measured) -> dict[str, float]:
         if holder is None:
             continue
         # The holder's work ended when it called the downstream.
-        called = first_op(run.history, holder.process, holder.message, "side_effect", INVOKE)
+        called = first_op(run.history, holder.process, holder.message, Fn.SIDE_EFFECT, INVOKE)
         working_until = float("inf") if called is None else called
         for claim in claims:
             if claim.process != holder.process and (
@@ -57,11 +75,12 @@ def measure(run: Measured) -> dict[str, float]:
             ):
                 late += 1
                 takeovers += claim.outcome == "acquired"
-    return {"late_claims": late, "takeovers": takeovers}
+    return {Lease.late_claims: late, Lease.takeovers: takeovers}
 
 
 SCENARIO = Scenario(
     name="lease-expiry",
+    topic=Topic.CONSUMER,
     category=Category.FAST,
     summary="A claim's lease shorter than the work: a second consumer takes over, twice done.",
     demonstrates=(
@@ -73,22 +92,23 @@ SCENARIO = Scenario(
         "ends with the message's visibility and the heartbeat renews both, so it expires "
         "only when the holder is really gone."
     ),
-    resources="lease-expiry",
+    resources=ResourceSet(max_receive_count=4),
     method=method,
+    metrics=Lease,
     measure=measure,
-    extra_metrics=("late_claims", "takeovers"),
     params={
-        "orders": Param(1, "orders, each sent twice"),
-        "consumers": Param(2, "consumer processes"),
+        "orders": Param(1, "orders, each sent twice", min=1),
+        "consumers": consumers(2),
         "work_factor": Param(1.5, "work time, in visibility timeouts"),
         "lease_factor": Param(0.5, "--unsafe: the fixed claim lease, in visibility timeouts"),
-        "heartbeat_factor": Param(0.34, "time between heartbeats, in visibility timeouts"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "heartbeat_factor": Param(
+            0.34, "time between heartbeats, in visibility timeouts", min=0.05, max=0.9
+        ),
     },
-    preconditions=(Expect("late_claims", ">=", 1),),
-    expectations=(*EXACTLY_ONCE, Expect("takeovers", "==", 0)),
+    preconditions=(Expect(Lease.late_claims, ">=", 1),),
+    expectations=(*EXACTLY_ONCE, Expect(Lease.takeovers, "==", 0)),
     unsafe="the lease that follows the visibility: a fixed lease shorter than the work",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect("takeovers", ">=", 1)),
+    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect(Lease.takeovers, ">=", 1)),
     typical_seconds=8,
     black_box=not_black_box(
         "it judges a lease kept in the lab's DynamoDB claim table, which a consumer of "

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
-from scenarios import versions
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    Category,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+)
+from scenarios.shared import versions
+from scenarios.shared.versions import Versions
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -20,11 +29,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.note("the crash leaves one update in flight; it comes back after newer ones")
     for _ in range(p["consumers"]):
         lab.consumer(knobs.but(max_messages=1))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="out-of-order",
+    topic=Topic.ORDERING,
     category=Category.FAST,
     summary="A standard queue does not keep order: retries reorder; versions fix the final state.",
     demonstrates=(
@@ -38,23 +48,22 @@ SCENARIO = Scenario(
         "consumers, and its precondition (stale_if_blind >= 1) reports a run where the retry was "
         "not overtaken."
     ),
-    resources="out-of-order",
+    resources=ResourceSet(visibility_timeout=4, max_receive_count=4),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     alone=True,
+    metrics=Versions,
     measure=versions.measure,
-    extra_metrics=versions.METRICS,
     params={
-        "entities": Param(3, "entities updated"),
-        "versions": Param(4, "versions per entity, sent in ascending order"),
-        "crash_after": Param(2, "the first consumer dies after receiving this many updates"),
-        "consumers": Param(2, "parallel consumers after the crash"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "entities": Param(3, "entities updated", min=1),
+        "versions": Param(4, "versions per entity, sent in ascending order", min=2),
+        "crash_after": Param(2, "the first consumer dies after receiving this many updates", min=1),
+        "consumers": consumers(2, "parallel consumers after the crash"),
     },
-    preconditions=(Expect("stale_if_blind", ">=", 1), Expect("crashes", ">=", 1)),
-    expectations=(Expect("stale_entities", "==", 0), *EXACTLY_ONCE),
+    preconditions=(Expect(Versions.stale_if_blind, ">=", 1), Expect("crashes", ">=", 1)),
+    expectations=(Expect(Versions.stale_entities, "==", 0), *EXACTLY_ONCE),
     unsafe="no reconciliation: every update is applied as it arrives",
-    unsafe_shows=(Expect("stale_entities", ">=", 1),),
+    unsafe_shows=(Expect(Versions.stale_entities, ">=", 1),),
     typical_seconds=4,
     black_box=versions.NOT_BLACK_BOX,
 )

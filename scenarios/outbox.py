@@ -4,29 +4,45 @@ order written just before the crash."""
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import FAIL, OK, Op
 from queuelab.contract.pipeline_knobs import OrdersKnobs, RelayKnobs
 from queuelab.run import stages
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
-from scenarios.common import (
+from scenarios.kit import (
+    BLACK_BOX,
     DLQ_EMPTY,
     DRAINED,
+    FAIL,
     NO_DUPLICATES,
     NOTHING_LOST,
     NOTHING_UNEXPECTED,
+    OK,
     QUEUE_EMPTY,
-    crashes_at,
-    sent_twice,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ResourceSet,
+    Scenario,
+    Topic,
+    metric,
 )
+from scenarios.shared.measures import crashes_at, sent_twice
+
+
+class Outbox(Metrics):
+    service_crashes = metric("the order service's crashes right after writing an order")
+    events_sent_twice = metric("events sent again after their first confirmed send")
 
 
 def relayed_everything(history: list[Op]) -> bool:
     """Every committed order's outbox item was marked sent (by some relay)."""
-    committed = {op.key for op in history if op.f == "commit" and op.type == OK}
-    marked = {op.key for op in history if op.f == "mark" and op.type in (OK, FAIL)}
+    committed = {op.key for op in history if op.f == Fn.COMMIT and op.type == OK}
+    marked = {op.key for op in history if op.f == Fn.MARK and op.type in (OK, FAIL)}
     return bool(committed) and committed <= marked
 
 
@@ -46,18 +62,19 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.note("relay-1 crashed after a send, before its mark; relay-2 takes over")
         stages.relay(lab, name="relay-2")
         lab.wait_for(lambda: relayed_everything(lab.history()), 30, "the outbox to be relayed")
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
     return {
-        "service_crashes": crashes_at(run.history, "order was written"),
-        "events_sent_twice": sent_twice(run.history),
+        Outbox.service_crashes: crashes_at(run.history, "order was written"),
+        Outbox.events_sent_twice: sent_twice(run.history),
     }
 
 
 SCENARIO = Scenario(
     name="outbox",
+    topic=Topic.PIPELINE,
     category=Category.FAST,
     summary="An order row and its event: a transactional outbox and a relay lose nothing "
     "when either crashes; a dual write loses events.",
@@ -70,20 +87,19 @@ SCENARIO = Scenario(
         "mark sends that item again, and the consumer's deduplication absorbs it: every "
         "order's event is processed once."
     ),
-    resources="outbox",
+    resources=ResourceSet(tables=("orders", "outbox")),
     method=method,
+    metrics=Outbox,
     measure=measure,
-    extra_metrics=("service_crashes", "events_sent_twice"),
     params={
-        "orders": Param(5, "orders each service instance writes"),
-        "crash_after": Param(3, "the first instance crashes right after writing this many"),
-        "relay_crash_after": Param(2, "the first relay crashes after this many sends"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "orders": Param(5, "orders each service instance writes", min=1),
+        "crash_after": Param(3, "the first instance crashes right after writing this many", min=1),
+        "relay_crash_after": Param(2, "the first relay crashes after this many sends", min=1),
     },
-    preconditions=(Expect("service_crashes", ">=", 1),),
+    preconditions=(Expect(Outbox.service_crashes, ">=", 1),),
     expectations=(
         Expect("delivered", "==", "committed"),
-        Expect("events_sent_twice", ">=", 1),  # the relay's resend, absorbed
+        Expect(Outbox.events_sent_twice, ">=", 1),  # the relay's resend, absorbed
         NOTHING_LOST,
         NOTHING_UNEXPECTED,
         NO_DUPLICATES,

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.messages import POISON_MARKER
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
-from scenarios.common import POISON_HANDLED, poison_received
+from scenarios.kit import (
+    BLACK_BOX,
+    POISON_HANDLED,
+    POISON_MARKER,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Lab,
+    Measured,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+)
+from scenarios.shared.measures import PoisonSeen, poison_received
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -23,15 +35,16 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.note("no redrive policy: poison can only cycle; watching for a while")
         lab.settle(timeout=p["observe_seconds"])
     else:
-        lab.settle(timeout=p["settle_seconds"])
+        lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    return {"poison_received": poison_received(run.history)}
+    return {PoisonSeen.poison_received: poison_received(run.history)}
 
 
 SCENARIO = Scenario(
     name="poison",
+    topic=Topic.POISON,
     category=Category.FAST,
     summary="Poison messages are rejected and reach the DLQ after maxReceiveCount.",
     demonstrates=(
@@ -40,21 +53,19 @@ SCENARIO = Scenario(
         "policy moves it to the dead-letter queue, while good messages are processed once. "
         "The worker carries on: no crash loop."
     ),
-    resources="poison",
     relies_on=("dlq-after-max-receives",),
-    unsafe_resources="poison-noredrive",
+    unsafe_resources=ResourceSet(max_receive_count=None),
     method=method,
+    metrics=PoisonSeen,
     measure=measure,
-    extra_metrics=("poison_received",),
     params={
-        "messages": Param(12, "JSON messages to send"),
-        "poison_every": Param(4, "every Nth JSON message carries the poison marker"),
+        "messages": messages(12, "JSON messages to send"),
+        "poison_every": Param(4, "every Nth JSON message carries the poison marker", min=1),
         "malformed": Param(2, "extra bodies that are not JSON"),
-        "consumers": Param(2, "consumer processes"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
-        "observe_seconds": Param(8.0, "--unsafe: how long to watch poison cycle"),
+        "consumers": consumers(2),
+        "observe_seconds": Param(8.0, "--unsafe: how long to watch poison cycle", min=1),
     },
-    preconditions=(Expect("poison", ">=", 1), Expect("poison_received", ">=", 1)),
+    preconditions=(Expect("poison", ">=", 1), Expect(PoisonSeen.poison_received, ">=", 1)),
     expectations=POISON_HANDLED,
     unsafe="the queue has no redrive policy: poison messages cycle forever",
     unsafe_shows=(Expect("stuck", ">=", 1),),

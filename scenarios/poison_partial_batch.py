@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from queuelab.check.ledger import receives
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.messages import POISON_MARKER
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Measured, Param, Params, Scenario
-from scenarios.common import POISON_HANDLED, poison_received
+from scenarios.kit import (
+    BLACK_BOX,
+    POISON_HANDLED,
+    POISON_MARKER,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Param,
+    Params,
+    ProducerKnobs,
+    Scenario,
+    Topic,
+    messages,
+    metric,
+    receives,
+)
+from scenarios.shared.measures import PoisonSeen, poison_received
+
+
+class Batches(PoisonSeen):
+    mixed_batches = metric("receives that returned both good and poison messages")
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -22,24 +38,23 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             batch_mode="all-or-nothing" if unsafe else "per-message",
         )
     )
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """mixed_batches: receives that returned both good and poison messages;
-    poison_received: receives of poison messages."""
-    poison = {op.key for op in run.history if op.f == "send" and op.value.get("poison")}
+    poison = {op.key for op in run.history if op.f == Fn.SEND and op.value.get("poison")}
     batches: dict[int, set[bool]] = {}
     for op, message in receives(run.history):
         batches.setdefault(id(op), set()).add(message["key"] in poison)
     return {
-        "mixed_batches": sum(1 for kinds in batches.values() if kinds == {True, False}),
-        "poison_received": poison_received(run.history),
+        Batches.mixed_batches: sum(1 for kinds in batches.values() if kinds == {True, False}),
+        Batches.poison_received: poison_received(run.history),
     }
 
 
 SCENARIO = Scenario(
     name="poison-partial-batch",
+    topic=Topic.POISON,
     category=Category.FAST,
     summary="Batches of 10 mix good and poison: good ones deleted one by one, poison to the DLQ.",
     demonstrates=(
@@ -47,17 +62,18 @@ SCENARIO = Scenario(
         "(or report partial batch failures): the good ones are processed once and deleted, "
         "only the poison ones are retried and end in the DLQ."
     ),
-    resources="poison-partial-batch",
     relies_on=("dlq-after-max-receives",),
     method=method,
+    metrics=Batches,
     measure=measure,
-    extra_metrics=("mixed_batches", "poison_received"),
     params={
-        "messages": Param(20, "messages to send"),
-        "poison_every": Param(5, "every Nth message is poison"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(20),
+        "poison_every": Param(5, "every Nth message is poison", min=1),
     },
-    preconditions=(Expect("mixed_batches", ">=", 1), Expect("poison_received", ">=", 1)),
+    preconditions=(
+        Expect(Batches.mixed_batches, ">=", 1),
+        Expect(Batches.poison_received, ">=", 1),
+    ),
     expectations=POISON_HANDLED,
     unsafe="all-or-nothing batches: one poison message fails the whole batch",
     unsafe_shows=(Expect("dead_lettered", ">", "poison"),),

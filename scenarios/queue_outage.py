@@ -5,26 +5,47 @@ from __future__ import annotations
 
 import time
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import FAIL, Fn
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.children import Role
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import BLACK_BOX, Category, Param, Params, Scenario
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    BLACK_BOX,
+    EXACTLY_ONCE,
+    FAIL,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Metrics,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Role,
+    Scenario,
+    Topic,
+    consumers,
+    metric,
+)
 
 CONSUMER_CALLS = (Fn.RECEIVE, Fn.DELETE, Fn.RELEASE)
 SAMPLE_SECONDS = 0.25
+MAX_CALL_RATE = 10  # the error-storm bound: refused calls per second, all consumers together
+
+
+class Outage(Metrics):
+    backlog_growth = metric("how much the backlog grew during the outage")
+    outage_calls = metric("calls the consumers saw refused during the outage")
+    outage_call_rate = metric("those per second of the outage")
+    recovery_seconds = metric("from the outage's end to an empty queue")
+    outage_rolled_back = metric("1 when the deny was lifted and verified afterwards")
 
 
 def failed_calls(lab: Lab, start: float, end: float) -> int:
     """Calls the consumers saw refused between ``start`` and ``end`` (epoch seconds)."""
-    consumers = {c.name for c in lab.children if c.role is Role.CONSUMER}
+    names = {c.name for c in lab.children if c.role is Role.CONSUMER}
     return sum(
         1
         for op in lab.history()
-        if op.process in consumers and op.f in CONSUMER_CALLS and op.type == FAIL
+        if op.process in names and op.f in CONSUMER_CALLS and op.type == FAIL
         and start <= op.time <= end
     )  # fmt: skip
 
@@ -40,20 +61,20 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.pause(p["lead_seconds"])  # the consumers keep up before the outage
     before = peak = lab.depth().total
     started = time.time()
-    with lab.outage():
+    with lab.outage():  # records Outage.outage_rolled_back
         for _ in range(max(1, round(p["outage_seconds"] / SAMPLE_SECONDS))):
             lab.pause(SAMPLE_SECONDS)
             peak = max(peak, lab.depth().total)
             lab.sample(backlog=peak)
     ended = time.time()
     lab.wait_exit(producer, timeout=p["lead_seconds"] + 10)
-    drained = lab.settle(timeout=p["settle_seconds"])
+    drained = lab.settle()
     calls = failed_calls(lab, started, ended)
-    lab.metric("backlog_growth", peak - before)
-    lab.metric("outage_calls", calls)
-    lab.metric("outage_call_rate", round(calls / max(ended - started, 1e-6), 1))
+    lab.metric(Outage.backlog_growth, peak - before)
+    lab.metric(Outage.outage_calls, calls)
+    lab.metric(Outage.outage_call_rate, round(calls / max(ended - started, 1e-6), 1))
     if drained:
-        lab.metric("recovery_seconds", round(time.time() - ended, 1))
+        lab.metric(Outage.recovery_seconds, round(time.time() - ended, 1))
     lab.note(
         f"outage of {ended - started:.1f} s: the consumers' calls were refused {calls} times; "
         f"the backlog grew from {before} to {peak}"
@@ -62,6 +83,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
 
 SCENARIO = Scenario(
     name="queue-outage",
+    topic=Topic.ENDPOINT,
     category=Category.FAST,
     summary="Consumers denied for a while: they back off, the backlog grows, then drains.",
     demonstrates=(
@@ -75,34 +97,26 @@ SCENARIO = Scenario(
         "queue policy does (removed and verified afterwards), and policy changes take up to "
         "a minute to apply there: run it with --set outage_seconds=90 on AWS."
     ),
-    resources="queue-outage",
+    resources=ResourceSet(max_receive_count=6),
     method=method,
     relies_on=("redelivery-after-visibility-timeout",),
     intolerance="it measures the consumers' call rate, which other faults would blur",
-    extra_metrics=(
-        "backlog_growth",
-        "outage_calls",
-        "outage_call_rate",
-        "recovery_seconds",
-        "outage_rolled_back",
-    ),
+    metrics=Outage,
     params={
-        "consumers": Param(2, "consumer processes"),
-        "rate": Param(10.0, "producer messages per second (it stops when the outage ends)"),
+        "consumers": consumers(2),
+        "rate": Param(10.0, "producer messages per second (it stops when the outage ends)", min=1),
         "lead_seconds": Param(1.5, "how long the consumers run before the outage"),
-        "outage_seconds": Param(3.0, "how long the consumers are denied"),
+        "outage_seconds": Param(3.0, "how long the consumers are denied", min=0.5),
         "backoff_seconds": Param(0.5, "ERROR_BACKOFF_SECONDS: first wait after a refusal"),
-        "max_call_rate": Param(10.0, "the error-storm bound: refused calls per second, all"),
-        "settle_seconds": Param(30.0, "how long to wait for the backlog to drain"),
     },
     preconditions=(
-        Expect("outage_calls", ">=", 1),
-        Expect("backlog_growth", ">=", 1),
-        Expect("outage_rolled_back", "==", 1),
+        Expect(Outage.outage_calls, ">=", 1),
+        Expect(Outage.backlog_growth, ">=", 1),
+        Expect(Outage.outage_rolled_back, "==", 1),
     ),
-    expectations=(*EXACTLY_ONCE, Expect("outage_call_rate", "<=", 10)),
+    expectations=(*EXACTLY_ONCE, Expect(Outage.outage_call_rate, "<=", MAX_CALL_RATE)),
     unsafe="no backoff (ERROR_BACKOFF_SECONDS=0): a refused consumer retries at once",
-    unsafe_shows=(Expect("outage_call_rate", ">", 10),),
+    unsafe_shows=(Expect(Outage.outage_call_rate, ">", MAX_CALL_RATE),),
     typical_seconds=8,
     black_box=BLACK_BOX,
 )

@@ -4,15 +4,42 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import FAIL, INVOKE, Op
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    FAIL,
+    INVOKE,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    consumers,
+    messages,
+    metric,
+    not_black_box,
+)
 
 RATE_WINDOW_SECONDS = 1.0  # the downstream's call rate is counted per second
+
+
+class Retries(Metrics):
+    outage_calls = metric("side-effect calls the downstream failed")
+    outage_call_rate = metric("those per second of the outage")
+    peak_call_rate = metric("the most side-effect calls in one second")
+    retried_messages = metric("messages given a retry delay")
+    first_retry_delay_s = metric("the mean delay of the messages' first retries")
+    last_retry_delay_s = metric(
+        "the mean delay of their last retries (full jitter: random, but the ceiling doubles)"
+    )
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -30,7 +57,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             )
         )
     lab.producer(ProducerKnobs(n=p["messages"]))
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
     for line in retry_timelines(lab.history()):
         lab.note(line)
 
@@ -40,9 +67,9 @@ def retry_timelines(history: list[Op]) -> list[str]:
     attempts: dict[str, list[float]] = defaultdict(list)
     delays: dict[str, list[str]] = defaultdict(list)
     for op in history:
-        if op.key and op.f == "side_effect" and op.type == INVOKE:
+        if op.key and op.f == Fn.SIDE_EFFECT and op.type == INVOKE:
             attempts[op.key].append(op.time)
-        if op.key and op.f == "retry" and op.type == INVOKE:
+        if op.key and op.f == Fn.RETRY and op.type == INVOKE:
             delays[op.key].append(f"{op.value.get('delay')}/{op.value.get('ceiling'):g}")
     lines = []
     for key, times in attempts.items():
@@ -63,32 +90,29 @@ def peak_rate(times: list[float], window: float) -> float:
 
 
 def measure(run: Measured) -> dict[str, float]:
-    """outage_calls: side-effect calls the downstream failed; outage_call_rate: those per
-    second of the outage; peak_call_rate: the most calls in one second; retried_messages:
-    messages given a retry delay; first_retry_delay_s / last_retry_delay_s: the mean delay
-    of the messages' first and last retries (full jitter: random, but the ceiling doubles)."""
     outage = run.params["outage_factor"] * run.visibility_timeout
-    calls = [op for op in run.history if op.f == "side_effect"]
+    calls = [op for op in run.history if op.f == Fn.SIDE_EFFECT]
     failed = sum(1 for op in calls if op.type == FAIL)
     invoked = sorted(op.time for op in calls if op.type == INVOKE)
     retries: dict[str, list[float]] = defaultdict(list)
     for op in run.history:
-        if op.key and op.f == "retry" and op.type == INVOKE:
+        if op.key and op.f == Fn.RETRY and op.type == INVOKE:
             retries[op.key].append(float(op.value.get("delay", 0)))
     firsts = [delays[0] for delays in retries.values()]
     lasts = [delays[-1] for delays in retries.values()]
     return {
-        "outage_calls": failed,
-        "outage_call_rate": round(failed / outage, 1) if outage else 0.0,
-        "peak_call_rate": peak_rate(invoked, RATE_WINDOW_SECONDS),
-        "retried_messages": len(retries),
-        "first_retry_delay_s": round(sum(firsts) / len(firsts), 2) if firsts else 0.0,
-        "last_retry_delay_s": round(sum(lasts) / len(lasts), 2) if lasts else 0.0,
+        Retries.outage_calls: failed,
+        Retries.outage_call_rate: round(failed / outage, 1) if outage else 0.0,
+        Retries.peak_call_rate: peak_rate(invoked, RATE_WINDOW_SECONDS),
+        Retries.retried_messages: len(retries),
+        Retries.first_retry_delay_s: round(sum(firsts) / len(firsts), 2) if firsts else 0.0,
+        Retries.last_retry_delay_s: round(sum(lasts) / len(lasts), 2) if lasts else 0.0,
     }
 
 
 SCENARIO = Scenario(
     name="retry-backoff",
+    topic=Topic.CONSUMER,
     category=Category.FAST,
     summary="A downstream outage: retries back off with full jitter and outlast it.",
     demonstrates=(
@@ -108,26 +132,23 @@ SCENARIO = Scenario(
         "construction, whatever the jitter draws, while immediate retries make four attempts "
         "within about a second. The outage is timed by each consumer from its own first call."
     ),
-    resources="retry-backoff",
+    resources=ResourceSet(max_receive_count=4),
     method=method,
+    metrics=Retries,
     measure=measure,
-    extra_metrics=(
-        "outage_calls",
-        "outage_call_rate",
-        "peak_call_rate",
-        "retried_messages",
-        "first_retry_delay_s",
-        "last_retry_delay_s",
-    ),
     params={
-        "messages": Param(4, "messages to send"),
-        "consumers": Param(1, "consumer processes"),
-        "outage_factor": Param(1.5, "outage length, in visibility timeouts"),
-        "base_factor": Param(1.0, "backoff: first retry's ceiling, in visibility timeouts"),
-        "cap_factor": Param(1.5, "backoff: the longest delay, in visibility timeouts"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
+        "messages": messages(4),
+        "consumers": consumers(1),
+        "outage_factor": Param(1.5, "outage length, in visibility timeouts", min=0.1),
+        "base_factor": Param(
+            1.0, "backoff: first retry's ceiling, in visibility timeouts", min=0.1
+        ),
+        "cap_factor": Param(1.5, "backoff: the longest delay, in visibility timeouts", min=0.1),
     },
-    preconditions=(Expect("outage_calls", ">=", 1), Expect("retried_messages", ">=", 1)),
+    preconditions=(
+        Expect(Retries.outage_calls, ">=", 1),
+        Expect(Retries.retried_messages, ">=", 1),
+    ),
     expectations=EXACTLY_ONCE,
     unsafe="backoff: failed messages are released at once (immediate retries)",
     unsafe_shows=(Expect("dead_lettered", ">=", 1),),

@@ -6,15 +6,36 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from queuelab.check.verdict import Expect
 from queuelab.contract import orders
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import INVOKE, OK, Op
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
 from queuelab.targets.redrive import FALLBACK
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    INVOKE,
+    OK,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    metric,
+    not_black_box,
+)
+from scenarios.shared.measures import Redrive
+
+
+class Upgrade(Redrive):
+    wrong_or_missing_state = metric(
+        "orders whose state, as read by the consumer that did the side effect, is not what the "
+        "producer meant (or that no consumer processed)"
+    )
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -32,9 +53,9 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     ]
     for producer in producers:
         lab.wait_exit(producer, timeout=60)
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
     dead = lab.depth(lab.resources.dlq_url).total
-    lab.metric("dead_lettered_before_redrive", dead)
+    lab.metric(Upgrade.dead_lettered_before_redrive, dead)
     lab.note(f"{dead} orders in the DLQ; the consumers are upgraded")
     new = ConsumerKnobs(max_messages=10, schema_version=2, schema_reader=reader)
     for i in range(1, len(old) + 1):  # the new ones come up, then the old ones go
@@ -42,12 +63,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     with ThreadPoolExecutor(max_workers=len(old)) as pool:  # each finishes its long poll
         list(pool.map(lab.stop, old))
     moved = lab.redrive()  # every consumer is upgraded: what they refused comes back
-    lab.metric("redriven", moved.moved)
-    lab.metric("redrive_fallback", int(moved.method == FALLBACK))
+    lab.metric(Upgrade.redriven, moved.moved)
+    lab.metric(Upgrade.redrive_fallback, int(moved.method == FALLBACK))
     lab.note(f"after the upgrade: redrove {moved.moved} orders with {moved.method}")
     # A producer not upgraded yet: its v1 orders now reach v2 consumers only.
     lab.producer(ProducerKnobs(n=p["late_orders"], schema_version=1), "producer-v1-late")
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 def wrong_or_missing(history: list[Op]) -> int:
@@ -56,22 +77,23 @@ def wrong_or_missing(history: list[Op]) -> int:
     meant = {
         str(op.value["subject"]): orders.expected_state(op.value["payload"])
         for op in history
-        if op.f == "send" and op.type == INVOKE and op.value.get("payload")
+        if op.f == Fn.SEND and op.type == INVOKE and op.value.get("payload")
     }
-    read = {op.key: op.value.get("state") for op in history if op.f == "read" and op.type == OK}
+    read = {op.key: op.value.get("state") for op in history if op.f == Fn.READ and op.type == OK}
     done: dict[str, str | None] = {}
     for op in history:
-        if op.f == "side_effect" and op.type == OK and op.key:
+        if op.f == Fn.SIDE_EFFECT and op.type == OK and op.key:
             done[str(op.value.get("subject"))] = read.get(op.key)
     return sum(1 for subject, state in meant.items() if done.get(subject) != state)
 
 
 def measure(run: Measured) -> dict[str, float]:
-    return {"wrong_or_missing_state": wrong_or_missing(run.history)}
+    return {Upgrade.wrong_or_missing_state: wrong_or_missing(run.history)}
 
 
 SCENARIO = Scenario(
     name="schema-evolution",
+    topic=Topic.PIPELINE,
     category=Category.FAST,
     summary="A rolling upgrade of the order schema: a version field, an upcaster and a DLQ "
     "redrive after the upgrade process every order once, with the right state.",
@@ -83,31 +105,27 @@ SCENARIO = Scenario(
         "upgraded (customer -> customer_id, USD); after the upgrade the DLQ is redriven to "
         "them. Every order is processed once, with the state its producer meant."
     ),
-    resources="schema-evolution",
+    resources=ResourceSet(visibility_timeout=1, max_receive_count=2),
     relies_on=("dlq-after-max-receives",),
     adapts_to=("move-task-to-source",),
     method=method,
+    metrics=Upgrade,
     measure=measure,
-    extra_metrics=(
-        "dead_lettered_before_redrive",
-        "redriven",
-        "redrive_fallback",
-        "wrong_or_missing_state",
-    ),
     params={
-        "orders": Param(5, "orders sent by the v1 producer, then by the v2 producer"),
-        "late_orders": Param(4, "v1 orders from a producer not yet upgraded, after the upgrade"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty, per phase"),
+        "orders": Param(5, "orders sent by the v1 producer, then by the v2 producer", min=1),
+        "late_orders": Param(
+            4, "v1 orders from a producer not yet upgraded, after the upgrade", min=1
+        ),
     },
     preconditions=(
-        Expect("dead_lettered_before_redrive", ">=", 1),
-        Expect("redriven", ">=", 1),
+        Expect(Upgrade.dead_lettered_before_redrive, ">=", 1),
+        Expect(Upgrade.redriven, ">=", 1),
     ),
-    expectations=(*EXACTLY_ONCE, Expect("wrong_or_missing_state", "==", 0)),
+    expectations=(*EXACTLY_ONCE, Expect(Upgrade.wrong_or_missing_state, "==", 0)),
     unsafe="the tolerant reader and the upcaster (strict readers: v1 refuses v2, v2 refuses v1)",
     unsafe_shows=(
         Expect("dead_lettered", ">=", 1),
-        Expect("wrong_or_missing_state", ">=", 1),
+        Expect(Upgrade.wrong_or_missing_state, ">=", 1),
     ),
     typical_seconds=7,
     black_box=not_black_box(

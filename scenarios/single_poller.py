@@ -6,43 +6,60 @@ from __future__ import annotations
 import signal
 import time
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.history import OK, Op
 from queuelab.contract.pipeline_knobs import PollerKnobs
 from queuelab.run import stages
-from queuelab.run.children import Child
 from queuelab.run.feed import Feed, ids_with_gaps
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Measured, Param, Params, Scenario, not_black_box
-from scenarios.common import (
+from scenarios.kit import (
     DLQ_EMPTY,
     DRAINED,
     NO_DUPLICATES,
     NOTHING_LOST,
     NOTHING_UNEXPECTED,
+    OK,
     QUEUE_EMPTY,
-    sent_twice,
+    Category,
+    Child,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ResourceSet,
+    Scenario,
+    Topic,
+    metric,
+    not_black_box,
 )
+from scenarios.shared.measures import sent_twice
 
 NAMES = ("poller-a", "poller-b")
 
 
+class Takeover(Metrics):
+    events_sent_twice = metric("events sent again after their first confirmed send")
+    takeover_seconds = metric("from the kill to the stand-by's first send")
+    takeover_bound = metric("the lease plus takeover_margin: the takeover must come by then")
+
+
 def started(history: list[Op], names: tuple[str, ...]) -> bool:
     """Each poller has polled the feed or stood by for the lock."""
-    active = {op.process for op in history if op.f in ("page", "lock") and op.type == OK}
+    active = {op.process for op in history if op.f in (Fn.PAGE, Fn.LOCK) and op.type == OK}
     return set(names) <= active
 
 
 def holder(history: list[Op], pollers: list[Child]) -> Child:
     """The poller that acquired the lock (without a lock: the first)."""
-    acquired = [op.process for op in history if op.f == "lock" and op.value.get("outcome") ==
+    acquired = [op.process for op in history if op.f == Fn.LOCK and op.value.get("outcome") ==
                 "acquired"]  # fmt: skip
     return next((c for c in pollers if acquired and c.name == acquired[0]), pollers[0])
 
 
 def all_sent(history: list[Op], keys: set[str]) -> bool:
-    return keys <= {op.key for op in history if op.f == "send" and op.type == OK}
+    return keys <= {op.key for op in history if op.f == Fn.SEND and op.type == OK}
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -70,21 +87,22 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         keys = {f"{upstream.name}-{i}" for i in second}
         wait = lease + 30
         lab.wait_for(lambda: all_sent(lab.history(), keys), wait, "the stand-by to take over")
-        sends = [op.time for op in lab.history() if op.f == "send" and op.type == OK]
+        sends = [op.time for op in lab.history() if op.f == Fn.SEND and op.type == OK]
         taken_over = min((t for t in sends if t > killed_at), default=killed_at)
-        lab.metric("takeover_seconds", round(taken_over - killed_at, 2))
-        lab.metric("takeover_bound", round(lease + p["takeover_margin"], 2))
-        lab.settle(timeout=p["settle_seconds"])
+        lab.metric(Takeover.takeover_seconds, round(taken_over - killed_at, 2))
+        lab.metric(Takeover.takeover_bound, round(lease + p["takeover_margin"], 2))
+        lab.settle()
         for child in pollers:
             lab.stop(child)
 
 
 def measure(run: Measured) -> dict[str, float]:
-    return {"events_sent_twice": sent_twice(run.history)}
+    return {Takeover.events_sent_twice: sent_twice(run.history)}
 
 
 SCENARIO = Scenario(
     name="single-poller",
+    topic=Topic.PIPELINE,
     category=Category.FAST,
     summary="Two pollers, one lease lock: one polls, the other takes over in bounded time "
     "when it is killed; nothing is sent twice.",
@@ -95,26 +113,26 @@ SCENARIO = Scenario(
         "takes over within a bounded time, from the stored cursor. No event is sent twice, "
         "so even a sink that is not idempotent does each event once."
     ),
-    resources="single-poller",
+    resources=ResourceSet(tables=("state",)),
     intolerance="its sink is not idempotent on purpose: a duplicate the endpoint adds would "
     "be counted against the lock",
     method=method,
+    metrics=Takeover,
     measure=measure,
-    extra_metrics=("events_sent_twice", "takeover_seconds", "takeover_bound"),
     params={
-        "events": Param(12, "events published before the kill, and again after it"),
-        "gap_every": Param(5, "an id is missing after every this many"),
-        "lease": Param(1.0, "the lease, in visibility timeouts"),
+        "events": Param(12, "events published before the kill, and again after it", min=1),
+        "gap_every": Param(5, "an id is missing after every this many", min=1),
+        "lease": Param(1.0, "the lease, in visibility timeouts", min=0.1),
         "idle_seconds": Param(0.5, "how long after its last send the holder is killed"),
         "takeover_margin": Param(
             2.0, "the stand-by's first send comes at most the lease plus this after the kill (s)"
         ),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
-    preconditions=(Expect("takeover_seconds", ">", 0),),  # the survivor sent after the kill
+    # the survivor sent after the kill
+    preconditions=(Expect(Takeover.takeover_seconds, ">", 0),),
     expectations=(
-        Expect("events_sent_twice", "==", 0),
-        Expect("takeover_seconds", "<=", "takeover_bound"),
+        Expect(Takeover.events_sent_twice, "==", 0),
+        Expect(Takeover.takeover_seconds, "<=", Takeover.takeover_bound),
         Expect("delivered", "==", "committed"),
         NOTHING_LOST,
         NOTHING_UNEXPECTED,
@@ -125,7 +143,7 @@ SCENARIO = Scenario(
     ),
     unsafe="the lock (every instance polls)",
     unsafe_shows=(
-        Expect("events_sent_twice", ">=", 1),
+        Expect(Takeover.events_sent_twice, ">=", 1),
         Expect("duplicate_side_effects", ">=", 1),
     ),
     typical_seconds=7,

@@ -1,6 +1,7 @@
 """soak: one randomized mix of endpoint faults, crash points, SIGKILL and SIGSTOP/SIGCONT of
 consumers at random moments, slow work and poison, every safeguard on. ``queuelab soak``
-runs many; the same mix seed replays the same mix (``Mix.draw``)."""
+runs many; the same mix seed replays the same mix (``Mix.draw``). Not a catalogue scenario
+(it defines ``SOAK``, not ``SCENARIO``): its resources are in ``scenarios.plan()``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,21 @@ import signal
 import time
 from dataclasses import dataclass
 
-from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.messages import POISON_MARKER
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.children import Child, Role
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
-from scenarios.common import POISON_HANDLED
+from scenarios.kit import (
+    POISON_HANDLED,
+    POISON_MARKER,
+    Category,
+    Child,
+    ConsumerKnobs,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Role,
+    Scenario,
+    Topic,
+)
 
 LEASE_SECONDS = 5.0  # longer than any stop plus work: a stopped holder is never taken over
 TICK = 0.2
@@ -131,8 +140,9 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.drained = bool(lab.wait_for(supervise, p["settle_seconds"], "the queue to drain", TICK))
 
 
-SCENARIO = Scenario(
+SOAK = Scenario(
     name="soak",
+    topic=Topic.ENDPOINT,
     category=Category.SLOW,
     summary="A randomized mix of faults and chaos, safeguards on: nothing lost or doubled.",
     demonstrates=(
@@ -142,14 +152,14 @@ SCENARIO = Scenario(
         "Dead consumers are restarted, as an orchestrator would. With every safeguard on, "
         "nothing is lost and no side effect happens twice."
     ),
-    resources="soak",
+    resources=ResourceSet(visibility_timeout=1, max_receive_count=10),
     method=method,
     relies_on=("redelivery-after-visibility-timeout", "dlq-after-max-receives"),
     params={
         "mix": Param(1, "the mix's seed (queuelab soak draws one per run)"),
-        "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process"),
-        "settle_seconds": Param(90.0, "how long the mix may take to drain"),
+        "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process", min=1),
     },
+    settle_seconds=90.0,
     expectations=POISON_HANDLED,
     unsafe="nothing (every safeguard stays on; a soak has no negative control)",
     unsafe_shows=(),

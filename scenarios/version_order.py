@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from queuelab.check.verdict import Expect
-from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import Lab
-from queuelab.run.scenario import Category, Param, Params, Scenario
-from scenarios import versions
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    Category,
+    Expect,
+    Lab,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+)
+from scenarios.shared import versions
+from scenarios.shared.versions import Versions
 
 
 def method(lab: Lab, p: Params, unsafe: bool) -> None:
@@ -20,11 +28,12 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             seed=p["seed"],
         )
     )
-    lab.settle(timeout=p["settle_seconds"])
+    lab.settle()
 
 
 SCENARIO = Scenario(
     name="version-order",
+    topic=Topic.ORDERING,
     category=Category.FAST,
     summary="Updates arrive out of order: only newer versions apply; final state is the newest.",
     demonstrates=(
@@ -32,20 +41,19 @@ SCENARIO = Scenario(
         "leaves whatever came last. Comparing versions (apply only if newer than the stored "
         "one) makes the final state the newest version whatever the arrival order."
     ),
-    resources="version-order",
+    resources=ResourceSet(max_receive_count=4),
     method=method,
+    metrics=Versions,
     measure=versions.measure,
-    extra_metrics=versions.METRICS,
     params={
-        "entities": Param(4, "entities updated"),
-        "versions": Param(5, "versions per entity, sent shuffled"),
+        "entities": Param(4, "entities updated", min=1),
+        "versions": Param(5, "versions per entity, sent shuffled", min=2),
         "seed": Param(7, "shuffle seed"),
-        "settle_seconds": Param(30.0, "how long to wait for the queue to empty"),
     },
-    preconditions=(Expect("stale_if_blind", ">=", 1),),
-    expectations=(Expect("stale_entities", "==", 0), *EXACTLY_ONCE),
+    preconditions=(Expect(Versions.stale_if_blind, ">=", 1),),
+    expectations=(Expect(Versions.stale_entities, "==", 0), *EXACTLY_ONCE),
     unsafe="apply every update blindly (VERSIONING_ENABLED=0): last writer wins",
-    unsafe_shows=(Expect("stale_entities", ">=", 1),),
+    unsafe_shows=(Expect(Versions.stale_entities, ">=", 1),),
     typical_seconds=2,
     black_box=versions.NOT_BLACK_BOX,
 )

@@ -18,7 +18,6 @@ from queuelab.report.console import console, fail
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.runner import run_scenario
 from queuelab.targets import session as targets
-from queuelab.targets.plan import resource_set
 
 out = console()
 REPORT = "report.html"
@@ -29,7 +28,7 @@ SCENARIO = "dup"
 def demo() -> None:
     """Run `dup` safe then unsafe and explain the difference (under a minute)."""
     scenario = scenarios.get(SCENARIO)
-    plan = [resource_set(scenario.resource_key(off)) for off in (False, True)]
+    plan = [scenario.resource_set(off) for off in (False, True)]
     out.print(
         f"[bold]{scenario.name}[/bold]: {scenario.demonstrates}\n"
         "Starting the embedded SQS/DynamoDB server (moto, on loopback) ...",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+import scenarios
 from queuelab import workdir
 from queuelab.backend.launcher import endpoint_settings
 from queuelab.cli import semantics
@@ -19,7 +20,7 @@ from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
 from queuelab.targets import doctor
 from queuelab.targets.outputs import Outputs, OutputsError, SetOutputs
-from queuelab.targets.plan import DEFAULT_REGION, PLAN, ResourceSet
+from queuelab.targets.plan import DEFAULT_REGION, ResourceSet
 from queuelab.targets.session import Target
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ def _by_name(sqs: SQSClient, item: ResourceSet) -> SetOutputs:
         visibility_timeout=item.visibility_timeout,
         receive_wait=item.receive_wait,
         max_receive_count=item.max_receive_count,
+        tables={role: item.table_name(role) for role in item.tables},
+        bucket=item.bucket_name() if item.bucket else "",
     )
 
 
@@ -57,7 +60,7 @@ def _target(
     if endpoint_url:
         settings = endpoint_settings(endpoint_url, DEFAULT_REGION)
         sqs = clients.sqs(settings)
-        return settings, {item.key: _by_name(sqs, item) for item in PLAN}, "local"
+        return settings, {item.key: _by_name(sqs, item) for item in scenarios.plan()}, "local"
     if target == "aws":
         if not workdir.stack_outputs().exists():
             fail("no stack outputs: run `make infra-up` first")
@@ -138,7 +141,7 @@ def run_doctor(
         rows += doctor.check_resources(
             clients.sqs(settings),
             clients.dynamodb(settings),
-            list(PLAN),
+            list(scenarios.plan()),
             resources,
             stack,
             clients.s3(settings),

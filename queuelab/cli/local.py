@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+import scenarios
 from queuelab import workdir
 from queuelab.backend import BackendError, start_detached, stop_detached
 from queuelab.backend.launcher import endpoint_settings, is_server
@@ -61,6 +62,7 @@ def _provision_and_write_env(url: str, region: str) -> None:
         clients.dynamodb(settings),
         region=region,
         stack="local",
+        resources=scenarios.plan(),
         s3=clients.s3(settings),
     )
     outputs.save(workdir.local_outputs())

@@ -32,12 +32,12 @@ from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
 from queuelab.run.batch import run_many
+from queuelab.run.params import ParamError
 from queuelab.run.result import Result
 from queuelab.run.runner import run_scenario
-from queuelab.run.scenario import Category, ParamError, Scenario
+from queuelab.run.scenario import Category, Scenario, resolve_params
 from queuelab.targets import session as targets
 from queuelab.targets.outputs import OutputsError
-from queuelab.targets.plan import resource_set
 
 # The scenarios mostly wait (on queues, visibility timeouts, subprocesses), so more of them
 # than cores run well side by side; the embedded server, one process, is the limit.
@@ -210,12 +210,14 @@ def run(
     try:
         selected = select(names or [], all_, category)
         overrides = parse_sets(sets or [], selected)
+        for scenario in selected:  # a value out of bounds is refused before anything runs
+            resolve_params(scenario, overrides[scenario.name])
         fault_spec.parse(faults)
         foreign = consumer_argv(consumer_command, unsafe)
     except (typer.BadParameter, ParamError, fault_spec.FaultSpecError) as err:
         fail(str(err) if not isinstance(err, fault_spec.FaultSpecError) else f"--faults {err}")
     warn_about_knobs_in_the_environment()
-    plan = sorted({resource_set(s.resource_key(unsafe)) for s in selected}, key=lambda r: r.key)
+    plan = sorted({s.resource_set(unsafe) for s in selected}, key=lambda r: r.key)
     results: list[Result] = []
     interrupted = False
     try:

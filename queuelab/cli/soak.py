@@ -18,8 +18,7 @@ from queuelab.report.console import STYLE, console, fail
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.runner import run_scenario
 from queuelab.targets import session as targets
-from queuelab.targets.plan import resource_set
-from scenarios.soak import SCENARIO, Mix
+from scenarios.soak import SOAK, Mix
 
 out = console()
 
@@ -42,7 +41,7 @@ def soak(
     interrupted = False
     columns = (TextColumn("soak"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        plan = [resource_set(SCENARIO.resources)]
+        plan = [SOAK.resources]
         with (
             targets.open_session("local", None, plan) as session,
             Progress(*columns, console=out, transient=True) as progress,
@@ -51,7 +50,7 @@ def soak(
             for mix_seed in mixes:
                 result = run_scenario(
                     session,
-                    SCENARIO,
+                    SOAK,
                     overrides={"mix": str(mix_seed)},
                     runs_root=workdir.runs(),
                     faults=Mix.draw(mix_seed).faults,

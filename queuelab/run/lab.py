@@ -31,6 +31,7 @@ from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run import outage, processes
 from queuelab.run.children import Child, Role
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
+from queuelab.run.metrics import Metrics, check_declared
 from queuelab.system import spawn
 from queuelab.system.waiting import WaitTimeout, poll, wait_until
 from queuelab.targets import impairment, redrive
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
     from queuelab.run.foreign import Foreign
 
 T = TypeVar("T")
-# What the lab measures in every run, besides the ledger and the scenario's own metrics.
-RUN_METRICS = ("drained",)
 
 
 class LabTimeout(RuntimeError):
@@ -76,6 +75,8 @@ class Lab:
     ports: set[int] = field(default_factory=set)  # metrics ports handed to consumers
     backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop waiting
+    settle_seconds: float = 30.0  # settle()'s wait unless the method gives one
+    declared: type[Metrics] | None = None  # the scenario's metrics (None: any name)
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit (and the run not
@@ -227,10 +228,11 @@ class Lab:
         if self.cancel.wait(self._within_limit(seconds)):
             raise KeyboardInterrupt
 
-    def settle(self, timeout: float, url: str | None = None) -> bool:
+    def settle(self, timeout: float | None = None, url: str | None = None) -> bool:
         """Wait until the queue holds nothing (visible, in flight or delayed). False when
-        ``timeout`` passes first (for a negative control that may be the expected outcome)
-        or when no consumer is left to change anything. The outcome is the run's
+        ``timeout`` (default: the scenario's ``settle_seconds``) passes first (for a negative
+        control that may be the expected outcome) or when no consumer is left to change
+        anything. The outcome is the run's
         ``drained`` metric: reading the leftovers afterwards must not be what empties the
         queue (on moto, a receive is what moves an over-limit message to the DLQ)."""
         empty_readings = 0
@@ -245,6 +247,7 @@ class Lab:
                 return "abandoned"
             return ""
 
+        timeout = self.settle_seconds if timeout is None else timeout
         self.emit(Event(Kind.PHASE, self.run_id, {"name": Phase.SETTLE.value}))
         try:
             outcome = poll(self._guarded(ended), self._within_limit(timeout))
@@ -293,6 +296,9 @@ class Lab:
     # -- the journal ---------------------------------------------------------------------
 
     def metric(self, name: str, value: float) -> None:
+        """Record one of the scenario's declared metrics (an undeclared name is refused)."""
+        if self.declared is not None:
+            check_declared([name], self.declared, "the method")
         self.metrics[name] = value
 
     def note(self, text: str) -> None:

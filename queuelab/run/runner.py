@@ -28,9 +28,11 @@ from queuelab.run.children import Ending
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
 from queuelab.run.foreign import Foreign
 from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.metrics import check_declared
+from queuelab.run.params import Params
 from queuelab.run.result import Interrupted, Result, new_run_id
 from queuelab.run.sampler import Sampler
-from queuelab.run.scenario import Measured, Params, Scenario, resolve_params
+from queuelab.run.scenario import SETTLE, Measured, Scenario, resolve_params
 from queuelab.targets import conformance, observe, reset
 from queuelab.targets.outputs import SetOutputs
 from queuelab.targets.session import Session
@@ -160,6 +162,8 @@ class Run:
             emit=self.emit,
             backend=self.session.backend,
             cancel=self.cancel,
+            settle_seconds=self.params.get(SETTLE, 30.0),
+            declared=self.scenario.metrics,
         )
         for note in self.reset_notes:
             self.lab.note(note)
@@ -214,7 +218,9 @@ class Run:
                 self.unsafe,
                 self.resources.visibility_timeout,
             )
-            return extra | self.scenario.measure(run)
+            measured = self.scenario.measure(run)
+            check_declared(measured, self.scenario.metrics, "measure")
+            return extra | measured
         except Exception as err:  # a broken measure: this run cannot be judged
             self.errors.append(_failure(self.run_dir, "measure", err))
             return extra

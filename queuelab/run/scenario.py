@@ -1,21 +1,35 @@
-"""A scenario is declared data: what it demonstrates, its parameters, its method, what the
-verdict checks, and what its negative control (``--unsafe``) must show."""
+"""A scenario is declared data: what it demonstrates, the resources it needs, its parameters,
+its method, what the verdict checks, and what its negative control (``--unsafe``) must show.
+
+A scenario is one file in ``scenarios/`` (found there by name, no registry); ``scenarios/kit.py``
+gives it everything it needs in one import. Everything else (the plan `make infra-up`
+provisions, the tests that run it, its catalogue row and page) is derived from this
+declaration.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from queuelab.check.ledger import Observation
+from queuelab.check.ledger import LEDGER_FIELDS, Observation
 from queuelab.check.verdict import Expect
+from queuelab.check.witness import METRICS as WITNESSED
 from queuelab.contract.history import Op
+from queuelab.run.metrics import Metrics
+from queuelab.run.params import Param, Params, resolve
 from queuelab.targets import semantics
+from queuelab.targets.plan import ResourceSet
 
 if TYPE_CHECKING:
     from queuelab.run.lab import Lab
+
+# What the lab measures in every run, besides the ledger and the scenario's own metrics.
+RUN_METRICS = ("drained",)
+SETTLE = "settle_seconds"  # every scenario that waits for its queue to empty has it
 
 
 class Category(StrEnum):
@@ -23,14 +37,33 @@ class Category(StrEnum):
     SLOW = "slow"
 
 
-@dataclass(frozen=True)
-class Param:
-    default: int | float | str | bool
-    help: str
-    choices: tuple[str, ...] = ()  # a text parameter's allowed values (none: any)
+class Topic(StrEnum):
+    """What part of a queue's life a scenario is about (the catalogue's sections, in order)."""
+
+    DELIVERY = "delivery"
+    POISON = "poison"
+    ORDERING = "ordering"
+    CONSUMER = "consumer"
+    ENDPOINT = "endpoint"
+    LOAD = "load"
+    PIPELINE = "pipeline"
+    OPERATIONS = "operations"
+
+    @property
+    def heading(self) -> str:
+        return TOPIC_TITLES[self]
 
 
-Params = Mapping[str, Any]
+TOPIC_TITLES = {
+    Topic.DELIVERY: "At-least-once delivery: redeliveries, crashes and duplicates",
+    Topic.POISON: "Poison messages and the dead-letter queue",
+    Topic.ORDERING: "Ordering and deduplication",
+    Topic.CONSUMER: "Consumer patterns: retries, visibility, leases and races",
+    Topic.ENDPOINT: "When the endpoint fails: throttling, lost answers, outages",
+    Topic.LOAD: "Load: backlogs and backpressure",
+    Topic.PIPELINE: "Getting events into the queue: outbox, claim check, pollers",
+    Topic.OPERATIONS: "Operating a queue: redrives, alerts, purges",
+}
 
 
 @dataclass(frozen=True)
@@ -62,23 +95,27 @@ class Measured:
     visibility_timeout: float  # of the queue the run used
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     name: str
+    topic: Topic
     category: Category
     summary: str  # one line, for `queuelab list`
     demonstrates: str  # the hypothesis, for `queuelab show`
-    resources: str  # resource set key in the plan
     method: Callable[[Lab, Params, bool], None]
     expectations: tuple[Expect, ...]
-    unsafe: str  # what --unsafe turns off
+    unsafe: str  # what --unsafe turns off (a diagnostic: why it has no negative control)
     unsafe_shows: tuple[Expect, ...]  # the anomaly the same checker must then report (none:
     # a diagnostic without a negative control)
+    # Its queue, DLQ and tables (the key and description come from the scenario), and
+    # another set for --unsafe if the negative control needs a different queue.
+    resources: ResourceSet = ResourceSet()  # noqa: RUF009 (frozen: one shared default is fine)
+    unsafe_resources: ResourceSet | None = None
     params: Mapping[str, Param] = field(default_factory=dict)
+    settle_seconds: float | None = 30.0  # lab.settle()'s wait; None: the method never settles
     preconditions: tuple[Expect, ...] = ()  # the failure mode really happened
-    unsafe_resources: str | None = None  # another resource set for --unsafe
+    metrics: type[Metrics] = Metrics  # its own metrics (measure's and lab.metric's)
     measure: Callable[[Measured], dict[str, float]] | None = None
-    extra_metrics: tuple[str, ...] = ()  # what measure() and the method add to the ledger
     typical_seconds: float = 10.0
     timeout_seconds: float = 180.0  # no wait of the method may go past this
     limits: str = ""  # what the embedded backend limits, if anything
@@ -88,8 +125,9 @@ class Scenario:
     # time under --jobs; after the parallel tests, on its own).
     alone: bool = False
     # It takes the machine for minutes (a scale run): ``--all`` and ``--category`` leave it
-    # out; it runs when named. The test suite runs it at a small size (same checks).
+    # out; it runs when named. The test suite runs it at ``small`` (the same checks).
     on_demand: bool = False
+    small: Mapping[str, str] = field(default_factory=dict)
     # SQS behaviours (``queuelab.targets.semantics``) the verdict is only true under: a target
     # that does not honour one makes the run an error naming it, before anything runs.
     relies_on: tuple[str, ...] = ()
@@ -101,46 +139,52 @@ class Scenario:
     def __post_init__(self) -> None:
         for name in (*self.relies_on, *self.adapts_to):
             semantics.get(name)  # an unknown name is a typo: refuse it at import
+        set_ = object.__setattr__
+        if not self.resources.key:
+            set_(
+                self, "resources", replace(self.resources, key=self.name, description=self.summary)
+            )
+        if self.unsafe_resources is not None and not self.unsafe_resources.key:
+            set_(
+                self,
+                "unsafe_resources",
+                replace(
+                    self.unsafe_resources,
+                    key=f"{self.name}-unsafe",
+                    description=f"{self.name}'s negative control: {self.unsafe}",
+                ),
+            )
+        if self.settle_seconds is not None and SETTLE not in self.params:
+            settle = Param(self.settle_seconds, "how long to wait for the queue to empty", min=1)
+            set_(self, "params", {**self.params, SETTLE: settle})
+        self._check_metrics()
+        if self.on_demand and not self.small:
+            raise ValueError(f"{self.name}: an on-demand scenario gives the tests a small size")
+        resolve(self.name, self.params, self.small)  # the small size is within bounds
+
+    def _check_metrics(self) -> None:
+        known = {*LEDGER_FIELDS, *RUN_METRICS, *WITNESSED, *self.metrics.declared()}
+        for expect in (*self.expectations, *self.preconditions, *self.unsafe_shows):
+            for name in (expect.metric, expect.target):
+                if isinstance(name, str) and name not in known:
+                    raise ValueError(f"{self.name}: {expect} names an unknown metric {name!r}")
 
     @property
     def has_negative_control(self) -> bool:
         return bool(self.unsafe_shows)
 
-    def resource_key(self, unsafe: bool) -> str:
+    def resource_set(self, unsafe: bool) -> ResourceSet:
         return self.unsafe_resources if unsafe and self.unsafe_resources else self.resources
 
+    def resource_key(self, unsafe: bool) -> str:
+        return self.resource_set(unsafe).key
 
-class ParamError(ValueError):
-    pass
-
-
-def _coerce(name: str, raw: str, default: int | float | str | bool) -> int | float | str | bool:
-    try:
-        if isinstance(default, bool):
-            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
-                raise ValueError
-            return raw.lower() in ("1", "true", "yes")
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-    except ValueError:
-        kind = type(default).__name__
-        raise ParamError(f"--set {name}={raw!r}: expected a {kind} like {default!r}") from None
-    return raw
+    def resource_sets(self) -> tuple[ResourceSet, ...]:
+        extra = (self.unsafe_resources,) if self.unsafe_resources else ()
+        return (self.resources, *extra)
 
 
 def resolve_params(scenario: Scenario, overrides: Mapping[str, str]) -> dict[str, Any]:
-    """Defaults with ``--set`` overrides applied; an unknown name is an error that lists
-    the scenario's parameters."""
-    values: dict[str, Any] = {name: p.default for name, p in scenario.params.items()}
-    for name, raw in overrides.items():
-        if name not in scenario.params:
-            known = ", ".join(sorted(scenario.params)) or "none"
-            raise ParamError(f"{scenario.name} has no parameter {name!r} (it has: {known})")
-        param = scenario.params[name]
-        values[name] = _coerce(name, raw, param.default)
-        if param.choices and values[name] not in param.choices:
-            allowed = " or ".join(param.choices)
-            raise ParamError(f"--set {name}={raw!r}: expected {allowed}")
-    return values
+    """The scenario's parameters with ``--set`` overrides applied (``ParamError`` if one is
+    unknown or out of bounds)."""
+    return resolve(scenario.name, scenario.params, overrides)

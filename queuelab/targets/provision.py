@@ -145,8 +145,8 @@ def provision(
     *,
     region: str,
     stack: str,
+    resources: Iterable[ResourceSet],
     prefix: str = planmod.DEFAULT_PREFIX,
-    resources: Iterable[ResourceSet] = planmod.PLAN,
     s3: S3Client | None = None,
 ) -> Outputs:
     """``s3`` is needed when a resource set has a bucket."""

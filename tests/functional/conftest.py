@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+import scenarios
 from queuelab.backend import Endpoint
 from queuelab.backend.control import Control
 from queuelab.contract import clients as aws
@@ -17,6 +18,7 @@ def session(endpoint: Endpoint, settings: aws.AwsSettings) -> Session:
         aws.dynamodb(settings),
         region=endpoint.region,
         stack="local",
+        resources=scenarios.plan(),
         s3=aws.s3(settings),
     )
     return Session(

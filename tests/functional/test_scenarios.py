@@ -13,17 +13,13 @@ from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Category, Scenario
 from queuelab.targets.session import Session
 
-# On-demand scale scenarios run here at a small size: the same method and checks. At that size
-# they do not take the machine, so they run beside the other tests.
-SMALL = {
-    "backlog-100k": {"backlog": "3000", "producers": "1", "consumers": "3", "crash_after": "300"}
-}
-
 
 def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
+    """On-demand scale scenarios run here at their declared small size (the same method and
+    checks); at that size they do not take the machine, so they run beside the other tests."""
     found = [pytest.mark.catalogue]
     found += [pytest.mark.slow] if scenario.category is Category.SLOW else []
-    alone = scenario.alone and scenario.name not in SMALL
+    alone = scenario.alone and not scenario.small
     return found + ([pytest.mark.alone] if alone else [])
 
 
@@ -38,8 +34,7 @@ CASES = [
 def test_scenario_verdict(
     session: Session, tmp_path: Path, scenario: Scenario, unsafe: bool
 ) -> None:
-    small = SMALL.get(scenario.name)
-    assert small or not scenario.on_demand, f"give {scenario.name} a small size in SMALL"
+    small = scenario.small if scenario.on_demand else None
     result = run_scenario(session, scenario, unsafe=unsafe, overrides=small, runs_root=tmp_path)
 
     journal = result.run_dir / "journal.json"

@@ -16,16 +16,18 @@ from typing import Any
 import pulumi
 import pytest
 
+import scenarios
 from infra import stack as infra_stack
 from queuelab.contract import tables
 from queuelab.contract.claim_check import EXPIRE_DAYS, PREFIX
 from queuelab.targets import plan as planmod
 from queuelab.targets.doctor import read_queue, read_table
 from queuelab.targets.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
-from queuelab.targets.plan import PLAN, ResourceSet
+from queuelab.targets.plan import ResourceSet
 from queuelab.targets.provision import provision
 
 MAIN = Path(infra_stack.__file__).parent / "__main__.py"
+PLAN = scenarios.plan()  # what the program provisions: every set the catalogue declares
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"  # not the SDK default: the output's region must come from config
 STACK = "labtest"
@@ -490,7 +492,13 @@ def test_pulumi_configures_the_same_queues_and_tables_as_the_local_provisioner(
     # the embedded server and other endpoints the provisioner serves speak plain HTTP.
     prefix = "pulumicmp"
     outputs = provision(
-        sqs, dynamodb, region=settings.region or REGION, stack=STACK, prefix=prefix, s3=s3
+        sqs,
+        dynamodb,
+        region=settings.region or REGION,
+        stack=STACK,
+        resources=PLAN,
+        prefix=prefix,
+        s3=s3,
     )
     local = provisioned_facts(sqs, dynamodb, outputs)
     assert len(local) == 4 * len(PLAN) + EXTRA_TABLES

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+import scenarios
 from queuelab.targets.doctor import QueueFacts, TableFacts, check_set
 from queuelab.targets.outputs import SetOutputs
-from queuelab.targets.plan import resource_set
 
-ITEM = resource_set("poison")
+ITEM = scenarios.get("poison").resources
 WHERE = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)
 TAGS = {"project": "queuelab", "stack": "dev", "scenario": "poison"}
 GOOD = {

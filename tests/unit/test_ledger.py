@@ -8,7 +8,7 @@ from typing import Any
 from queuelab.check.ledger import Observation, compute
 from queuelab.check.verdict import Expect, Status, judge
 from queuelab.contract.history import Op
-from scenarios.common import EXACTLY_ONCE
+from scenarios.kit import EXACTLY_ONCE
 
 VISIBILITY = 2.0
 

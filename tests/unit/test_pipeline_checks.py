@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
+import scenarios
 from queuelab.backend.protocol import s3_request
 from queuelab.contract import orders
 from queuelab.contract.claim_check import Pointer, pointer_body, pointer_of
 from queuelab.contract.history import Op
 from queuelab.targets.doctor import BucketFacts, TableFacts, check_extras
-from queuelab.targets.plan import resource_set
 from scenarios.claim_check import measure_sends
-from scenarios.common import sent_twice
 from scenarios.dlq_watch import measure_alerts
 from scenarios.schema_evolution import wrong_or_missing
+from scenarios.shared.measures import sent_twice
 
 
 def op(t: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
@@ -129,7 +129,11 @@ def test_a_key_sent_twice_is_counted_once_per_extra_send() -> None:
 
 
 def failing(item: str, tables: dict[str, TableFacts], bucket: BucketFacts | None) -> list[str]:
-    return [r.check for r in check_extras(resource_set(item), "dev", tables, bucket) if not r.ok]
+    return [
+        r.check
+        for r in check_extras(scenarios.get(item).resources, "dev", tables, bucket)
+        if not r.ok
+    ]
 
 
 def test_doctor_names_each_missing_or_unsafe_pipeline_resource() -> None:

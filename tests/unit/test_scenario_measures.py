@@ -8,10 +8,11 @@ from typing import Any
 from queuelab.check.ledger import Observation
 from queuelab.contract.history import Op
 from queuelab.run.scenario import Measured
-from scenarios import backpressure, business, dup_graceful_shutdown, poison, versions
-from scenarios.common import polled_while_in_flight
+from scenarios import backpressure, business, dup_graceful_shutdown, poison
 from scenarios.fifo_dedup_window import measure_window
 from scenarios.late_delete import refused_deletes
+from scenarios.shared import versions
+from scenarios.shared.measures import polled_while_in_flight
 
 
 def op(time: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:

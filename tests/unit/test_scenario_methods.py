@@ -79,7 +79,7 @@ class DryLab(Lab):
     def wait_for(self, condition: Any, timeout: float, what: str, interval: float = 0.2) -> Any:
         return True
 
-    def settle(self, timeout: float, url: str | None = None) -> bool:
+    def settle(self, timeout: float | None = None, url: str | None = None) -> bool:
         self.drained = True
         return True
 

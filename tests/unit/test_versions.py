@@ -4,7 +4,7 @@ from pathlib import Path
 
 from consumer.versions import VersionStore
 from queuelab.contract.files import read_log, read_state
-from scenarios.common import inversions
+from scenarios.shared.measures import inversions
 
 
 def test_reconciliation_keeps_the_newest_version_whatever_the_arrival_order(tmp_path: Path) -> None:

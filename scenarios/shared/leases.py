@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from queuelab.contract.history import INVOKE, OK, Op
+from queuelab.contract.history import INVOKE, OK, Fn, Op
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def claim_attempts(history: list[Op]) -> dict[str, list[ClaimAttempt]]:
     started: dict[str, float] = {}  # process -> its pending claim's invoke
     attempts: dict[str, list[ClaimAttempt]] = defaultdict(list)
     for op in history:
-        if op.f != "claim":
+        if op.f != Fn.CLAIM:
             continue
         if op.type == INVOKE:
             started[op.process] = op.time
@@ -46,15 +46,15 @@ def first_receives(history: list[Op]) -> dict[str, tuple[str, float]]:
     asked: dict[str, float] = {}
     first: dict[str, tuple[str, float]] = {}
     for op in history:
-        if op.f == "receive" and op.type == INVOKE:
+        if op.f == Fn.RECEIVE and op.type == INVOKE:
             asked[op.process] = op.time
-        elif op.f == "receive" and op.type == OK:
+        elif op.f == Fn.RECEIVE and op.type == OK:
             for message in op.value.get("messages", []):
                 first.setdefault(message["key"], (op.process, asked.get(op.process, op.time)))
     return first
 
 
-def first_op(history: list[Op], process: str, key: str, f: str, type_: str) -> float | None:
+def first_op(history: list[Op], process: str, key: str, f: Fn, type_: str) -> float | None:
     """When ``process`` first recorded ``f`` / ``type_`` for the message ``key``."""
     return next(
         (
@@ -71,12 +71,12 @@ def polls_by_others(history: list[Op], process: str, start: float, end: float) -
     return sum(
         1
         for op in history
-        if op.f == "receive" and op.type == OK and op.process != process
+        if op.f == Fn.RECEIVE and op.type == OK and op.process != process
         and start < op.time < end
     )  # fmt: skip
 
 
 def consumers_polling(history: list[Op], names: list[str]) -> bool:
     """Every one of ``names`` has asked for messages at least once."""
-    polling = {op.process for op in history if op.f == "receive"}
+    polling = {op.process for op in history if op.f == Fn.RECEIVE}
     return all(name in polling for name in names)

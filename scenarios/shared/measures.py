@@ -1,47 +1,32 @@
-"""Expectations most scenarios share."""
+"""Measures more than one scenario reads in a history."""
 
 from __future__ import annotations
 
 from queuelab.check.ledger import receives
-from queuelab.check.verdict import Expect
-from queuelab.contract.history import OK, Op
+from queuelab.contract.history import OK, Fn, Op
+from queuelab.run.metrics import Metrics, metric
 
-NOTHING_LOST = Expect("lost", "==", 0)
-NOTHING_UNEXPECTED = Expect("unexpected", "==", 0)
-NO_DUPLICATES = Expect("duplicate_side_effects", "==", 0)
-ALL_DELIVERED = Expect("delivered", "==", "acknowledged")
-QUEUE_EMPTY = Expect("stuck", "==", 0)
-DRAINED = Expect("drained", "==", 1)  # empty while consumers ran, not emptied by the reader
-DLQ_EMPTY = Expect("dead_lettered", "==", 0)
 
-# Good messages once, every poison message in the DLQ, nothing else anywhere.
-POISON_HANDLED = (
-    Expect("delivered", "==", "good"),
-    Expect("dead_lettered", "==", "poison"),
-    QUEUE_EMPTY,
-    DRAINED,
-    NOTHING_LOST,
-    NOTHING_UNEXPECTED,
-    NO_DUPLICATES,
-)
+class Redrive(Metrics):
+    """What a redrive of the DLQ did (dlq-redrive, schema-evolution)."""
 
-# Every message's side effect once, nothing left anywhere.
-EXACTLY_ONCE = (
-    ALL_DELIVERED,
-    NOTHING_LOST,
-    NOTHING_UNEXPECTED,
-    NO_DUPLICATES,
-    QUEUE_EMPTY,
-    DRAINED,
-    DLQ_EMPTY,
-)
+    dead_lettered_before_redrive = metric("messages in the DLQ when the fix was deployed")
+    redriven = metric("messages the redrive moved back to the source queue")
+    redrive_fallback = metric(
+        "1 when the endpoint lacks StartMessageMoveTask and the redrive fell back to receive, "
+        "send and delete"
+    )
+
+
+class PoisonSeen(Metrics):
+    poison_received = metric("receives of poison messages: the consumers met them")
 
 
 def poison_received(history: list[Op]) -> int:
     """Receives of poison messages (marked or not JSON): the consumers met them. Judged from
     what they were handed, not from what they decided, so it holds for a consumer we did not
     write too."""
-    poison = {op.key for op in history if op.f == "send" and op.value.get("poison")}
+    poison = {op.key for op in history if op.f == Fn.SEND and op.value.get("poison")}
     return sum(1 for _, message in receives(history) if message["key"] in poison)
 
 
@@ -59,12 +44,12 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
     """Receives other consumers completed while a crashed consumer's message was still
     invisible: each one was a chance for later messages to overtake it."""
     polls = 0
-    for crash in (op for op in history if op.f == "crash" and op.key):
+    for crash in (op for op in history if op.f == Fn.CRASH and op.key):
         leases = [
             op.time
             for op in history
             if op.process == crash.process
-            and op.f == "receive"
+            and op.f == Fn.RECEIVE
             and op.type == OK
             and op.time <= crash.time
             and any(m["key"] == crash.key for m in op.value.get("messages", []))
@@ -75,7 +60,7 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
         polls += sum(
             1
             for op in history
-            if op.f == "receive" and op.type == OK and op.process != crash.process
+            if op.f == Fn.RECEIVE and op.type == OK and op.process != crash.process
             and start < op.time < end
         )  # fmt: skip
     return polls
@@ -85,11 +70,11 @@ def sent_twice(history: list[Op]) -> int:
     """Sends SQS confirmed for a message key beyond its first (a resend, or a second sender)."""
     sends: dict[str, int] = {}
     for op in history:
-        if op.f == "send" and op.type == OK and op.key:
+        if op.f == Fn.SEND and op.type == OK and op.key:
             sends[op.key] = sends.get(op.key, 0) + 1
     return sum(n - 1 for n in sends.values())
 
 
 def crashes_at(history: list[Op], point: str) -> int:
     """Chaos crashes whose point mentions ``point``."""
-    return sum(1 for op in history if op.f == "crash" and point in str(op.value.get("point")))
+    return sum(1 for op in history if op.f == Fn.CRASH and point in str(op.value.get("point")))

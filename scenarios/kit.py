@@ -1,0 +1,107 @@
+"""Everything a scenario file needs, in one import: the declaration, the lab its method
+drives, the knobs of the processes it starts, the history's vocabulary, and the
+expectations and parameters most scenarios share.
+
+A scenario is one file in this folder that defines ``SCENARIO``, named after it
+(``visibility_zero_release.py`` declares ``visibility-zero-release``): found there, provisioned,
+tested safe and ``--unsafe``, and given its catalogue row and page, with nothing to register.
+"""
+
+from __future__ import annotations
+
+from queuelab.check.ledger import receives
+from queuelab.check.verdict import Expect
+from queuelab.contract.consumer_knobs import ConsumerKnobs
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
+from queuelab.contract.messages import POISON_MARKER
+from queuelab.contract.producer_knobs import ProducerKnobs
+from queuelab.run.children import Child, Role
+from queuelab.run.lab import Lab
+from queuelab.run.metrics import Metrics, metric
+from queuelab.run.params import Param, Params
+from queuelab.run.scenario import (
+    BLACK_BOX,
+    Category,
+    Measured,
+    Scenario,
+    Topic,
+    not_black_box,
+)
+from queuelab.targets.plan import ResourceSet
+
+__all__ = [
+    "ALL_DELIVERED",
+    "BLACK_BOX",
+    "DLQ_EMPTY",
+    "DRAINED",
+    "EXACTLY_ONCE",
+    "FAIL",
+    "INFO",
+    "INVOKE",
+    "NOTHING_LOST",
+    "NOTHING_UNEXPECTED",
+    "NO_DUPLICATES",
+    "OK",
+    "POISON_HANDLED",
+    "POISON_MARKER",
+    "QUEUE_EMPTY",
+    "Category",
+    "Child",
+    "ConsumerKnobs",
+    "Expect",
+    "Fn",
+    "Lab",
+    "Measured",
+    "Metrics",
+    "Op",
+    "Param",
+    "Params",
+    "ProducerKnobs",
+    "ResourceSet",
+    "Role",
+    "Scenario",
+    "Topic",
+    "consumers",
+    "messages",
+    "metric",
+    "not_black_box",
+    "receives",
+]
+
+NOTHING_LOST = Expect("lost", "==", 0)
+NOTHING_UNEXPECTED = Expect("unexpected", "==", 0)
+NO_DUPLICATES = Expect("duplicate_side_effects", "==", 0)
+ALL_DELIVERED = Expect("delivered", "==", "acknowledged")
+QUEUE_EMPTY = Expect("stuck", "==", 0)
+DRAINED = Expect("drained", "==", 1)  # empty while consumers ran, not emptied by the reader
+DLQ_EMPTY = Expect("dead_lettered", "==", 0)
+
+# Good messages once, every poison message in the DLQ, nothing else anywhere.
+POISON_HANDLED = (
+    Expect("delivered", "==", "good"),
+    Expect("dead_lettered", "==", "poison"),
+    QUEUE_EMPTY,
+    DRAINED,
+    NOTHING_LOST,
+    NOTHING_UNEXPECTED,
+    NO_DUPLICATES,
+)
+
+# Every message's side effect once, nothing left anywhere.
+EXACTLY_ONCE = (
+    ALL_DELIVERED,
+    NOTHING_LOST,
+    NOTHING_UNEXPECTED,
+    NO_DUPLICATES,
+    QUEUE_EMPTY,
+    DRAINED,
+    DLQ_EMPTY,
+)
+
+
+def messages(default: int, help: str = "messages to send") -> Param:
+    return Param(default, help, min=1)
+
+
+def consumers(default: int, help: str = "consumer processes") -> Param:
+    return Param(default, help, min=1)

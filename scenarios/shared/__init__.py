@@ -1,0 +1,1 @@
+"""Measures and knobs more than one scenario uses."""
