@@ -201,6 +201,7 @@ def run(
             min=1,
             max=32,
             envvar="QUEUELAB_JOBS",
+            show_default=False,  # the machine's: the help says how it is chosen
             help="Scenarios run side by side (each on its own resources; those that measure "
             "a timing window run alone). Default: the number of cores, at least 4.",
         ),
