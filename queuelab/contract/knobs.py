@@ -243,8 +243,8 @@ def lookalikes(names: Iterable[str], model: type[KnobModel]) -> list[tuple[str, 
 
 
 def markdown_table(model: type[KnobModel]) -> str:
-    """The Markdown table of a process's knobs (a test keeps the docs equal to it). A ``|``
-    in a cell is escaped, so it does not end the cell."""
+    """The Markdown table of a process's knobs (docs/reference/knobs.md; a test fails when
+    that page is stale). A ``|`` in a cell is escaped, so it does not end the cell."""
     rows = ["| variable | option | default | meaning |", "|---|---|---|---|"]
     for k in model.declarations():
         option = f"`{k.option}/--no-{k.option[2:]}`" if k.flag else f"`{k.option}`"
