@@ -9,12 +9,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 BASE := $(VENV)/.installed-base
 INFRA := $(VENV)/.installed-infra
+DOCS_TOOLS := $(VENV)/.installed-docs
 ARGS ?=
 # Test processes: the functional tests mostly wait on queues and subprocesses, so more
 # workers than cores pay off (each worker has its own embedded server).
 TEST_WORKERS ?= 4
 FAST_WORKERS ?= 6
-# A consumer queuelab did not write, judged black-box (README: "Test your own consumer"). Its
+# A consumer queuelab did not write, judged black-box (docs/consumer-contract.md). Its
 # command runs with the virtualenv first on PATH, so "python" has boto3.
 CONSUMER_COMMAND ?=
 ifneq ($(CONSUMER_COMMAND),)
@@ -28,7 +29,8 @@ TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS))
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo scenarios scenarios-fast scenarios-slow test test-fast lint bench \
-	bench-backend browser examples-node local-up local-down infra-up infra-down preflight validate clean
+	bench-backend browser examples-node local-up local-down infra-up infra-down preflight validate \
+	docs docs-build docs-gen clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -50,6 +52,13 @@ $(BASE): pyproject.toml
 $(INFRA): $(BASE)
 	@echo "installing the test tools and the Pulumi SDK for infra/ (about a minute the first time)"
 	@$(PIP) -e '.[dev,infra]'
+	@touch $@
+
+# The docs site's tools (mkdocs, Material for MkDocs): only make docs and make docs-build need
+# them; the generated pages and their tests need only the project.
+$(DOCS_TOOLS): $(BASE)
+	@echo "installing the docs tools (mkdocs, Material for MkDocs) into .venv"
+	@$(PIP) -e '.[docs]'
 	@touch $@
 
 venv: $(INFRA) ## Create/update the virtualenv (with the test tools and the Pulumi SDK)
@@ -88,6 +97,17 @@ test: $(INFRA) browser $(TEST_NODE) ## Run every test (unit, backend, functional
 # rehearsed safe and --unsafe against a lab without processes (tests/unit).
 test-fast: $(INFRA) browser $(TEST_NODE) ## The quick loop (about 90 s): all but the scenario matrix, the slow and the alone tests
 	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow and not alone and not catalogue" $(ARGS)
+
+# The pages of docs/ made from the declarations (scenarios, knobs, the CLI, the SQS semantics,
+# the ledger) and mkdocs.yml's list of scenario pages; a unit test fails when one is stale.
+docs-gen: $(BASE) ## Rewrite the generated pages of docs/ from the declarations
+	$(BIN)/python -m queuelab.cli.docs
+
+docs: $(DOCS_TOOLS) docs-gen ## Serve the docs site on http://127.0.0.1:8000 (regenerated first)
+	$(BIN)/mkdocs serve -a 127.0.0.1:8000
+
+docs-build: $(DOCS_TOOLS) ## Build the docs site into site/, every link and page checked (--strict), as CI does
+	$(BIN)/mkdocs build --strict
 
 lint: $(INFRA) ## ruff + mypy
 	$(BIN)/ruff check .
@@ -132,5 +152,5 @@ preflight: $(BASE) ## Check the local tools (and the Pulumi CLI, for AWS)
 validate: $(BASE) ## Check every scenario's resources on AWS (TARGET=local: the local-up server)
 	$(BIN)/queuelab doctor --target $(or $(TARGET),aws)
 
-clean: ## Remove the virtualenv, run files and the Node example's dependencies
-	rm -rf $(VENV) .queuelab $(NODE_EXAMPLE)/node_modules
+clean: ## Remove the virtualenv, run files, the built docs site and the Node example's dependencies
+	rm -rf $(VENV) .queuelab site $(NODE_EXAMPLE)/node_modules

@@ -1,4 +1,4 @@
-"""A correct SQS consumer, for queuelab's consumer contract (README: "Test your own consumer").
+"""A correct SQS consumer, for queuelab's consumer contract (docs/consumer-contract.md).
 
 Plain boto3, configured only from the environment: the standard AWS variables
 (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_MAX_ATTEMPTS),

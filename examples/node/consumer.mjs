@@ -1,5 +1,5 @@
-// A correct SQS consumer in Node, for queuelab's consumer contract (README: "Test your own
-// consumer"). Configured only from the environment: the standard AWS variables
+// A correct SQS consumer in Node, for queuelab's consumer contract
+// (docs/consumer-contract.md). Configured only from the environment: the standard AWS variables
 // (AWS_ENDPOINT_URL, AWS_REGION, credentials, AWS_MAX_ATTEMPTS), QUEUE_URL, SIDE_EFFECT_URL.
 //
 //   make examples-node

@@ -180,7 +180,7 @@ def run(
         str,
         typer.Option(
             envvar="QUEUELAB_FAULTS",
-            help='Endpoint faults for every run, e.g. "throttle=0.1,error=0.05" (README: the '
+            help='Endpoint faults for every run, e.g. "throttle=0.1,error=0.05" (docs: the '
             "nemesis). Scenarios that cannot take them are skipped, saying why.",
         ),
     ] = "",
@@ -192,7 +192,7 @@ def run(
         typer.Option(
             envvar="QUEUELAB_CONSUMER_COMMAND",
             help='Your consumer instead of queuelab\'s, e.g. "python my_worker.py", judged '
-            'black-box (README: "Test your own consumer").',
+            'black-box (docs: "Test your own consumer").',
         ),
     ] = "",
     jobs: Annotated[
@@ -201,6 +201,7 @@ def run(
             min=1,
             max=32,
             envvar="QUEUELAB_JOBS",
+            show_default=False,  # the machine's: the help says how it is chosen
             help="Scenarios run side by side (each on its own resources; those that measure "
             "a timing window run alone). Default: the number of cores, at least 4.",
         ),

@@ -1,6 +1,6 @@
 """The consumer's knobs (``python -m consumer`` / ``queuelab consume``): every one is an
-environment variable and a CLI option. The README's knob table is ``markdown_table`` of this
-model (a test keeps them equal)."""
+environment variable and a CLI option. Its table in docs/reference/knobs.md is
+``markdown_table`` of this model (generated)."""
 
 from __future__ import annotations
 

@@ -243,12 +243,14 @@ def lookalikes(names: Iterable[str], model: type[KnobModel]) -> list[tuple[str, 
 
 
 def markdown_table(model: type[KnobModel]) -> str:
-    """The README's table of a process's knobs (a test keeps the README equal to it)."""
+    """The Markdown table of a process's knobs (docs/reference/knobs.md; a test fails when
+    that page is stale). A ``|`` in a cell is escaped, so it does not end the cell."""
     rows = ["| variable | option | default | meaning |", "|---|---|---|---|"]
     for k in model.declarations():
         option = f"`{k.option}/--no-{k.option[2:]}`" if k.flag else f"`{k.option}`"
         variable = f"`{k.env}`" if k.env else "-"
-        rows.append(f"| {variable} | {option} | {k.default} | {k.help} |")
+        cells = (variable, option, k.default, k.help)
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)
 
 

@@ -1,6 +1,6 @@
 """The knobs of the pipeline's processes (``python -m pipeline orders | relay | poller``):
-every one is an environment variable and a CLI option. The README's tables are
-``markdown_table`` of these models (a test keeps them equal)."""
+every one is an environment variable and a CLI option. The tables of
+docs/reference/knobs.md are ``markdown_table`` of these models (generated)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from queuelab.contract.consumer_knobs import ConsumerKnobs
-from queuelab.contract.knobs import KnobError, lookalikes
+from queuelab.contract.knobs import KnobError, lookalikes, markdown_table
 from queuelab.contract.producer_knobs import ProducerKnobs
 
 VALID = {"QUEUE_URL": "http://q"}
@@ -140,3 +140,9 @@ def test_producer_options_become_command_line_flags() -> None:
 def test_a_variable_that_looks_like_a_knob_is_found_with_what_it_probably_means() -> None:
     env = ["CRASH_AFTER_SIDEEFFECT", "PATH", "AWS_DEFAULT_REGION", "CRASH_AFTER_SIDE_EFFECT"]
     assert lookalikes(env, ConsumerKnobs) == [("CRASH_AFTER_SIDEEFFECT", "CRASH_AFTER_SIDE_EFFECT")]
+
+
+def test_a_pipe_in_a_knob_table_cell_is_escaped() -> None:
+    row = next(r for r in markdown_table(ConsumerKnobs).splitlines() if "VERSION_LOG_PATH" in r)
+    assert "applied\\|stale" in row
+    assert len(row.replace("\\|", "").split("|")) == 6  # four cells between five pipes

@@ -1,0 +1,125 @@
+"""What the docs say about a scenario, read from its declaration: the one place that knows
+how a ``Scenario`` is declared. A new declaration shape changes ``read`` and nothing else;
+the pages are drawn from ``ScenarioDoc`` alone."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from dataclasses import dataclass
+
+import scenarios
+from queuelab.check.verdict import BASELINE
+from queuelab.run.scenario import Scenario
+from queuelab.targets import semantics
+
+
+@dataclass(frozen=True)
+class ParamDoc:
+    name: str
+    default: str
+    help: str
+    allowed: str  # the values it takes, where declared ("": any of its type)
+
+
+@dataclass(frozen=True)
+class SemanticDoc:
+    name: str
+    behaviour: str
+    expected: str  # what SQS does
+    reference: str  # the AWS page that documents it
+    setting: str  # the embedded backend's setting that changes it on purpose ("": none)
+
+
+@dataclass(frozen=True)
+class ScenarioDoc:
+    name: str
+    module: str  # where it is declared, e.g. scenarios/dup.py
+    category: str  # fast or slow
+    typical_seconds: float
+    in_all: bool  # run by --all and --category (else: only when named)
+    alone: bool  # measures a timing window: runs alone
+    summary: str
+    demonstrates: str
+    params: tuple[ParamDoc, ...]
+    preconditions: tuple[str, ...]  # the failure mode really happened (else: error)
+    expectations: tuple[str, ...]  # what the verdict checks
+    unsafe: str  # what --unsafe turns off
+    unsafe_shows: tuple[str, ...]  # what the checker must then report (none: a diagnostic)
+    unsafe_resources: str  # another resource set for --unsafe ("": the same)
+    black_box: bool  # can judge a consumer the lab did not write
+    not_black_box: str  # why not
+    relies_on: tuple[SemanticDoc, ...]
+    adapts_to: tuple[SemanticDoc, ...]
+    measures: tuple[str, ...]  # the metrics it adds to the ledger
+    measures_help: str  # what they mean, as its measure says
+    faults: str  # endpoint faults it sets itself
+    intolerance: str  # why --faults skips it ("": it takes them)
+    limits: str  # what the embedded backend limits
+    timeout_seconds: float
+
+
+def semantic(name: str) -> SemanticDoc:
+    s = semantics.get(name)
+    return SemanticDoc(s.name, s.behaviour, s.expected, s.reference, s.setting)
+
+
+def every_semantic() -> tuple[SemanticDoc, ...]:
+    return tuple(semantic(s.name) for s in semantics.CATALOGUE)
+
+
+def baseline() -> tuple[str, ...]:
+    """What every verdict requires, whatever the scenario."""
+    return tuple(str(expect) for expect in BASELINE)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def read(scenario: Scenario) -> ScenarioDoc:
+    """Everything the pages say about one scenario, from its declaration."""
+    module = next(
+        (name for name, m in sys.modules.items()
+         if name.startswith("scenarios.") and getattr(m, "SCENARIO", None) is scenario),
+        "scenarios." + scenario.name.replace("-", "_"),
+    )  # fmt: skip
+    measure_doc = inspect.getdoc(scenario.measure) if scenario.measure else None
+    return ScenarioDoc(
+        name=scenario.name,
+        module=module.replace(".", "/") + ".py",
+        category=scenario.category.value,
+        typical_seconds=scenario.typical_seconds,
+        in_all=not scenario.on_demand,
+        alone=scenario.alone,
+        summary=scenario.summary,
+        demonstrates=scenario.demonstrates,
+        params=tuple(
+            ParamDoc(name, _text(p.default), p.help, " or ".join(p.choices))
+            for name, p in scenario.params.items()
+        ),
+        preconditions=tuple(str(e) for e in scenario.preconditions),
+        expectations=tuple(str(e) for e in scenario.expectations),
+        unsafe=scenario.unsafe,
+        unsafe_shows=tuple(str(e) for e in scenario.unsafe_shows),
+        unsafe_resources=scenario.unsafe_resources or "",
+        black_box=scenario.black_box.runs,
+        not_black_box=scenario.black_box.why_not,
+        relies_on=tuple(semantic(n) for n in scenario.relies_on),
+        adapts_to=tuple(semantic(n) for n in scenario.adapts_to),
+        measures=scenario.extra_metrics,
+        measures_help=" ".join((measure_doc or "").split()),
+        faults=scenario.faults,
+        intolerance=scenario.intolerance,
+        limits=scenario.limits,
+        timeout_seconds=scenario.timeout_seconds,
+    )
+
+
+def read_all() -> tuple[ScenarioDoc, ...]:
+    """Every registered scenario, in the registry's order."""
+    return tuple(read(s) for s in scenarios.ALL)
