@@ -4,14 +4,13 @@ the pages are drawn from ``ScenarioDoc`` alone."""
 
 from __future__ import annotations
 
-import inspect
-import sys
 from dataclasses import dataclass
 
 import scenarios
 from queuelab.check.verdict import BASELINE
 from queuelab.run.scenario import Scenario
 from queuelab.targets import semantics
+from queuelab.targets.plan import ResourceSet
 
 
 @dataclass(frozen=True)
@@ -19,7 +18,7 @@ class ParamDoc:
     name: str
     default: str
     help: str
-    allowed: str  # the values it takes, where declared ("": any of its type)
+    allowed: str  # the values it takes (its bounds or choices)
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,8 @@ class SemanticDoc:
 class ScenarioDoc:
     name: str
     module: str  # where it is declared, e.g. scenarios/dup.py
+    topic: str  # the catalogue's section it belongs to
+    topic_heading: str
     category: str  # fast or slow
     typical_seconds: float
     in_all: bool  # run by --all and --category (else: only when named)
@@ -46,13 +47,13 @@ class ScenarioDoc:
     expectations: tuple[str, ...]  # what the verdict checks
     unsafe: str  # what --unsafe turns off
     unsafe_shows: tuple[str, ...]  # what the checker must then report (none: a diagnostic)
-    unsafe_resources: str  # another resource set for --unsafe ("": the same)
+    resources: str  # its queue, DLQ, tables and bucket, in words
+    unsafe_resources: str  # another resource set for --unsafe, in words ("": the same)
     black_box: bool  # can judge a consumer the lab did not write
     not_black_box: str  # why not
     relies_on: tuple[SemanticDoc, ...]
     adapts_to: tuple[SemanticDoc, ...]
-    measures: tuple[str, ...]  # the metrics it adds to the ledger
-    measures_help: str  # what they mean, as its measure says
+    measures: tuple[tuple[str, str], ...]  # the metrics it adds to the ledger, with their help
     faults: str  # endpoint faults it sets itself
     intolerance: str  # why --faults skips it ("": it takes them)
     limits: str  # what the embedded backend limits
@@ -81,17 +82,35 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def resources(item: ResourceSet) -> str:
+    """A resource set in words: what a reader needs to follow the scenario."""
+    parts = [
+        "a FIFO queue" if item.fifo else "a standard queue",
+        f"visibility timeout {item.visibility_timeout} s",
+        (
+            f"maxReceiveCount {item.max_receive_count}, then its DLQ"
+            if item.max_receive_count is not None
+            else "no redrive policy (its DLQ unattached)"
+        ),
+    ]
+    if item.content_based_dedup:
+        parts.append("content-based deduplication")
+    if item.tables:
+        parts.append("tables " + ", ".join(item.tables))
+    if item.bucket:
+        parts.append("an S3 bucket")
+    return "; ".join(parts)
+
+
 def read(scenario: Scenario) -> ScenarioDoc:
-    """Everything the pages say about one scenario, from its declaration."""
-    module = next(
-        (name for name, m in sys.modules.items()
-         if name.startswith("scenarios.") and getattr(m, "SCENARIO", None) is scenario),
-        "scenarios." + scenario.name.replace("-", "_"),
-    )  # fmt: skip
-    measure_doc = inspect.getdoc(scenario.measure) if scenario.measure else None
+    """Everything the pages say about one scenario, from its declaration (a scenario is the
+    file named after it: ``scenarios/<name with underscores>.py``)."""
+    other = scenario.unsafe_resources
     return ScenarioDoc(
         name=scenario.name,
-        module=module.replace(".", "/") + ".py",
+        module="scenarios/" + scenario.name.replace("-", "_") + ".py",
+        topic=scenario.topic.value,
+        topic_heading=scenario.topic.heading,
         category=scenario.category.value,
         typical_seconds=scenario.typical_seconds,
         in_all=not scenario.on_demand,
@@ -99,20 +118,20 @@ def read(scenario: Scenario) -> ScenarioDoc:
         summary=scenario.summary,
         demonstrates=scenario.demonstrates,
         params=tuple(
-            ParamDoc(name, _text(p.default), p.help, " or ".join(p.choices))
+            ParamDoc(name, _text(p.default), p.help, p.bounds())
             for name, p in scenario.params.items()
         ),
         preconditions=tuple(str(e) for e in scenario.preconditions),
         expectations=tuple(str(e) for e in scenario.expectations),
         unsafe=scenario.unsafe,
         unsafe_shows=tuple(str(e) for e in scenario.unsafe_shows),
-        unsafe_resources=scenario.unsafe_resources or "",
+        resources=resources(scenario.resources),
+        unsafe_resources=resources(other) if other is not None else "",
         black_box=scenario.black_box.runs,
         not_black_box=scenario.black_box.why_not,
         relies_on=tuple(semantic(n) for n in scenario.relies_on),
         adapts_to=tuple(semantic(n) for n in scenario.adapts_to),
-        measures=scenario.extra_metrics,
-        measures_help=" ".join((measure_doc or "").split()),
+        measures=tuple(scenario.metrics.declared().items()),
         faults=scenario.faults,
         intolerance=scenario.intolerance,
         limits=scenario.limits,
@@ -121,5 +140,5 @@ def read(scenario: Scenario) -> ScenarioDoc:
 
 
 def read_all() -> tuple[ScenarioDoc, ...]:
-    """Every registered scenario, in the registry's order."""
+    """Every scenario of the catalogue, in its order."""
     return tuple(read(s) for s in scenarios.ALL)

@@ -13,7 +13,7 @@ from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.knobs import KnobModel, markdown_table
 from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnobs
 from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run.lab import RUN_METRICS
+from queuelab.run.scenario import RUN_METRICS
 
 # (heading, the command that reads them, the page that tells what the process does, model)
 PROCESSES: tuple[tuple[str, str, str, type[KnobModel]], ...] = (
@@ -84,11 +84,11 @@ def semantics(catalogue: Sequence[SemanticDoc], docs: Sequence[ScenarioDoc]) -> 
 def ledger(docs: Sequence[ScenarioDoc]) -> str:
     counts = [(code(n), SOURCES.get(n, "")) for n in (*LEDGER_FIELDS, *WITNESS_METRICS)]
     run = [(code(n), "the runner: the queue emptied while the consumers ran") for n in RUN_METRICS]
-    measured: dict[str, list[str]] = {}
+    measured: dict[str, tuple[str, list[str]]] = {}
     for d in docs:
-        for metric in d.measures:
-            measured.setdefault(metric, []).append(d.name)
-    rows = [(code(m), _links(names)) for m, names in sorted(measured.items())]
+        for metric, help in d.measures:
+            measured.setdefault(metric, (help, []))[1].append(d.name)
+    rows = [(code(m), help, _links(names)) for m, (help, names) in sorted(measured.items())]
     return page(
         generated("queuelab/check/ledger.py, queuelab/check/witness.py, scenarios/"),
         "# The ledger's counts",
@@ -100,6 +100,6 @@ def ledger(docs: Sequence[ScenarioDoc]) -> str:
         "## Every run",
         table(("count", "where it comes from"), counts + run),
         "## Measured by a scenario",
-        "A scenario's own measures, added to its ledger; its page says what each means.",
-        table(("metric", "measured by"), rows),
+        "A scenario's own measures, added to its ledger.",
+        table(("metric", "what it counts", "measured by"), rows),
     )

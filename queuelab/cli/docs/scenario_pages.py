@@ -12,16 +12,18 @@ def _checks(expects: Sequence[str]) -> str:
     return ", ".join(code(e) for e in expects)
 
 
-def _groups(docs: Sequence[ScenarioDoc]) -> list[tuple[str, str, list[ScenarioDoc]]]:
-    """(title, what it means, scenarios): the categories --all runs, then the on-demand ones."""
-    return [
-        ("Fast", "`--all` and `--category fast` run them.",
-         [d for d in docs if d.in_all and d.category == "fast"]),
-        ("Slow", "`--all` and `--category slow` run them.",
-         [d for d in docs if d.in_all and d.category == "slow"]),
-        ("On demand", "Scale runs that take the machine for minutes: `--all` and `--category` "
-         "leave them out, they run when named.", [d for d in docs if not d.in_all]),
-    ]  # fmt: skip
+def _groups(docs: Sequence[ScenarioDoc]) -> list[tuple[str, list[ScenarioDoc]]]:
+    """(heading, scenarios): the catalogue's sections, in the order the scenarios come."""
+    groups: dict[str, tuple[str, list[ScenarioDoc]]] = {}
+    for d in docs:
+        groups.setdefault(d.topic, (d.topic_heading, []))[1].append(d)
+    return list(groups.values())
+
+
+def _when(doc: ScenarioDoc) -> str:
+    """Its category and typical duration; on demand if --all leaves it out."""
+    when = f"{doc.category}, {duration(doc.typical_seconds)}"
+    return when + (", on demand" if not doc.in_all else "")
 
 
 def catalogue(docs: Sequence[ScenarioDoc]) -> str:
@@ -40,16 +42,16 @@ def catalogue(docs: Sequence[ScenarioDoc]) -> str:
         "are declared by each scenario, as measured on the embedded backend on a 2-core "
         "machine. A name leads to the scenario's page: its parameters, every check, the "
         "preconditions that prove the failure mode happened, and the SQS behaviours it relies "
-        "on. `queuelab list` and `queuelab show NAME` print the same from the command line."
+        "on. `queuelab list` and `queuelab show NAME` print the same from the command line. "
+        "`--all` runs the fast and slow ones (`--category` one of them); those marked on "
+        "demand take the machine for minutes and run when named."
     )
     blocks = [generated("scenarios/ (every SCENARIO)"), "# The catalogue", intro, how]
-    for title, meaning, group in _groups(docs):
-        if not group:
-            continue
+    for title, group in _groups(docs):
         rows = [
             (
                 f"[`{d.name}`](scenarios/{d.name}.md)",
-                duration(d.typical_seconds),
+                _when(d),
                 d.summary,
                 d.unsafe,
                 _checks(d.unsafe_shows) or "n/a (a diagnostic)",
@@ -59,7 +61,7 @@ def catalogue(docs: Sequence[ScenarioDoc]) -> str:
         ]
         header = ("scenario", "typical", "shows", "with `--unsafe`", "`--unsafe` must show",
                   "black-box")  # fmt: skip
-        blocks += [f"## {title}", meaning, table(header, rows)]
+        blocks += [f"## {title}", table(header, rows)]
     return page(*blocks)
 
 
@@ -117,9 +119,7 @@ def _negative_control(doc: ScenarioDoc) -> str:
     if not doc.unsafe_shows:
         return page("## The negative control", f"None. With `--unsafe`: {doc.unsafe}.")
     other = (
-        f" It runs on another resource set, `{doc.unsafe_resources}`."
-        if doc.unsafe_resources
-        else ""
+        f" It runs on resources of its own: {doc.unsafe_resources}." if doc.unsafe_resources else ""
     )
     return page(
         "## The negative control",
@@ -176,15 +176,15 @@ def _measures(doc: ScenarioDoc) -> str:
         return ""
     return page(
         "## Its own measures",
-        "Added to the ledger: " + ", ".join(code(m) for m in doc.measures) + ".",
-        doc.measures_help,
+        "Added to the ledger, and checkable like its counts:",
+        bullets(f"{code(name)}: {help}" for name, help in doc.measures),
     )
 
 
 def scenario(doc: ScenarioDoc, baseline: Sequence[str]) -> str:
     box = "yes" if doc.black_box else "no"
     facts = (
-        f"*{doc.category}, {duration(doc.typical_seconds)}* · black-box: {box} · "
+        f"*{_when(doc)}* · black-box: {box} · "
         f"declared in `{doc.module}` · [the catalogue](../catalogue.md)"
     )
     return page(
@@ -193,6 +193,7 @@ def scenario(doc: ScenarioDoc, baseline: Sequence[str]) -> str:
         facts,
         f"**{doc.summary}**",
         doc.demonstrates,
+        page("## Resources", f"Its own {doc.resources}."),
         _run(doc),
         _params(doc),
         _checks_section(doc, baseline),
