@@ -1,0 +1,139 @@
+"""visibility-zero-release: a consumer that gives a failed message back with visibility 0 gets
+it straight back, in a hot loop, and burns its receives before the downstream recovers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from scenarios.kit import (
+    EXACTLY_ONCE,
+    FAIL,
+    OK,
+    Category,
+    ConsumerKnobs,
+    Expect,
+    Fn,
+    Lab,
+    Measured,
+    Metrics,
+    Op,
+    Param,
+    Params,
+    ProducerKnobs,
+    ResourceSet,
+    Scenario,
+    Topic,
+    messages,
+    metric,
+    not_black_box,
+)
+
+HOT_SHARE = 0.5  # back within half a visibility timeout of its last receive: a hot loop
+SAFE = {"timeout": "visibility-timeout", "backoff": "backoff"}
+
+
+class Release(Metrics):
+    failed_attempts = metric("side-effect calls the downstream failed (the messages had to wait)")
+    hot_redeliveries = metric(
+        "receives of a message within half a visibility timeout of its previous receive"
+    )
+    fastest_return_s = metric("the shortest time between two receives of one message")
+
+
+def method(lab: Lab, p: Params, unsafe: bool) -> None:
+    visibility = lab.resources.visibility_timeout
+    outage = p["outage_factor"] * visibility
+    retry = "immediate" if unsafe else SAFE[p["retry"]]
+    lab.note(
+        f"the downstream fails for {outage:g} s from the consumer's first call; a failed "
+        + (
+            "message is released with ChangeMessageVisibility(0)"
+            if unsafe
+            else f"message comes back by {retry} (visibility timeout {visibility} s)"
+        )
+    )
+    lab.consumer(
+        ConsumerKnobs(
+            max_messages=10,
+            downstream_outage_seconds=outage,
+            retry_mode=retry,
+            retry_base_seconds=visibility,
+            retry_cap_seconds=2 * visibility,
+        )
+    )
+    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.settle()
+
+
+def returns(history: list[Op]) -> list[float]:
+    """(pure) For each receive of a message after its first, the seconds since its previous."""
+    seen: dict[str, float] = {}
+    gaps: dict[str, list[float]] = defaultdict(list)
+    for op in history:
+        if op.f != Fn.RECEIVE or op.type != OK:
+            continue
+        for message in op.value.get("messages", []):
+            key = message["key"]
+            if key in seen:
+                gaps[key].append(op.time - seen[key])
+            seen[key] = op.time
+    return [gap for key_gaps in gaps.values() for gap in key_gaps]
+
+
+def measure(run: Measured) -> dict[str, float]:
+    gaps = returns(run.history)
+    failed = sum(1 for op in run.history if op.f == Fn.SIDE_EFFECT and op.type == FAIL)
+    measured: dict[str, float] = {
+        Release.failed_attempts: failed,
+        Release.hot_redeliveries: sum(
+            1 for gap in gaps if gap < HOT_SHARE * run.visibility_timeout
+        ),
+    }
+    if gaps:
+        measured[Release.fastest_return_s] = round(min(gaps), 3)
+    return measured
+
+
+SCENARIO = Scenario(
+    name="visibility-zero-release",
+    topic=Topic.CONSUMER,
+    category=Category.FAST,
+    summary="A failed message released with visibility 0 comes straight back: a hot loop that "
+    "dead-letters it before the downstream recovers.",
+    demonstrates=(
+        "A downstream is down for a few seconds. A consumer that gives a failed message back "
+        "at once (ChangeMessageVisibility to 0, what some libraries do on an error) gets it "
+        "straight back: it is received again within milliseconds, over and over, and each "
+        "receive counts towards maxReceiveCount, so the message is dead-lettered while the "
+        "downstream is still down, although it would have succeeded seconds later. Letting "
+        "the visibility timeout run (or backing off through ChangeMessageVisibility) spaces "
+        "the attempts out: the message outlasts the outage and is processed once."
+    ),
+    # Six receives: a backoff's jitter may draw 1 s delays, and five attempts still outlast
+    # the outage; a hot loop burns all six within a second.
+    resources=ResourceSet(max_receive_count=6),
+    relies_on=("redelivery-after-visibility-timeout", "dlq-after-max-receives"),
+    method=method,
+    metrics=Release,
+    measure=measure,
+    params={
+        "messages": messages(3),
+        "outage_factor": Param(
+            1.5, "the downstream's outage, in visibility timeouts", min=0.5, max=2.5
+        ),
+        "retry": Param(
+            "timeout",
+            "the safe run's retry: the visibility timeout runs out, or a backoff",
+            choices=tuple(SAFE),
+        ),
+    },
+    preconditions=(Expect(Release.failed_attempts, ">=", 1),),
+    expectations=(*EXACTLY_ONCE, Expect(Release.hot_redeliveries, "==", 0)),
+    unsafe="waiting before a retry: a failed message is released with visibility 0",
+    unsafe_shows=(Expect(Release.hot_redeliveries, ">=", 1), Expect("dead_lettered", ">=", 1)),
+    typical_seconds=6,
+    black_box=not_black_box(
+        "the downstream outage is simulated inside queuelab's consumer; the side-effect "
+        "endpoint has no outage window yet"
+    ),
+)
