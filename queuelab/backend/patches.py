@@ -23,22 +23,16 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from queuelab.backend import (
+from queuelab.backend.behaviour import (
     attributes,
-    expressions,
     fifo,
     leases,
     move_tasks,
     purge,
     receiving,
-    scan,
     sending,
-    store,
 )
-from queuelab.backend.locking import LOCK, POLL_TICK_SECONDS, notify, serialized
-from queuelab.backend.store import MessageStore
-
-__all__ = ["LOCK", "POLL_TICK_SECONDS", "MessageStore", "apply", "notify", "serialized"]
+from queuelab.backend.speed import expressions, scan, store
 
 SUPPORTED_MOTO = ((5, 2), (5, 3))  # [lower, upper) on (major, minor)
 _applied = False

@@ -1,5 +1,5 @@
-"""Condition expressions parsed once per request (queuelab.backend.expressions) against moto's
-own parsing: the same answers to the same calls, with one parse a conditional put."""
+"""Condition expressions parsed once per request (queuelab.backend.speed.expressions) against
+moto's own parsing: the same answers to the same calls, with one parse a conditional put."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from moto import mock_aws
 from moto.dynamodb import comparisons, responses
 from moto.dynamodb import models as dynamodb_models
 
-from queuelab.backend import expressions
+from queuelab.backend.speed import expressions
 
 REGION = "us-east-1"
 CLAIM = "attribute_not_exists(#k) OR (#s = :busy AND lease_until < :now)"

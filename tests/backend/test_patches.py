@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from queuelab.backend import patches, store
+from queuelab.backend import patches
+from queuelab.backend.speed import store
 
 
 def test_installed_moto_is_the_supported_one() -> None:

@@ -1,5 +1,6 @@
-"""The embedded backend's Scan pages (queuelab.backend.scan) against moto's own Table.scan:
-the same items, in the same order, with the same ScannedCount and LastEvaluatedKey."""
+"""The embedded backend's Scan pages (queuelab.backend.speed.scan) against moto's own
+Table.scan: the same items, in the same order, with the same ScannedCount and
+LastEvaluatedKey."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
-from queuelab.backend import scan
+from queuelab.backend.speed import scan
 
 REGION = "us-east-1"
 STOCK_SCAN, STOCK_ANSWER = Table.scan, DynamoHandler.scan

@@ -33,8 +33,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from queuelab.backend import fifo, leases
-from queuelab.backend.locking import LOCK
+from queuelab.backend.behaviour import fifo, leases
+from queuelab.backend.behaviour.locking import LOCK
 
 MAX_RATE = 500
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"

@@ -8,7 +8,7 @@ the receipt handle; a FIFO send scans the queue for its deduplication id.
 Here: a cheap clock for visibility checks; the counts are computed only for
 ``GetQueueAttributes``; messages live in an insertion-ordered store with O(1) removal;
 receipt handles are indexed; the receive scan stops once it has enough messages; adding a
-message is an append (deduplication is ``queuelab.backend.fifo``'s, in O(1)).
+message is an append (deduplication is ``queuelab.backend.behaviour.fifo``'s, in O(1)).
 
 The counts cost O(messages in flight or delayed), not O(depth): each store keeps aside the
 messages whose visibility or delay was set (``held``); every other message is visible and
@@ -25,8 +25,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-
-from queuelab.backend.locking import notify
 
 # Set only while GetQueueAttributes runs: each queue's counts, computed once per request.
 _counts: contextvars.ContextVar[dict[int, Counts] | None] = contextvars.ContextVar(
@@ -184,9 +182,9 @@ def patch_queue(queue_cls: Any) -> None:
 
     def add_message(self: Any, message: Any) -> None:
         """Append (moto's own scans the queue for a FIFO deduplication id and runs Lambda
-        event source mappings, which the lab has none of)."""
+        event source mappings, which the lab has none of). Waiting long polls are woken by
+        ``behaviour.receiving``, which wraps this."""
         self._messages.append(message)
-        notify()
 
     queue_cls.__init__ = __init__
     queue_cls.add_message = add_message

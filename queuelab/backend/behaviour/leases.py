@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from queuelab.backend import store
-from queuelab.backend.locking import notify
+from queuelab.backend.behaviour.locking import notify
+from queuelab.backend.speed import store
 
 MAX_VISIBILITY_SECONDS = 43200
 EXPIRED = "The receipt handle has expired"

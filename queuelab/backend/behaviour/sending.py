@@ -9,7 +9,7 @@
 - Batches (SendMessageBatch API): malformed requests fail whole (ids, entry count, total
   size, a FIFO entry without a group or deduplication id); an entry that is too large or
   holds a refused character lands in ``Failed`` and the others are sent.
-- FIFO: deduplication and sequence numbers come from ``queuelab.backend.fifo``.
+- FIFO: deduplication and sequence numbers come from ``queuelab.backend.behaviour.fifo``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 import uuid
 from typing import Any
 
-from queuelab.backend import fifo
+from queuelab.backend.behaviour import fifo
 
 MAX_BATCH_BYTES = 1_048_576
 MAX_DELAY_SECONDS = 900

@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from queuelab.backend import fifo, settings, store
-from queuelab.backend.locking import notify
+from queuelab.backend import settings
+from queuelab.backend.behaviour import fifo
+from queuelab.backend.behaviour.locking import notify
+from queuelab.backend.speed import store
 
 
 def patch_backend(backend_cls: Any) -> None:

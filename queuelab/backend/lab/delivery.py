@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from queuelab.backend import store
+from queuelab.backend.speed import store
 from queuelab.contract.faults import draw
 
 REORDER_WINDOW = 20  # visible messages (from the head) a reordering receive may pick from
@@ -61,7 +61,7 @@ def apply() -> None:
         return
     from moto.sqs import models
 
-    from queuelab.backend.patches import notify
+    from queuelab.backend.behaviour.locking import notify
 
     queue_cls: Any = models.Queue
     backend_cls: Any = models.SQSBackend

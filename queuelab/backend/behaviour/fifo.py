@@ -22,7 +22,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from queuelab.backend import settings, store
+from queuelab.backend import settings
+from queuelab.backend.speed import store
 
 ATTEMPT_ID_SECONDS = 300.0
 

@@ -13,8 +13,9 @@ import contextvars
 import time
 from typing import Any
 
-from queuelab.backend import fifo, store
-from queuelab.backend.locking import LOCK, POLL_TICK_SECONDS
+from queuelab.backend.behaviour import fifo
+from queuelab.backend.behaviour.locking import LOCK, POLL_TICK_SECONDS, notify
+from queuelab.backend.speed import store
 
 SOURCE_ARN = "DeadLetterQueueSourceArn"
 
@@ -32,12 +33,14 @@ def patch_queue(queue_cls: Any) -> None:
     original_add = queue_cls.add_message
 
     def add_message(self: Any, message: Any) -> None:
+        """A message the redrive policy moves remembers its source; waiting long polls wake."""
         source = _receiving_from.get()
         if source is not None and source is not self:  # the redrive policy moves it
             message.dead_letter_source_arn = source.queue_arn
             source.pending_messages.discard(message)
             store.forget(message)  # the source's receipt handles do not work in the DLQ
         original_add(self, message)
+        notify()
 
     queue_cls.add_message = add_message
 
