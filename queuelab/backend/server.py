@@ -1,7 +1,9 @@
 """The embedded backend's server process: ``python -m queuelab.backend.server``.
 
 Serves moto's SQS and DynamoDB on loopback. Prints one JSON line (``{"url": ..., "pid": ...,
-"settings": ...}``, see ``queuelab.backend.settings``) on stdout once the socket listens.
+"settings": ...}``, see ``queuelab.backend.settings``) on stdout once the socket listens, or
+``{"error": ...}`` and exits 2 when the installed moto is not what the patches were written
+for (``queuelab.backend.compat``).
 Started with a lifeline (``queuelab.lifeline``), it exits as soon as the process that started
 it dies in any way (even SIGKILL).
 """
@@ -13,13 +15,13 @@ import json
 import logging
 import os
 import signal
+import sys
 from typing import Any, NoReturn
 
-from queuelab.backend import patches, settings
+from queuelab.backend import compat, patches, settings
 from queuelab.backend.behaviour import locking
-from queuelab.backend.lab import delivery
 from queuelab.backend.lab.gateway import Gateway
-from queuelab.backend.speed import connections, dispatch, methods, wire
+from queuelab.backend.speed import connections, wire
 from queuelab.contract import lifeline
 
 
@@ -28,16 +30,18 @@ def _on_sigterm(signum: int, frame: Any) -> NoReturn:
 
 
 def build_app(stock: bool = False) -> Any:
-    """moto's WSGI app for every service; unless ``stock``: patched, routed without per-call
-    rework (``dispatch``, ``wire``), serialized, and behind the gateway (the witness and the
-    nemesis)."""
+    """moto's WSGI app for every service; unless ``stock``: moto checked and patched
+    (``patches``: nothing of moto is imported before the check), routed without per-call
+    rework (``speed.dispatch``, ``speed.wire``), serialized, and behind the gateway (the
+    witness and the nemesis)."""
+    if not stock:
+        patches.apply()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     if stock:
         return DomainDispatcherApplication(create_backend_app)
-    patches.apply()
-    delivery.apply()
-    methods.install_method_cache()
+    from queuelab.backend.speed import dispatch
+
     wire.install()
     return Gateway(locking.serialized(dispatch.Dispatcher(create_backend_app)))
 
@@ -71,7 +75,14 @@ def main(argv: list[str] | None = None) -> None:
     settings.add_arguments(parser)
     args = parser.parse_args(argv)
     settings.current = settings.from_arguments(args)
-    serve(build_app(args.stock), args.host, args.port, keep_alive=not args.stock)
+    try:
+        app = build_app(args.stock)
+    except compat.MotoMismatch as err:
+        # The start-up line says why (the launcher raises it), and so does stderr.
+        print(json.dumps({"error": str(err)}), flush=True)
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
+    serve(app, args.host, args.port, keep_alive=not args.stock)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ moto's own parsing: the same answers to the same calls, with one parse a conditi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -84,15 +85,12 @@ def answers(ddb: Any) -> list[str]:
 
 
 @pytest.fixture
-def patched(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The parser memory installed for this test only."""
-    for module in (comparisons, responses, dynamodb_models):
-        monkeypatch.setattr(
-            module,
-            "create_condition_expression_parser",
-            module.create_condition_expression_parser,  # type: ignore[attr-defined]
-        )
-    expressions.install()
+def patched(
+    monkeypatch: pytest.MonkeyPatch, patched_by: Callable[[ModuleType], None]
+) -> Iterator[None]:
+    """A new parser memory installed for this test only."""
+    monkeypatch.setattr(expressions, "_shared", None)
+    patched_by(expressions)
     yield
 
 

@@ -62,77 +62,94 @@ def _failed(entry_id: str, err: Exception) -> dict[str, Any]:
     return {"Id": entry_id, "SenderFault": True, "Code": code, "Message": message}
 
 
-def patch_queue(queue_cls: Any) -> None:
-    def delete_message(self: Any, receipt_handle: str) -> None:
-        if receipt_handle in self.deleted_messages:
-            return  # already deleted: moto answers success again
-        message = held(self, receipt_handle)
-        self.deleted_messages.update(message.all_receipt_handles)
-        remove(self, message)
-
-    queue_cls.delete_message = delete_message
-
-
-def patch_backend(backend_cls: Any) -> None:
+def _refusals() -> tuple[type[Exception], ...]:
     exceptions = _exceptions()
-    refusals = (exceptions.ReceiptHandleIsInvalid, exceptions.InvalidParameterValue)
+    return (exceptions.ReceiptHandleIsInvalid, exceptions.InvalidParameterValue)
 
-    def change_message_visibility(
-        self: Any, queue_name: str, receipt_handle: str, visibility_timeout: int
-    ) -> None:
-        queue = self.get_queue(queue_name)
-        message = held(queue, receipt_handle)
-        limit_ms = MAX_VISIBILITY_SECONDS * 1000
-        if store.now_ms() + int(visibility_timeout) * 1000 - message.sent_timestamp > limit_ms:
-            raise exceptions.InvalidParameterValue(
-                f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. "
-                "Reason: Total VisibilityTimeout for the message is beyond the limit "
-                f"[{MAX_VISIBILITY_SECONDS} seconds]"
+
+def _delete(queue: Any, receipt_handle: str) -> None:
+    if receipt_handle in queue.deleted_messages:
+        return  # already deleted: moto answers success again
+    message = held(queue, receipt_handle)
+    queue.deleted_messages.update(message.all_receipt_handles)
+    remove(queue, message)
+
+
+def _change_visibility(
+    backend: Any, queue_name: str, receipt_handle: str, visibility_timeout: int
+) -> None:
+    queue = backend.get_queue(queue_name)
+    message = held(queue, receipt_handle)
+    limit_ms = MAX_VISIBILITY_SECONDS * 1000
+    if store.now_ms() + int(visibility_timeout) * 1000 - message.sent_timestamp > limit_ms:
+        raise _exceptions().InvalidParameterValue(
+            f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. "
+            "Reason: Total VisibilityTimeout for the message is beyond the limit "
+            f"[{MAX_VISIBILITY_SECONDS} seconds]"
+        )
+    message.change_visibility(visibility_timeout)
+    if message.visible:
+        queue.pending_messages.discard(message)
+        notify()
+
+
+def _delete_batch(
+    backend: Any, queue_name: str, receipts: list[dict[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    queue = backend.get_queue(queue_name)
+    refusals = _refusals()
+    success, failed = [], []
+    for entry in receipts:
+        try:
+            queue.delete_message(entry["ReceiptHandle"])
+            success.append(entry["Id"])
+        except refusals as err:
+            failed.append(_failed(entry["Id"], err))
+    return success, failed
+
+
+def _change_visibility_batch(
+    backend: Any, queue_name: str, entries: list[dict[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    refusals = _refusals()
+    success, failed = [], []
+    for entry in entries:
+        try:
+            timeout = int(entry["VisibilityTimeout"])
+            if not 0 <= timeout <= MAX_VISIBILITY_SECONDS:
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            failed.append(
+                {
+                    "Id": entry["Id"],
+                    "SenderFault": True,
+                    "Code": "InvalidParameterValue",
+                    "Message": "Visibility timeout invalid",
+                }
             )
-        message.change_visibility(visibility_timeout)
-        if message.visible:
-            queue.pending_messages.discard(message)
-            notify()
+            continue
+        try:
+            _change_visibility(backend, queue_name, entry["ReceiptHandle"], timeout)
+            success.append(entry["Id"])
+        except refusals as err:
+            failed.append(_failed(entry["Id"], err))
+    return success, failed
 
-    def delete_message_batch(
-        self: Any, queue_name: str, receipts: list[dict[str, Any]]
-    ) -> tuple[list[str], list[dict[str, Any]]]:
-        queue = self.get_queue(queue_name)
-        success, failed = [], []
-        for entry in receipts:
-            try:
-                queue.delete_message(entry["ReceiptHandle"])
-                success.append(entry["Id"])
-            except refusals as err:
-                failed.append(_failed(entry["Id"], err))
-        return success, failed
 
-    def change_message_visibility_batch(
-        self: Any, queue_name: str, entries: list[dict[str, Any]]
-    ) -> tuple[list[str], list[dict[str, Any]]]:
-        success, failed = [], []
-        for entry in entries:
-            try:
-                timeout = int(entry["VisibilityTimeout"])
-                if not 0 <= timeout <= MAX_VISIBILITY_SECONDS:
-                    raise ValueError
-            except (KeyError, TypeError, ValueError):
-                failed.append(
-                    {
-                        "Id": entry["Id"],
-                        "SenderFault": True,
-                        "Code": "InvalidParameterValue",
-                        "Message": "Visibility timeout invalid",
-                    }
-                )
-                continue
-            try:
-                change_message_visibility(self, queue_name, entry["ReceiptHandle"], timeout)
-                success.append(entry["Id"])
-            except refusals as err:
-                failed.append(_failed(entry["Id"], err))
-        return success, failed
+# The patches: each takes moto's attribute and returns ours (``queuelab.backend.patches``).
 
-    backend_cls.change_message_visibility = change_message_visibility
-    backend_cls.delete_message_batch = delete_message_batch
-    backend_cls.change_message_visibility_batch = change_message_visibility_batch
+
+def delete_message(_moto: Any) -> Any:
+    return _delete
+
+
+def change_message_visibility(_moto: Any) -> Any:
+    return _change_visibility
+
+
+def delete_message_batch(_moto: Any) -> Any:
+    return _delete_batch
+
+
+def change_message_visibility_batch(_moto: Any) -> Any:
+    return _change_visibility_batch

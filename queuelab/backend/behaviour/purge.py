@@ -15,7 +15,8 @@ from queuelab.backend.behaviour.locking import notify
 from queuelab.backend.speed import store
 
 
-def patch_backend(backend_cls: Any) -> None:
+def purge_queue(_moto: Any) -> Any:
+    """The patch of ``SQSBackend.purge_queue`` (``queuelab.backend.patches``)."""
     from moto.sqs.exceptions import PurgeQueueInProgress
 
     def purge_queue(self: Any, queue_name: str) -> None:
@@ -34,4 +35,4 @@ def patch_backend(backend_cls: Any) -> None:
         fifo.forget_all(queue)
         notify()
 
-    backend_cls.purge_queue = purge_queue
+    return purge_queue

@@ -146,9 +146,10 @@ def send(
     return message
 
 
-def patch_backend(backend_cls: Any) -> None:
-    exceptions = _exceptions()
+# The patches: each takes moto's attribute and returns ours (``queuelab.backend.patches``).
 
+
+def send_message(_moto: Any) -> Any:
     def send_message(
         self: Any,
         queue_name: str,
@@ -170,6 +171,12 @@ def patch_backend(backend_cls: Any) -> None:
             group_id,
             system_attributes,
         )
+
+    return send_message
+
+
+def send_message_batch(_moto: Any) -> Any:
+    exceptions = _exceptions()
 
     def send_message_batch(
         self: Any, queue_name: str, entries: dict[str, dict[str, Any]]
@@ -213,5 +220,4 @@ def patch_backend(backend_cls: Any) -> None:
             sent.append(message)
         return sent, failed
 
-    backend_cls.send_message = send_message
-    backend_cls.send_message_batch = send_message_batch
+    return send_message_batch
