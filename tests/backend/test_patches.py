@@ -19,7 +19,8 @@ BACKEND = Path(patches.__file__).parent
 PURPOSES = ("behaviour", "speed", "lab")
 
 
-def test_the_installed_moto_has_what_every_patch_expects() -> None:
+def test_the_installed_moto_is_the_pinned_one_and_has_what_every_patch_expects() -> None:
+    assert compat.pinned_moto() == f"moto=={version('moto')}"
     assert patches.check() == version("moto")
 
 
