@@ -41,7 +41,8 @@ class Patch:
     how: str  # one of HOW
     expected: str  # ``describe`` of moto's attribute, recorded from the moto it was written for
     written_for: str  # the moto version the patch was written (and ``expected`` recorded) against
-    make: Callable[[Any], Any] | None = None  # moto's attribute (None if absent) -> ours
+    # moto's attribute (None for an instance attribute or an absent one) -> ours
+    make: Callable[[Any], Any] | None = None
     reader: str = ""  # for ``reads``: the module of ours that reads it
 
     def __post_init__(self) -> None:
@@ -107,7 +108,8 @@ class MotoMismatch(RuntimeError):
             f"  expected: {patch.expected}  (moto {patch.written_for})\n"
             f"  found:    {found}  (moto {installed}, installed)\n"
             f"queuelab pins {pin} (pyproject.toml; constraints.txt pins the rest). Either "
-            "install the pinned set again (make venv, or pip install -c constraints.txt -e .), "
+            "install the pinned set again (from the project's root: pip install -c "
+            "constraints.txt -e '.[dev,infra]'), "
             f"or port the patch to moto {installed}: change it and its entry in "
             f"queuelab/backend/patches.py (recording what moto {installed} has), then run "
             "make upgrade-deps, which runs the backend tests."

@@ -35,6 +35,8 @@ from queuelab.backend.compat import INSTANCE, Patch, adds, on, reads, replaces, 
 from queuelab.backend.lab import delivery
 from queuelab.backend.speed import connections, expressions, methods, scan, store
 
+# The moto a patch was written against, and its expected signatures read from: a fact of each
+# patch (a patch moved to a later moto says so), not the pin, which is pyproject.toml's alone.
 V5_2_6 = "5.2.6"
 PROPERTY, CLASS = "property", "class"
 SQS, DYNAMODB = "moto.sqs.models", "moto.dynamodb"
