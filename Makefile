@@ -28,9 +28,9 @@ NODE_DEPS := $(NODE_EXAMPLE)/node_modules/.package-lock.json
 TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo scenarios scenarios-fast scenarios-slow test test-fast lint bench \
-	bench-backend browser examples-node local-up local-down infra-up infra-down preflight validate \
-	docs docs-build docs-gen clean
+.PHONY: help venv upgrade-deps demo scenarios scenarios-fast scenarios-slow test test-fast lint \
+	bench bench-backend browser examples-node local-up local-down infra-up infra-down preflight \
+	validate docs docs-build docs-gen clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -38,10 +38,13 @@ help: ## List the targets
 # One line per step; pip itself stays quiet (-qq: errors only, so a machine's own pip
 # configuration warnings do not read like failures of ours). --no-compile: Python compiles a
 # module when it is first imported, so the install does not compile the thousands no run uses
-# (a third of the install's time).
-PIP := $(BIN)/python -m pip install -qq --no-compile --disable-pip-version-check
+# (a third of the install's time). Every install takes the versions of constraints.txt: the
+# whole dependency set as last resolved (make upgrade-deps), pyproject.toml giving the ranges.
+CONSTRAINTS := constraints.txt
+PIP_QUIET := -qq --disable-pip-version-check
+PIP := $(BIN)/python -m pip install $(PIP_QUIET) --no-compile -c $(CONSTRAINTS)
 
-$(BASE): pyproject.toml
+$(BASE): pyproject.toml $(CONSTRAINTS)
 	@test -n "$(PYTHON)" || { echo "queuelab needs Python 3.11 or newer on PATH (or make PYTHON=/path/to/python3.11)"; exit 2; }
 	@test -x $(BIN)/python || { echo "creating .venv ($$($(PYTHON) --version))"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing queuelab and its dependencies into .venv (about 30 s the first time)"
@@ -62,6 +65,24 @@ $(DOCS_TOOLS): $(BASE)
 	@touch $@
 
 venv: $(INFRA) ## Create/update the virtualenv (with the test tools and the Pulumi SDK)
+
+# A fresh resolution in a throwaway virtualenv (the newest versions pyproject.toml allows: moto
+# stays at its pin), frozen into constraints.txt; then .venv takes it and the backend's tests run
+# (the server refuses to start on a moto whose attributes differ from what the patches expect).
+upgrade-deps: ## Resolve constraints.txt again, reinstall .venv with it, run the backend tests
+	@test -n "$(PYTHON)" || { echo "queuelab needs Python 3.11 or newer on PATH (or make PYTHON=/path/to/python3.11)"; exit 2; }
+	@fresh=$$(mktemp -d) && trap 'rm -rf "$$fresh"' EXIT \
+	&& echo "resolving the dependencies afresh ($$($(PYTHON) --version), in $$fresh)" \
+	&& $(PYTHON) -m venv "$$fresh" \
+	&& "$$fresh/bin/python" -m pip install $(PIP_QUIET) --no-compile -e '.[dev,infra,docs]' \
+	&& { echo "# Every dependency of queuelab and its dev, infra and docs extras, as make upgrade-deps"; \
+		echo "# resolved them for $$($(PYTHON) --version). The Makefile installs with -c $(CONSTRAINTS)."; \
+		"$$fresh/bin/python" -m pip freeze --exclude-editable --disable-pip-version-check; } \
+		> $(CONSTRAINTS).new \
+	&& mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	@git diff --stat -- $(CONSTRAINTS) 2>/dev/null || true
+	@$(MAKE) --no-print-directory venv
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/backend $(ARGS)
 
 demo: $(BASE) ## One failure mode end to end: dup with its safeguard on, then off (under a minute)
 	$(BIN)/queuelab demo

@@ -56,7 +56,7 @@ def serve(stock: bool) -> None:
                 message.group_id, message.deduplication_id = f"g{i % 10}", f"fill-{i}"
                 message.sequence_number = f"{i:020d}"
                 if hasattr(queue, "_queuelab_dedup"):
-                    from queuelab.backend import fifo
+                    from queuelab.backend.behaviour import fifo
 
                     fifo.remember(queue, message)
             queue._messages.append(message)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from queuelab.backend.gateway import CONTROL
+from queuelab.backend.lab.gateway import CONTROL
 
 
 class ControlError(RuntimeError):

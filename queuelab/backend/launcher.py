@@ -78,6 +78,8 @@ def _read_ready_line(popen: subprocess.Popen[bytes], timeout: float) -> dict[str
     if not line:
         raise BackendError(f"embedded backend exited during start-up (code {popen.wait()})")
     ready: dict[str, object] = json.loads(line)
+    if "error" in ready:  # the server refused to start (another moto than the patches')
+        raise BackendError(str(ready["error"]))
     return ready
 
 

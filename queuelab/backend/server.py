@@ -1,7 +1,9 @@
 """The embedded backend's server process: ``python -m queuelab.backend.server``.
 
 Serves moto's SQS and DynamoDB on loopback. Prints one JSON line (``{"url": ..., "pid": ...,
-"settings": ...}``, see ``queuelab.backend.settings``) on stdout once the socket listens.
+"settings": ...}``, see ``queuelab.backend.settings``) on stdout once the socket listens, or
+``{"error": ...}`` and exits 2 when the installed moto is not what the patches were written
+for (``queuelab.backend.compat``).
 Started with a lifeline (``queuelab.lifeline``), it exits as soon as the process that started
 it dies in any way (even SIGKILL).
 """
@@ -13,11 +15,13 @@ import json
 import logging
 import os
 import signal
-import socket
+import sys
 from typing import Any, NoReturn
 
-from queuelab.backend import delivery, dispatch, patches, settings, wire
-from queuelab.backend.gateway import Gateway
+from queuelab.backend import compat, patches, settings
+from queuelab.backend.behaviour import locking
+from queuelab.backend.lab.gateway import Gateway
+from queuelab.backend.speed import connections, wire
 from queuelab.contract import lifeline
 
 
@@ -26,108 +30,20 @@ def _on_sigterm(signum: int, frame: Any) -> NoReturn:
 
 
 def build_app(stock: bool = False) -> Any:
-    """moto's WSGI app for every service; unless ``stock``: patched, routed without per-call
-    rework (``dispatch``, ``wire``), serialized, and behind the gateway (the witness and the
-    nemesis)."""
+    """moto's WSGI app for every service; unless ``stock``: moto checked and patched
+    (``patches``: nothing of moto is imported before the check), routed without per-call
+    rework (``speed.dispatch``, ``speed.wire``), serialized, and behind the gateway (the
+    witness and the nemesis)."""
+    if not stock:
+        patches.apply()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     if stock:
         return DomainDispatcherApplication(create_backend_app)
-    patches.apply()
-    delivery.apply()
-    dispatch.install_method_cache()
+    from queuelab.backend.speed import dispatch
+
     wire.install()
-    return Gateway(patches.serialized(dispatch.Dispatcher(create_backend_app)))
-
-
-class _Body:
-    """The connection's input as the handler sees it: after the answer is sent, a read
-    (werkzeug's drain of an unread body) finds nothing instead of the next request."""
-
-    def __init__(self, raw: Any, handler: Any) -> None:
-        self.raw, self.handler = raw, handler
-
-    def read(self, size: int = -1) -> bytes:
-        return b"" if self.handler.answered else bytes(self.raw.read(size))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)
-
-
-class _Out:
-    """The connection's output: the header block waits for the answer's first write (or a
-    flush), so a small answer leaves in one segment, not two (a send and a wake-up less on
-    both sides of a call)."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw, self.held = raw, b""
-
-    def hold(self, data: bytes) -> None:
-        self.held += data
-
-    def write(self, data: bytes) -> int:
-        if self.held:
-            data, self.held = self.held + bytes(data), b""
-        return int(self.raw.write(data))
-
-    def flush(self) -> None:
-        if self.held:
-            data, self.held = self.held, b""
-            self.raw.write(data)
-        self.raw.flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)
-
-
-def keep_alive_handler() -> type:
-    """moto's request handler, keeping HTTP/1.1 connections open between requests.
-
-    Werkzeug's development server closes every connection, and after each answer drains
-    whatever the client sent, because a body the application did not read would be taken
-    for the next request line. The gateway reads every body whole, so connections can be
-    kept: a client then pays neither a TCP handshake nor a new server thread per request
-    (most of a small call's cost on the embedded backend)."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-    class KeepAlive(MotoRequestHandler):
-        answered = False
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in separate writes: without this, Nagle's algorithm
-            # holds the body for the client's delayed ACK (about 40 ms a call).
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.rfile = _Body(self.rfile, self)  # type: ignore[assignment]
-            self.wfile = _Out(self.wfile)  # type: ignore[assignment]
-
-        def handle_one_request(self) -> None:
-            self.answered = False
-            super().handle_one_request()
-
-        def send_header(self, keyword: str, value: str) -> None:
-            if keyword.lower() == "connection" and value.lower() == "close":
-                return
-            super().send_header(keyword, value)
-
-        def flush_headers(self) -> None:
-            if hasattr(self, "_headers_buffer"):
-                self.wfile.hold(b"".join(self._headers_buffer))  # type: ignore[attr-defined]
-                self._headers_buffer: list[bytes] = []
-
-        def end_headers(self) -> None:
-            super().end_headers()
-            self.answered = True
-
-        def handle_expect_100(self) -> bool:
-            # "100 Continue" is not the answer: the body comes after it (boto3 sends
-            # "Expect: 100-continue" with every S3 PutObject).
-            went_on = bool(super().handle_expect_100())
-            self.wfile.flush()  # the client waits for it before it sends the body
-            self.answered = False
-            return went_on
-
-    return KeepAlive
+    return Gateway(locking.serialized(dispatch.Dispatcher(create_backend_app)))
 
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0, keep_alive: bool = True) -> None:
@@ -136,7 +52,7 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 0, keep_alive: bool = T
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    handler = keep_alive_handler() if keep_alive else MotoRequestHandler
+    handler = connections.keep_alive_handler() if keep_alive else MotoRequestHandler
     server = make_server(host, port, app, threaded=True, request_handler=handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
     lifeline.watch(lambda: os._exit(0))
@@ -159,7 +75,14 @@ def main(argv: list[str] | None = None) -> None:
     settings.add_arguments(parser)
     args = parser.parse_args(argv)
     settings.current = settings.from_arguments(args)
-    serve(build_app(args.stock), args.host, args.port, keep_alive=not args.stock)
+    try:
+        app = build_app(args.stock)
+    except compat.MotoMismatch as err:
+        # The start-up line says why (the launcher raises it), and so does stderr.
+        print(json.dumps({"error": str(err)}), flush=True)
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
+    serve(app, args.host, args.port, keep_alive=not args.stock)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ class Lab:
     backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop waiting
     settle_seconds: float = 30.0  # settle()'s wait unless the method gives one
-    declared: type[Metrics] | None = None  # the scenario's metrics (None: any name)
+    declared: type[Metrics] = Metrics  # the scenario's own metrics: lab.metric's names
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit (and the run not
@@ -297,8 +297,7 @@ class Lab:
 
     def metric(self, name: str, value: float) -> None:
         """Record one of the scenario's declared metrics (an undeclared name is refused)."""
-        if self.declared is not None:
-            check_declared([name], self.declared, "the method")
+        check_declared([name], self.declared, "the method")
         self.metrics[name] = value
 
     def note(self, text: str) -> None:

@@ -210,14 +210,8 @@ class Run:
         if self.scenario.measure is None:
             return extra
         try:
-            run = Measured(
-                ops,
-                observation,
-                self.run_dir,
-                self.params,
-                self.unsafe,
-                self.resources.visibility_timeout,
-            )
+            visibility = self.resources.visibility_timeout
+            run = Measured(ops, observation, self.run_dir, self.params, self.unsafe, visibility)
             measured = self.scenario.measure(run)
             check_declared(measured, self.scenario.metrics, "measure")
             return extra | measured

@@ -17,7 +17,7 @@ from moto.moto_api._internal import mock_random
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import EnvironBuilder
 
-from queuelab.backend.dispatch import Dispatcher
+from queuelab.backend.speed.dispatch import Dispatcher
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
 # Timestamps differ between the two runs; nothing else may.

@@ -1,9 +1,10 @@
-"""Condition expressions parsed once per request (queuelab.backend.expressions) against moto's
-own parsing: the same answers to the same calls, with one parse a conditional put."""
+"""Condition expressions parsed once per request (queuelab.backend.speed.expressions) against
+moto's own parsing: the same answers to the same calls, with one parse a conditional put."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -13,7 +14,7 @@ from moto import mock_aws
 from moto.dynamodb import comparisons, responses
 from moto.dynamodb import models as dynamodb_models
 
-from queuelab.backend import expressions
+from queuelab.backend.speed import expressions
 
 REGION = "us-east-1"
 CLAIM = "attribute_not_exists(#k) OR (#s = :busy AND lease_until < :now)"
@@ -84,15 +85,12 @@ def answers(ddb: Any) -> list[str]:
 
 
 @pytest.fixture
-def patched(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The parser memory installed for this test only."""
-    for module in (comparisons, responses, dynamodb_models):
-        monkeypatch.setattr(
-            module,
-            "create_condition_expression_parser",
-            module.create_condition_expression_parser,  # type: ignore[attr-defined]
-        )
-    expressions.install()
+def patched(
+    monkeypatch: pytest.MonkeyPatch, patched_by: Callable[[ModuleType], None]
+) -> Iterator[None]:
+    """A new parser memory installed for this test only."""
+    monkeypatch.setattr(expressions, "_shared", None)
+    patched_by(expressions)
     yield
 
 

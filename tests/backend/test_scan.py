@@ -1,34 +1,31 @@
-"""The embedded backend's Scan pages (queuelab.backend.scan) against moto's own Table.scan:
-the same items, in the same order, with the same ScannedCount and LastEvaluatedKey."""
+"""The embedded backend's Scan pages (queuelab.backend.speed.scan) against moto's own
+Table.scan: the same items, in the same order, with the same ScannedCount and
+LastEvaluatedKey."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.responses import ActionResult
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
-from queuelab.backend import scan
+from queuelab.backend.speed import scan
 
 REGION = "us-east-1"
 STOCK_SCAN, STOCK_ANSWER = Table.scan, DynamoHandler.scan
 
 
 @pytest.fixture
-def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def ddb(patched_by: Callable[[ModuleType], None]) -> Iterator[Any]:
     """moto in-process, its Table patched with queuelab's scan for this test only."""
-    monkeypatch.setattr(Table, "scan", Table.scan)
-    monkeypatch.setattr(Table, "put_item", Table.put_item)
-    monkeypatch.setattr(DynamoHandler, "scan", DynamoHandler.scan)
-    scan.patch_table(Table)
-    scan.patch_responses(DynamoHandler, ActionResult)
+    patched_by(scan)
     with mock_aws():
         yield boto3.client("dynamodb", region_name=REGION)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from queuelab.backend import wire
+from queuelab.backend.speed import wire
 
 BOTO3 = (
     b"Host: 127.0.0.1:5000\r\nAccept-Encoding: identity\r\n"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import scenarios
-from queuelab.backend.protocol import s3_request
+from queuelab.backend.lab.protocol import s3_request
 from queuelab.contract import orders
 from queuelab.contract.claim_check import Pointer, pointer_body, pointer_of
 from queuelab.contract.history import Op

@@ -103,7 +103,7 @@ class DryLab(Lab):
 def rehearse(scenario: Scenario, unsafe: bool, tmp_path: Path) -> DryLab:
     outputs = Outputs("us-east-1", "local", {scenario.resource_key(unsafe): RESOURCES})
     lab = DryLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
-    lab.started_env = []
+    lab.started_env, lab.declared = [], scenario.metrics  # lab.metric's names are checked
     scenario.method(lab, resolve_params(scenario, {}), unsafe)
     return lab
 
@@ -190,7 +190,7 @@ def test_a_black_box_scenario_asks_only_for_chaos_the_lab_can_do_from_outside(
 ) -> None:
     outputs = Outputs("us-east-1", "local", {scenario.resource_key(False): RESOURCES})
     lab = DryLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
-    lab.started_env, foreign = [], FakeForeign()
+    lab.started_env, lab.declared, foreign = [], scenario.metrics, FakeForeign()
     lab.foreign = foreign  # type: ignore[assignment]
 
     scenario.method(lab, resolve_params(scenario, {}), False)

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from queuelab.backend import store
+from queuelab.backend.behaviour.locking import notify
+from queuelab.backend.speed import store
 from queuelab.contract.faults import draw
 
 REORDER_WINDOW = 20  # visible messages (from the head) a reordering receive may pick from
@@ -35,7 +36,6 @@ injected: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "queuelab_injected", default=None
 )
 _receives: dict[str, int] = {}  # queue name -> receives served (keys the reorder draws)
-_applied = False
 
 
 def configure(queue: str, mode: Delivery | None) -> None:
@@ -54,29 +54,29 @@ def _reordered(queue: Any, found: Iterator[Any], mode: Delivery) -> Iterator[Any
     return itertools.chain(window, found)
 
 
-def apply() -> None:
-    """Patch moto's SQS receive path (after ``patches.apply``). Idempotent."""
-    global _applied
-    if _applied:
-        return
-    from moto.sqs import models
+# The patches: each takes moto's attribute (as ``behaviour`` and ``speed`` left it) and
+# returns ours (``queuelab.backend.patches``, which applies the lab's last).
 
-    from queuelab.backend.patches import notify
 
-    queue_cls: Any = models.Queue
-    backend_cls: Any = models.SQSBackend
-    original_messages = queue_cls.messages
-    original_receive = backend_cls.receive_message
+def messages(original: property) -> property:
+    """A queue's visible messages, reordered when its delivery mode says so."""
 
     def messages(self: Any) -> Iterator[Any]:
-        found = original_messages.fget(self)
+        found = original.fget(self)  # type: ignore[misc]
         mode = QUEUES.get(self.name)
         if mode is None or not mode.reorder or self.fifo_queue:
             return found  # type: ignore[no-any-return]
         return _reordered(self, iter(found), mode)
 
+    return property(messages)
+
+
+def receive_message(original: Any) -> Any:
+    """A receive whose messages are made visible again at once, when the delivery mode of
+    their queue draws a duplicate."""
+
     def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> list[Any]:
-        result: list[Any] = original_receive(self, queue_name, *args, **kwargs)
+        result: list[Any] = original(self, queue_name, *args, **kwargs)
         mode = QUEUES.get(queue_name)
         if mode is None or not mode.duplicate or not result:
             return result
@@ -95,6 +95,4 @@ def apply() -> None:
         notify()
         return result
 
-    queue_cls.messages = property(messages)
-    backend_cls.receive_message = receive_message
-    _applied = True
+    return receive_message

@@ -13,8 +13,9 @@ import contextvars
 import time
 from typing import Any
 
-from queuelab.backend import fifo, store
-from queuelab.backend.locking import LOCK, POLL_TICK_SECONDS
+from queuelab.backend.behaviour import fifo
+from queuelab.backend.behaviour.locking import LOCK, POLL_TICK_SECONDS, notify
+from queuelab.backend.speed import store
 
 SOURCE_ARN = "DeadLetterQueueSourceArn"
 
@@ -28,18 +29,21 @@ _returned: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVa
 )
 
 
-def patch_queue(queue_cls: Any) -> None:
-    original_add = queue_cls.add_message
+# The patches: each takes moto's attribute and returns ours (``queuelab.backend.patches``).
 
+
+def add_message(original: Any) -> Any:
     def add_message(self: Any, message: Any) -> None:
+        """A message the redrive policy moves remembers its source; waiting long polls wake."""
         source = _receiving_from.get()
         if source is not None and source is not self:  # the redrive policy moves it
             message.dead_letter_source_arn = source.queue_arn
             source.pending_messages.discard(message)
             store.forget(message)  # the source's receipt handles do not work in the DLQ
-        original_add(self, message)
+        original(self, message)
+        notify()
 
-    queue_cls.add_message = add_message
+    return add_message
 
 
 def _expire_leases(queue: Any) -> None:
@@ -53,9 +57,7 @@ def _expire_leases(queue: Any) -> None:
             queue.pending_messages.discard(message)
 
 
-def patch_backend(backend_cls: Any) -> None:
-    original_receive = backend_cls.receive_message
-
+def receive_message(original: Any) -> Any:
     def receive_once(
         self: Any, queue_name: str, count: int, visibility_timeout: int, names: list[str] | None
     ) -> list[Any]:
@@ -68,9 +70,7 @@ def patch_backend(backend_cls: Any) -> None:
         _expire_leases(queue)
         token = _receiving_from.set(queue)
         try:
-            found: list[Any] = original_receive(
-                self, queue_name, count, 0, visibility_timeout, names
-            )
+            found: list[Any] = original(self, queue_name, count, 0, visibility_timeout, names)
         finally:
             _receiving_from.reset(token)
         if attempt and found:
@@ -99,11 +99,11 @@ def patch_backend(backend_cls: Any) -> None:
                     return found
                 LOCK.wait(min(remaining, POLL_TICK_SECONDS))
 
-    backend_cls.receive_message = receive_message
+    return receive_message
 
 
-def patch_responses(response_cls: Any) -> None:
-    original = response_cls.receive_message
+def receive_message_response(original: Any) -> Any:
+    """The patch of ``SQSResponse.receive_message``: the attempt id in, the source ARN out."""
 
     def receive_message(self: Any) -> Any:
         names = set(self._get_param("AttributeNames", []) or []) | set(
@@ -127,4 +127,4 @@ def patch_responses(response_cls: Any) -> None:
                     entry.setdefault("Attributes", {})[SOURCE_ARN] = source
         return answer
 
-    response_cls.receive_message = receive_message
+    return receive_message

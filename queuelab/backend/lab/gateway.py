@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from queuelab.backend import delivery, protocol
+from queuelab.backend.lab import delivery, protocol
 from queuelab.contract import faults
 from queuelab.contract.witness import LAB_CALLER, Record, parse_access_key
 

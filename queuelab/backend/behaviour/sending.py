@@ -9,7 +9,7 @@
 - Batches (SendMessageBatch API): malformed requests fail whole (ids, entry count, total
   size, a FIFO entry without a group or deduplication id); an entry that is too large or
   holds a refused character lands in ``Failed`` and the others are sent.
-- FIFO: deduplication and sequence numbers come from ``queuelab.backend.fifo``.
+- FIFO: deduplication and sequence numbers come from ``queuelab.backend.behaviour.fifo``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 import uuid
 from typing import Any
 
-from queuelab.backend import fifo
+from queuelab.backend.behaviour import fifo
 
 MAX_BATCH_BYTES = 1_048_576
 MAX_DELAY_SECONDS = 900
@@ -146,9 +146,10 @@ def send(
     return message
 
 
-def patch_backend(backend_cls: Any) -> None:
-    exceptions = _exceptions()
+# The patches: each takes moto's attribute and returns ours (``queuelab.backend.patches``).
 
+
+def send_message(_moto: Any) -> Any:
     def send_message(
         self: Any,
         queue_name: str,
@@ -170,6 +171,12 @@ def patch_backend(backend_cls: Any) -> None:
             group_id,
             system_attributes,
         )
+
+    return send_message
+
+
+def send_message_batch(_moto: Any) -> Any:
+    exceptions = _exceptions()
 
     def send_message_batch(
         self: Any, queue_name: str, entries: dict[str, dict[str, Any]]
@@ -213,5 +220,4 @@ def patch_backend(backend_cls: Any) -> None:
             sent.append(message)
         return sent, failed
 
-    backend_cls.send_message = send_message
-    backend_cls.send_message_batch = send_message_batch
+    return send_message_batch

@@ -22,7 +22,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from queuelab.backend import settings, store
+from queuelab.backend import settings
+from queuelab.backend.speed import store
 
 ATTEMPT_ID_SECONDS = 300.0
 
@@ -135,12 +136,13 @@ def forget_all(queue: Any) -> None:
     queue._queuelab_attempts.clear()
 
 
-def patch_queue(queue_cls: Any) -> None:
-    original_init = queue_cls.__init__
+def queue_init(original: Any) -> Any:
+    """The patch of ``Queue.__init__`` (``queuelab.backend.patches``): each queue keeps its
+    deduplication records and receive attempts."""
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         self._queuelab_dedup = Expiring()
         self._queuelab_attempts = Expiring()
-        original_init(self, *args, **kwargs)
+        original(self, *args, **kwargs)
 
-    queue_cls.__init__ = __init__
+    return __init__

@@ -2,18 +2,21 @@
 records; a second purge of the same queue within ``settings.current.purge_cooldown_seconds``
 is refused with ``PurgeQueueInProgress`` (PurgeQueue API: "Only one PurgeQueue operation on
 <queue> is allowed every 60 seconds"). AWS's purge also takes up to 60 s to finish; this one
-is immediate (listed in the README)."""
+is immediate (listed in docs/fidelity.md)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from queuelab.backend import fifo, settings, store
-from queuelab.backend.locking import notify
+from queuelab.backend import settings
+from queuelab.backend.behaviour import fifo
+from queuelab.backend.behaviour.locking import notify
+from queuelab.backend.speed import store
 
 
-def patch_backend(backend_cls: Any) -> None:
+def purge_queue(_moto: Any) -> Any:
+    """The patch of ``SQSBackend.purge_queue`` (``queuelab.backend.patches``)."""
     from moto.sqs.exceptions import PurgeQueueInProgress
 
     def purge_queue(self: Any, queue_name: str) -> None:
@@ -32,4 +35,4 @@ def patch_backend(backend_cls: Any) -> None:
         fifo.forget_all(queue)
         notify()
 
-    backend_cls.purge_queue = purge_queue
+    return purge_queue

@@ -14,17 +14,13 @@ was most of the server's CPU per call. ``Dispatcher`` gives the same answers che
   view does, and gets the response the Flask app would build: the same status, headers
   (flask-cors adds ``Access-Control-Allow-Origin: *`` to every answer) and body. Anything
   else (other services, the query protocol, other paths, CORS requests, moto's own API)
-  takes moto's stock path;
-- the method names of a response class are read once per class, not per request
-  (``install_method_cache``).
+  takes moto's stock path.
 
 ``tests/backend/test_dispatch.py`` holds both paths to the same answers.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -130,16 +126,3 @@ def _signed_region(authorization: str, service: str) -> str | None:
     except (IndexError, ValueError):
         return None
     return region if signed.lower() == service else None
-
-
-def install_method_cache() -> None:
-    """moto's ``call_action`` lists its class's methods with ``inspect.getmembers`` on every
-    request; the list is the same for a class once the server runs (patches are applied
-    before it serves), so read it once per class."""
-    from moto.core import responses
-
-    @functools.cache
-    def method_names_from_class(clazz: object) -> frozenset[str]:
-        return frozenset(name for name, _ in inspect.getmembers(clazz, inspect.isfunction))
-
-    responses.method_names_from_class = method_names_from_class  # type: ignore[attr-defined,assignment]

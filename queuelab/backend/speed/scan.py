@@ -125,10 +125,10 @@ def page(
     return results, scanned_count, last_evaluated_key
 
 
-def patch_table(table_cls: Any) -> None:
-    original_scan = table_cls.scan
-    original_put = table_cls.put_item
+# The patches: each takes moto's attribute and returns ours (``queuelab.backend.patches``).
 
+
+def scan(original: Any) -> Any:
     def scan(
         self: Any,
         filters: dict[str, Any],
@@ -146,7 +146,7 @@ def patch_table(table_cls: Any) -> None:
             )
             if answer is not None:
                 return answer
-        return original_scan(  # type: ignore[no-any-return]
+        return original(  # type: ignore[no-any-return]
             self,
             filters,
             limit,
@@ -158,8 +158,12 @@ def patch_table(table_cls: Any) -> None:
             segments,
         )
 
+    return scan
+
+
+def put_item(original: Any) -> Any:
     def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
-        item = original_put(self, *args, **kwargs)
+        item = original(self, *args, **kwargs)
         order: _Order | None = getattr(self, _ORDER, None)
         if order is not None:
             range_key = item.range_key if self.range_key_attr else None
@@ -167,8 +171,7 @@ def patch_table(table_cls: Any) -> None:
                 setattr(self, _ORDER, None)  # a new key: rebuilt on the next scan
         return item
 
-    table_cls.scan = scan
-    table_cls.put_item = put_item
+    return put_item
 
 
 def _plain(value: Any) -> bool:
@@ -212,11 +215,13 @@ def _items_as_they_are(action_result_cls: Any) -> Any:
     return ItemsAsTheyAre
 
 
-def patch_responses(handler_cls: Any, action_result_cls: Any) -> None:
-    original_scan = handler_cls.scan
-    answer_cls = _items_as_they_are(action_result_cls)
+def scan_response(original: Any) -> Any:
+    """The patch of ``DynamoHandler.scan``: the answer's items copied in, not walked."""
+    from moto.core.responses import ActionResult
+
+    answer_cls = _items_as_they_are(ActionResult)
 
     def scan(self: Any) -> Any:
-        return answer_cls(original_scan(self).result)
+        return answer_cls(original(self).result)
 
-    handler_cls.scan = scan
+    return scan

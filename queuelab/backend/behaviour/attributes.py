@@ -118,21 +118,28 @@ def _check(queue: Any, attributes: dict[str, Any]) -> None:
         )
 
 
-def patch_queue(queue_cls: Any) -> None:
-    original_init = queue_cls.__init__
-    original_set = queue_cls._set_attributes
-    if "RedriveAllowPolicy" not in queue_cls.BASE_ATTRIBUTES:
-        queue_cls.BASE_ATTRIBUTES = [*queue_cls.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+# The patches: each takes moto's attribute and returns ours (``queuelab.backend.patches``).
 
+
+def base_attributes(original: list[str]) -> list[str]:
+    """The attributes a queue has (and ``GetQueueAttributes`` answers): ``RedriveAllowPolicy``
+    too."""
+    return original if "RedriveAllowPolicy" in original else [*original, "RedriveAllowPolicy"]
+
+
+def queue_init(original: Any) -> Any:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         self.redrive_allow_policy = None
-        original_init(self, *args, **kwargs)
+        original(self, *args, **kwargs)
 
+    return __init__
+
+
+def set_attributes(original: Any) -> Any:
     def _set_attributes(self: Any, attributes: dict[str, Any], now: float | None = None) -> None:
         _check(self, attributes)
         if attributes.get("RedriveAllowPolicy") == "":
             attributes = {**attributes, "RedriveAllowPolicy": None}
-        original_set(self, attributes, now)
+        original(self, attributes, now)
 
-    queue_cls.__init__ = __init__
-    queue_cls._set_attributes = _set_attributes
+    return _set_attributes

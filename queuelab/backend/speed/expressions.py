@@ -51,12 +51,16 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def install() -> None:
-    """Route moto's DynamoDB condition parsing (responses and models) through ``Parsers``."""
-    from moto.dynamodb import comparisons, responses
-    from moto.dynamodb import models as dynamodb_models
+_shared: Parsers | None = None  # the one memory of this process
 
-    parsers = Parsers(comparisons.ConditionExpressionParser)
-    comparisons.create_condition_expression_parser = parsers  # get_filter_expression's
-    responses.create_condition_expression_parser = parsers  # type: ignore[attr-defined]
-    dynamodb_models.create_condition_expression_parser = parsers  # type: ignore[attr-defined]
+
+def create_condition_expression_parser(_moto: Any) -> Parsers:
+    """The patch of ``create_condition_expression_parser`` where moto's DynamoDB calls it:
+    in ``comparisons`` (``get_filter_expression``'s), ``responses`` and ``models``, which
+    imported it by name (``queuelab.backend.patches``). All three share one memory."""
+    global _shared
+    if _shared is None:
+        from moto.dynamodb.comparisons import ConditionExpressionParser
+
+        _shared = Parsers(ConditionExpressionParser)
+    return _shared

@@ -33,8 +33,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from queuelab.backend import fifo, leases
-from queuelab.backend.locking import LOCK
+from queuelab.backend.behaviour import fifo, leases
+from queuelab.backend.behaviour.locking import LOCK
 
 MAX_RATE = 500
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
@@ -233,7 +233,10 @@ def cancel(handle: str) -> int:
     return task.moved
 
 
-def patch_responses(response_cls: Any) -> None:
+# The patches: SQSResponse's actions, which stock moto does not have (``queuelab.backend.patches``).
+
+
+def start_message_move_task(_moto: None) -> Any:
     from moto.core.responses import ActionResult
 
     def start_message_move_task(self: Any) -> Any:
@@ -244,14 +247,24 @@ def patch_responses(response_cls: Any) -> None:
         )
         return ActionResult({"TaskHandle": task.handle})
 
+    return start_message_move_task
+
+
+def list_message_move_tasks(_moto: None) -> Any:
+    from moto.core.responses import ActionResult
+
     def list_message_move_tasks(self: Any) -> Any:
         results = listed(self._get_param("SourceArn"), self._get_param("MaxResults"))
         return ActionResult({"Results": results})
+
+    return list_message_move_tasks
+
+
+def cancel_message_move_task(_moto: None) -> Any:
+    from moto.core.responses import ActionResult
 
     def cancel_message_move_task(self: Any) -> Any:
         moved = cancel(self._get_param("TaskHandle"))
         return ActionResult({"ApproximateNumberOfMessagesMoved": moved})
 
-    response_cls.start_message_move_task = start_message_move_task
-    response_cls.list_message_move_tasks = list_message_move_tasks
-    response_cls.cancel_message_move_task = cancel_message_move_task
+    return cancel_message_move_task

@@ -8,7 +8,7 @@ the receipt handle; a FIFO send scans the queue for its deduplication id.
 Here: a cheap clock for visibility checks; the counts are computed only for
 ``GetQueueAttributes``; messages live in an insertion-ordered store with O(1) removal;
 receipt handles are indexed; the receive scan stops once it has enough messages; adding a
-message is an append (deduplication is ``queuelab.backend.fifo``'s, in O(1)).
+message is an append (deduplication is ``queuelab.backend.behaviour.fifo``'s, in O(1)).
 
 The counts cost O(messages in flight or delayed), not O(depth): each store keeps aside the
 messages whose visibility or delay was set (``held``); every other message is visible and
@@ -25,8 +25,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-
-from queuelab.backend.locking import notify
 
 # Set only while GetQueueAttributes runs: each queue's counts, computed once per request.
 _counts: contextvars.ContextVar[dict[int, Counts] | None] = contextvars.ContextVar(
@@ -161,73 +159,93 @@ def _count(queue: Any, kind: str) -> int | None:
     return int(getattr(cache[id(queue)], kind))
 
 
-def patch_message(message_cls: Any) -> None:
-    original_mark_received = message_cls.mark_received
+# The patches: each takes moto's attribute (None where moto has none) and returns ours
+# (``queuelab.backend.patches`` lists them).
 
+
+def mark_received(original: Any) -> Any:
     def mark_received(self: Any, visibility_timeout: int | None = None) -> None:
-        original_mark_received(self, visibility_timeout)
+        original(self, visibility_timeout)
         handles[self.receipt_handle] = self
 
-    message_cls.mark_received = mark_received
-    message_cls.visible_at = _timestamp("visible_at")
-    message_cls.delayed_until = _timestamp("delayed_until")
-    message_cls.visible = property(lambda self: now_ms() > self.visible_at)
-    message_cls.delayed = property(lambda self: now_ms() < self.delayed_until)
+    return mark_received
 
 
-def patch_queue(queue_cls: Any) -> None:
-    original_init = queue_cls.__init__
+def visible_at(_moto: None) -> property:
+    return _timestamp("visible_at")
 
+
+def delayed_until(_moto: None) -> property:
+    return _timestamp("delayed_until")
+
+
+def visible(_moto: property) -> property:
+    return property(lambda self: now_ms() > self.visible_at)
+
+
+def delayed(_moto: property) -> property:
+    return property(lambda self: now_ms() < self.delayed_until)
+
+
+def queue_init(original: Any) -> Any:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
+        original(self, *args, **kwargs)
         self._messages = MessageStore(self._messages)
 
+    return __init__
+
+
+def add_message(_moto: Any) -> Any:
     def add_message(self: Any, message: Any) -> None:
         """Append (moto's own scans the queue for a FIFO deduplication id and runs Lambda
-        event source mappings, which the lab has none of)."""
+        event source mappings, which the lab has none of). Waiting long polls are woken by
+        ``behaviour.receiving``, which wraps this."""
         self._messages.append(message)
-        notify()
 
-    queue_cls.__init__ = __init__
-    queue_cls.add_message = add_message
-    queue_cls.messages = property(lambda self: _visible_undelayed(self._messages))
-    queue_cls.approximate_number_of_messages = property(lambda self: _count(self, "visible"))
-    queue_cls.approximate_number_of_messages_delayed = property(
-        lambda self: _count(self, "delayed")
-    )
-    queue_cls.approximate_number_of_messages_not_visible = property(
-        lambda self: _count(self, "not_visible")
-    )
+    return add_message
 
 
-def patch_backend(backend_cls: Any) -> None:
-    original_get_attributes = backend_cls.get_queue_attributes
+def messages(_moto: property) -> property:
+    return property(lambda self: _visible_undelayed(self._messages))
 
+
+def counted(kind: str) -> Any:
+    """``approximate_number_of_messages`` and its siblings: ``kind`` of ``Counts``."""
+
+    def count(_moto: property) -> property:
+        return property(lambda self: _count(self, kind))
+
+    return count
+
+
+def get_queue_attributes(original: Any) -> Any:
     def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> Any:
         token = _counts.set({})
         try:
-            return original_get_attributes(self, queue_name, attribute_names)
+            return original(self, queue_name, attribute_names)
         finally:
             _counts.reset(token)
 
+    return get_queue_attributes
+
+
+def is_message_valid_based_on_retention_period(_moto: Any) -> Any:
     def is_message_valid_based_on_retention_period(
         self: Any, queue_name: str, message: Any
     ) -> bool:
         retention_seconds = self.get_queue(queue_name).message_retention_period
         return bool(retention_seconds + message.sent_timestamp / 1000 > time.time())
 
-    original_delete_queue = backend_cls.delete_queue
+    return is_message_valid_based_on_retention_period
 
+
+def delete_queue(original: Any) -> Any:
     def delete_queue(self: Any, queue_name: str) -> None:
         """Forget the queue's messages too (the store index would keep them alive)."""
         queue = self.get_queue(queue_name)
-        original_delete_queue(self, queue_name)
+        original(self, queue_name)
         for message in queue._messages.iter_live():
             forget(message)
         queue._messages.clear()
 
-    backend_cls.get_queue_attributes = get_queue_attributes
-    backend_cls.delete_queue = delete_queue
-    backend_cls.is_message_valid_based_on_retention_period = (
-        is_message_valid_based_on_retention_period
-    )
+    return delete_queue
