@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from consumer import chaos, keys, logs
 from consumer.backoff import Backoff, ErrorBackoff, Immediate, RetryPolicy
 from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
-from consumer.groups import CarryOn, SkipFailedGroups
+from consumer.groups import CarryOn, GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import Heartbeat, NoHeartbeat
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
@@ -201,7 +201,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
     return worker
 
 
-def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> SkipFailedGroups:
+def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> GroupPolicy:
     if knobs.group_failure == "carry-on":
         return CarryOn()
     return SkipFailedGroups(queue.max_receive_count)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from consumer.backoff import ErrorBackoff, RetryPolicy
-from consumer.groups import SkipFailedGroups
+from consumer.groups import GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
@@ -66,7 +66,7 @@ class Worker:
         backoff: ErrorBackoff | None = None,
         retry: RetryPolicy | None = None,
         heartbeat: NoHeartbeat | None = None,
-        groups: SkipFailedGroups | None = None,
+        groups: GroupPolicy | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
