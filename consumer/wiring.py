@@ -15,7 +15,7 @@ from consumer.backoff import Backoff, ErrorBackoff, Immediate, RetryPolicy
 from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
 from consumer.groups import CarryOn, GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
-from consumer.heartbeat import Heartbeat, NoHeartbeat
+from consumer.heartbeat import Heartbeat, LeaseKeeper, NoHeartbeat
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
 from consumer.leases import FixedLease, VisibilityLease
 from consumer.metrics import Metrics
@@ -209,7 +209,7 @@ def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> GroupPolicy:
 
 def heartbeat(
     knobs: ConsumerKnobs, worker: Worker, per_message: Handler, visibility: int
-) -> NoHeartbeat:
+) -> LeaseKeeper:
     """Beats extend the message's visibility through the worker and renew the claim's
     lease (when it follows the visibility)."""
     if not knobs.heartbeat_seconds:

@@ -34,7 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from consumer.backoff import ErrorBackoff, RetryPolicy
 from consumer.groups import GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
-from consumer.heartbeat import NoHeartbeat
+from consumer.heartbeat import LeaseKeeper, NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
 from consumer.middleware import Acknowledger, BatchAcknowledger, Middleware
 from consumer.pool import Batch, Pool
@@ -65,7 +65,7 @@ class Worker:
         idle_timeout_seconds: float = 0.0,
         backoff: ErrorBackoff | None = None,
         retry: RetryPolicy | None = None,
-        heartbeat: NoHeartbeat | None = None,
+        heartbeat: LeaseKeeper | None = None,
         groups: GroupPolicy | None = None,
     ) -> None:
         self.sqs = sqs
