@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from consumer.leases import FixedLease
+from consumer.leases import ClaimLease, FixedLease
 from consumer.message import Received, Reject, Work
 from queuelab.contract.history import Fn, History
 from queuelab.contract.tables import (
@@ -207,7 +207,7 @@ class Idempotency:
         performed: Performed,
         history: History,
         run_id: str = "",
-        lease: FixedLease | None = None,
+        lease: ClaimLease | None = None,
     ) -> None:
         self.status = status
         self.cache = cache

@@ -17,7 +17,7 @@ from consumer.groups import CarryOn, GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import Heartbeat, LeaseKeeper, NoHeartbeat
 from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
-from consumer.leases import FixedLease, VisibilityLease
+from consumer.leases import ClaimLease, FixedLease, VisibilityLease
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
 from consumer.read_then_write import ReadThenWriteTable
@@ -67,7 +67,7 @@ def idempotency(
             "deduplicates; other consumers will repeat side effects"
         )
     performed = effects.performed if knobs.check_before_doing == "on" else never_performed
-    lease = FixedLease()
+    lease: ClaimLease = FixedLease()
     if knobs.idempotency_lease == "visibility":
         lease = VisibilityLease(visibility_timeout)
     return Idempotency(
