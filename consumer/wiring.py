@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from consumer import chaos, keys, logs
-from consumer.backoff import Backoff, ErrorBackoff, Immediate, RetryPolicy
+from consumer.backoff import AfterVisibilityTimeout, Backoff, ErrorBackoff, Immediate, RetryPolicy
 from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
 from consumer.groups import CarryOn, GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
@@ -80,7 +80,7 @@ def retry_policy(knobs: ConsumerKnobs) -> RetryPolicy:
         return Backoff(knobs.retry_base_seconds, knobs.retry_cap_seconds)
     if knobs.retry_mode == "immediate":
         return Immediate()
-    return RetryPolicy()
+    return AfterVisibilityTimeout()
 
 
 @dataclass(frozen=True)

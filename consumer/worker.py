@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from consumer.backoff import ErrorBackoff, RetryPolicy
+from consumer.backoff import AfterVisibilityTimeout, ErrorBackoff, RetryPolicy
 from consumer.groups import GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import LeaseKeeper, NoHeartbeat
@@ -80,7 +80,7 @@ class Worker:
         self.message_limit = message_limit
         self.idle_timeout_seconds = idle_timeout_seconds
         self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)  # after failed receives
-        self.retry = retry or RetryPolicy()  # when a failed message comes back
+        self.retry = retry or AfterVisibilityTimeout()  # when a failed message comes back
         self.heartbeat = heartbeat or NoHeartbeat()  # keeps the lease while work runs
         self.groups = groups or SkipFailedGroups()  # a failed group stops in its batch
         self.receipts = Receipts(sqs, queue_url, history)
