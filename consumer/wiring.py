@@ -16,13 +16,13 @@ from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Object
 from consumer.groups import CarryOn, GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import Heartbeat, LeaseKeeper, NoHeartbeat
-from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
+from consumer.idempotency import DoneCache, Idempotency, never_performed
 from consumer.leases import ClaimLease, FixedLease, VisibilityLease
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
-from consumer.read_then_write import ReadThenWriteTable
 from consumer.schemas import SchemaReader
 from consumer.side_effects import SideEffects
+from consumer.status_table import ClaimTable, ReadThenWriteTable, StatusTable
 from consumer.versions import VersionStore
 from consumer.worker import Worker
 from queuelab.contract import clients, lifeline
@@ -51,7 +51,9 @@ def idempotency(
         return Idempotency(None, DoneCache(0), never_performed, history)
     status = None
     if knobs.message_status_table and ddb is not None:
-        table = ReadThenWriteTable if knobs.claim_write == "read-then-write" else StatusTable
+        table: type[ClaimTable] = StatusTable
+        if knobs.claim_write == "read-then-write":
+            table = ReadThenWriteTable
         before_write = hooks.before_claim_write if hooks else None
         status = table(
             ddb, knobs.message_status_table, name, knobs.idempotency_lease_seconds, before_write
