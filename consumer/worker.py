@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from consumer.acknowledgers import DeleteEach, DeleteTogether
 from consumer.backoff import AfterVisibilityTimeout, ErrorBackoff, RetryPolicy
 from consumer.groups import GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
 from consumer.heartbeat import LeaseKeeper, NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
-from consumer.middleware import Acknowledger, BatchAcknowledger, Middleware
+from consumer.middleware import Middleware
 from consumer.pool import Batch, Pool
 from consumer.receipts import Receipts
 from queuelab.contract.history import Fn, History
@@ -88,9 +89,9 @@ class Worker:
         # batch's messages at once in threads, its successes deleted together at its end.
         self.pool: Pool | None = None
         if pool_size == 1:
-            self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
+            self.acknowledger = self.hooks.acknowledger(DeleteEach(self.acknowledge))
         else:
-            inner = BatchAcknowledger(self.acknowledge, self.acknowledge_many)
+            inner = DeleteTogether(self.acknowledge, self.acknowledge_many)
             self.acknowledger = self.hooks.acknowledger(inner)
             turn = functools.partial(self.work_through, settle_each=False)
             self.pool = Pool(pool_size, turn, self.settle, self.acknowledger.end_batch)
