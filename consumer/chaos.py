@@ -17,7 +17,7 @@ from typing import Any
 from consumer.acknowledgers import Acknowledger, AllOrNothing, Delete, NeverDelete
 from consumer.message import Received, Reject, Unavailable, Work
 from consumer.middleware import Middleware
-from consumer.side_effects import SideEffects
+from consumer.side_effects import Downstream
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Fn, History
 from queuelab.contract.processes import EXIT_CRASH
@@ -189,13 +189,22 @@ class ExitAtOnce(Middleware):
         return True
 
 
-class SwallowingSideEffects(SideEffects):
+class SwallowingSideEffects(Downstream):
     """A side effect whose failure is logged and forgotten: the handler takes it as done,
     completes and deletes the message, and the work is lost."""
 
-    def perform(self, *args: Any, **kwargs: Any) -> bool:
+    def __init__(self, inner: Downstream) -> None:
+        self.inner = inner
+
+    def perform(
+        self,
+        subject: str,
+        request_key: str,
+        run_id: str,
+        payload: dict[str, Any],
+    ) -> bool:
         try:
-            return super().perform(*args, **kwargs)
+            return self.inner.perform(subject, request_key, run_id, payload)
         except Unavailable as err:
             log.warning("side effect failed, carrying on as if it was done: %s", err)
             return True

@@ -21,7 +21,7 @@ from consumer.leases import ClaimLease, FixedLease, VisibilityLease
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
 from consumer.schemas import SchemaReader
-from consumer.side_effects import SideEffects
+from consumer.side_effects import Downstream, SideEffects
 from consumer.status_table import ClaimTable, ReadThenWriteTable, StatusTable
 from consumer.versions import VersionStore
 from consumer.worker import Worker
@@ -127,14 +127,16 @@ def handler(
 ) -> Handler:
     """The per-message path, with the safeguards the knobs keep on."""
     name = history.process
-    kind = chaos.SwallowingSideEffects if knobs.swallow_errors else SideEffects
-    effects = kind(
+    system = SideEffects(
         ddb,
         knobs.message_side_effects_table,
         knobs.side_effect_log_path,
         knobs.side_effect_log_field,
         checked=knobs.idempotent and knobs.check_before_doing == "on",
     )
+    effects: Downstream = system
+    if knobs.swallow_errors:
+        effects = chaos.SwallowingSideEffects(system)
     versions = None
     if knobs.version_state_path:
         versions = VersionStore(
@@ -143,7 +145,7 @@ def handler(
     # With the claim check's objects: a handler that fetches claim-checked payloads first.
     made = Handler if objects is None else functools.partial(ClaimCheckedHandler, objects=objects)
     return made(
-        idempotency(knobs, effects, history, name, ddb, hooks, visibility_timeout),
+        idempotency(knobs, system, history, name, ddb, hooks, visibility_timeout),
         effects,
         history,
         hooks=hooks,
