@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from queuelab.contract.history import INVOKE, OK, read_dir
+from queuelab.contract.history import INVOKE, OK, Fn, read_dir
 
 SQS_PER_MILLION = 0.40
 DDB_WRITE_PER_MILLION = 0.625
@@ -37,18 +37,20 @@ def count(run_dir: Path) -> Counter[str]:
     ops = read_dir(run_dir / "history")
     journal = json.loads((run_dir / "journal.json").read_text())
     counts: Counter[str] = Counter()
-    sends: Counter[str] = Counter(op.process for op in ops if op.f == "send" and op.type == INVOKE)
+    sends: Counter[str] = Counter(op.process for op in ops if op.f == Fn.SEND and op.type == INVOKE)
     counts["sqs"] += sum(math.ceil(n / 10) for n in sends.values())
-    counts["sqs"] += sum(1 for op in ops if op.f in ("receive", "delete") and op.type == INVOKE)
-    counts["sqs"] += sum(1 for op in ops if op.f == "release" and op.type == OK)
-    counts["sqs"] += sum(1 for op in ops if op.f in ("heartbeat", "retry") and op.type == INVOKE)
-    claims = [op for op in ops if op.f == "claim" and op.type == OK]
+    counts["sqs"] += sum(1 for op in ops if op.f in (Fn.RECEIVE, Fn.DELETE) and op.type == INVOKE)
+    counts["sqs"] += sum(1 for op in ops if op.f == Fn.RELEASE and op.type == OK)
+    counts["sqs"] += sum(1 for op in ops if op.f in (Fn.HEARTBEAT, Fn.RETRY) and op.type == INVOKE)
+    claims = [op for op in ops if op.f == Fn.CLAIM and op.type == OK]
     counts["ddb_write"] += len(claims)  # the conditional put
     counts["ddb_write"] += sum(
         1 for op in claims if op.value.get("outcome") == "acquired"
     )  # complete
-    counts["ddb_write"] += sum(1 for op in ops if op.f == "side_effect" and op.type == INVOKE)
-    counts["ddb_read"] += sum(1 for op in ops if op.f in ("side_effect", "skip") and op.type != OK)
+    counts["ddb_write"] += sum(1 for op in ops if op.f == Fn.SIDE_EFFECT and op.type == INVOKE)
+    counts["ddb_read"] += sum(
+        1 for op in ops if op.f in (Fn.SIDE_EFFECT, Fn.SKIP) and op.type != OK
+    )
     counts["ddb_read"] += len(claims)  # check-before-doing, at most one per claim
     # The runner: 2 purges, ~4 observation calls per queue, settling polls, 2 scans + deletes.
     counts["sqs"] += 2 + 8 + int(journal["duration_s"] * RUNNER_POLLS_PER_SECOND)

@@ -37,7 +37,7 @@ from rich.table import Table
 
 from queuelab.backend import EmbeddedBackend
 from queuelab.contract import clients
-from queuelab.contract.history import OK, Fn, read_dir
+from queuelab.contract.history import INVOKE, OK, Fn, Op, read_dir
 from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
 from queuelab.targets import provision
 from queuelab.targets.plan import ResourceSet
@@ -52,9 +52,9 @@ def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else 0.0
 
 
-def span(ops: list[Any], first: str, last: str) -> float:
+def span(ops: list[Op], first: Fn, last: Fn) -> float:
     """Seconds from the first ``first`` invoke to the last ``last`` ok."""
-    starts = [op.time for op in ops if op.f == first and op.type == "invoke"]
+    starts = [op.time for op in ops if op.f == first and op.type == INVOKE]
     ends = [op.time for op in ops if op.f == last and op.type == OK]
     return max(ends) - min(starts) if starts and ends else 0.0
 

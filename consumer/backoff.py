@@ -1,17 +1,18 @@
 """When a failed message is tried again: the retry policies.
 
-A message that failed is not deleted. By default it comes back when its visibility timeout
-ends, whatever the failure. ``Backoff`` instead sets its visibility (ChangeMessageVisibility)
-to an exponentially growing delay with full jitter, computed from ``ApproximateReceiveCount``:
-while a downstream is down, retries thin out and spread instead of hammering it, so the
-messages outlast the outage instead of exhausting maxReceiveCount. ``Immediate`` releases a
-failed message at once: the thundering herd a negative control shows.
-"""
+A message that failed is not deleted. By default (``AfterVisibilityTimeout``) it comes back
+when its visibility timeout ends, whatever the failure. ``Backoff`` instead sets its
+visibility (ChangeMessageVisibility) to an exponentially growing delay with full jitter,
+computed from ``ApproximateReceiveCount``: while a downstream is down, retries thin out and
+spread instead of hammering it, so the messages outlast the outage instead of exhausting
+maxReceiveCount. ``Immediate`` releases a failed message at once: the thundering herd a
+negative control shows."""
 
 from __future__ import annotations
 
 import math
 import random
+from abc import ABC, abstractmethod
 
 from consumer.message import Received
 
@@ -34,11 +35,23 @@ def full_jitter(receive_count: int, base: float, cap: float, rng: random.Random)
     return max(1, math.ceil(rng.uniform(0.0, ceiling(receive_count, base, cap))))
 
 
-class RetryPolicy:
-    """Leave a failed message alone: it comes back after its visibility timeout."""
+class RetryPolicy(ABC):
+    """When a failed message may be received again."""
 
+    @abstractmethod
     def delay(self, message: Received) -> int | None:
         """Seconds until the message may be received again; None: the visibility timeout."""
+
+    @abstractmethod
+    def ceiling(self, message: Received) -> float:
+        """The longest ``delay`` could have been (recorded with a retry)."""
+
+
+class AfterVisibilityTimeout(RetryPolicy):
+    """Leave a failed message alone: it comes back after its visibility timeout
+    (``RETRY_MODE=visibility-timeout``, the default)."""
+
+    def delay(self, message: Received) -> int | None:
         return None
 
     def ceiling(self, message: Received) -> float:
@@ -61,10 +74,14 @@ class Backoff(RetryPolicy):
 
 
 class Immediate(RetryPolicy):
-    """Release a failed message at once (no backoff): every consumer retries it right away."""
+    """Release a failed message at once (no backoff): every consumer retries it right away.
+    The negative control of ``RETRY_MODE=backoff``."""
 
     def delay(self, message: Received) -> int | None:
         return 0
+
+    def ceiling(self, message: Received) -> float:
+        return 0.0
 
 
 class ErrorBackoff:

@@ -1,6 +1,8 @@
 """The chaos layer: the faults a scenario switches on with knobs, plugged into the worker's
 hook points (``consumer/middleware.py``). Nothing here is needed by a correct worker; each
-class is one fault, built by ``layer`` only when its knob asks for it."""
+class is one fault, built by ``layer`` only when its knob asks for it. The faults that
+change how messages are deleted put a deliberately wrong acknowledger
+(``consumer/acknowledgers.py``) in place of the worker's."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from consumer.acknowledgers import Acknowledger, AllOrNothing, Delete, NeverDelete
 from consumer.message import Received, Reject, Unavailable, Work
-from consumer.middleware import Acknowledger, Delete, Middleware
-from consumer.side_effects import SideEffects
+from consumer.middleware import Middleware
+from consumer.side_effects import Downstream
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Fn, History
 from queuelab.contract.processes import EXIT_CRASH
@@ -123,11 +126,6 @@ class RejectMarker(Middleware):
             raise Reject("failed after its side effect (reject marker)")
 
 
-class NeverDelete(Acknowledger):
-    def succeeded(self, message: Received) -> None:
-        """Forgotten: the message comes back until it dead-letters."""
-
-
 class DeleteOnReceipt(Middleware):
     """Delete before the work (at-most-once): a crash mid-work loses the message."""
 
@@ -148,38 +146,12 @@ class ForgetToDelete(Middleware):
         return NeverDelete(inner.delete)
 
 
-class AllOrNothingBatch(Middleware, Acknowledger):
+class AllOrNothingBatch(Middleware):
     """Delete a batch only if every message in it succeeded (a batch handler without
     partial failure reporting): one failure and the good messages come back too."""
 
-    def __init__(self) -> None:
-        self.succeeded_messages: list[Received] = []
-        self.failures = 0
-        self.inner: Acknowledger | None = None
-
     def acknowledger(self, inner: Acknowledger) -> Acknowledger:
-        self.inner = inner
-        return self
-
-    def succeeded(self, message: Received) -> None:
-        self.succeeded_messages.append(message)
-
-    def failed(self, message: Received) -> None:
-        self.failures += 1
-
-    def end_batch(self) -> None:
-        assert self.inner is not None
-        if self.failures:
-            log.warning(
-                "%d of %d messages failed: the whole batch will be retried",
-                self.failures,
-                self.failures + len(self.succeeded_messages),
-            )
-        else:
-            for message in self.succeeded_messages:
-                self.inner.succeeded(message)
-        self.succeeded_messages, self.failures = [], 0
-        self.inner.end_batch()  # a pool's deletes go out together here
+        return AllOrNothing(inner)
 
 
 class DownstreamOutage(Middleware):
@@ -217,13 +189,22 @@ class ExitAtOnce(Middleware):
         return True
 
 
-class SwallowingSideEffects(SideEffects):
+class SwallowingSideEffects(Downstream):
     """A side effect whose failure is logged and forgotten: the handler takes it as done,
     completes and deletes the message, and the work is lost."""
 
-    def perform(self, *args: Any, **kwargs: Any) -> bool:
+    def __init__(self, inner: Downstream) -> None:
+        self.inner = inner
+
+    def perform(
+        self,
+        subject: str,
+        request_key: str,
+        run_id: str,
+        payload: dict[str, Any],
+    ) -> bool:
         try:
-            return super().perform(*args, **kwargs)
+            return self.inner.perform(subject, request_key, run_id, payload)
         except Unavailable as err:
             log.warning("side effect failed, carrying on as if it was done: %s", err)
             return True

@@ -6,7 +6,8 @@ its visibility timeout or backoff) and would then be done after its successors. 
 ``SqsFifoPartialProcessor(skip_group_on_error=True)`` stops that group at its first failure
 and goes on with the other groups; here the group's later messages of the batch are released
 untouched (visibility 0). SQS keeps the group blocked while the failed message is in flight,
-so they come back after it, in order.
+so they come back after it, in order (``SkipFailedGroups``; ``CarryOn``, the negative
+control, works on them anyway).
 
 They come back with it every time, so each of them is received as often as the failed
 message: when that one reaches maxReceiveCount and is dead-lettered, they would be too.
@@ -17,10 +18,32 @@ successors are processed now, in order, instead of following it there.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from consumer.message import Received
 
 
-class SkipFailedGroups:
+class GroupPolicy(ABC):
+    """What a failure within a received batch means for the later messages of its group."""
+
+    @abstractmethod
+    def new_batch(self) -> None:
+        """A batch was received (the one-by-one worker)."""
+
+    @abstractmethod
+    def forget(self, turn: list[Received]) -> None:
+        """A pool's turn (one group's messages of a batch) is over."""
+
+    @abstractmethod
+    def skip(self, message: Received) -> bool:
+        """True to release ``message`` untouched instead of working on it."""
+
+    @abstractmethod
+    def record_failure(self, message: Received) -> None:
+        """``message`` failed."""
+
+
+class SkipFailedGroups(GroupPolicy):
     """Stop a message group at its first failure within a batch (unless that was the
     message's last attempt before the redrive policy dead-letters it)."""
 
@@ -32,7 +55,6 @@ class SkipFailedGroups:
         self.failed.clear()
 
     def forget(self, turn: list[Received]) -> None:
-        """A pool's turn (one group's messages of a batch) is over."""
         for message in turn:
             if message.group is not None:
                 self.failed.discard(message.group)
@@ -50,12 +72,21 @@ class SkipFailedGroups:
             self.failed.add(message.group)
 
 
-class CarryOn(SkipFailedGroups):
+class CarryOn(GroupPolicy):
     """Go on past a failed message: its group's later messages are processed before it is
-    (FIFO order broken)."""
+    (FIFO order broken). The negative control of ``GROUP_FAILURE=carry-on``."""
+
+    def new_batch(self) -> None:
+        pass
+
+    def forget(self, turn: list[Received]) -> None:
+        pass
 
     def skip(self, message: Received) -> bool:
         return False
+
+    def record_failure(self, message: Received) -> None:
+        pass
 
 
 def in_turns(batch: list[Received]) -> list[list[Received]]:

@@ -21,7 +21,7 @@ from consumer.idempotency import Idempotency
 from consumer.keys import DedupeKey, payload_id
 from consumer.message import Received, Reject, Unavailable, Work, parse_payload
 from consumer.middleware import Middleware
-from consumer.side_effects import SideEffects
+from consumer.side_effects import Downstream
 from consumer.versions import VersionStore
 from queuelab.contract.history import Fn, History
 from queuelab.contract.messages import subject_of
@@ -34,7 +34,7 @@ class Handler:
     def __init__(
         self,
         idempotency: Idempotency,
-        effects: SideEffects,
+        effects: Downstream,
         history: History,
         *,
         hooks: Middleware | None = None,

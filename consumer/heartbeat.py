@@ -15,7 +15,9 @@ import contextlib
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from consumer.message import Received
@@ -34,15 +36,24 @@ class Beat:
     lost: bool = False
 
 
-class NoHeartbeat:
-    """The message's lease is only what the queue's visibility timeout gives."""
+class LeaseKeeper(ABC):
+    """What keeps the lease on a message while its work runs."""
+
+    @abstractmethod
+    def keep(self, message: Received) -> AbstractContextManager[Beat]:
+        """For the ``with`` body's duration: what happened to the lease meanwhile."""
+
+
+class NoHeartbeat(LeaseKeeper):
+    """The message's lease is only what the queue's visibility timeout gives (no
+    HEARTBEAT_SECONDS)."""
 
     @contextlib.contextmanager
     def keep(self, message: Received) -> Iterator[Beat]:
         yield Beat()
 
 
-class Heartbeat(NoHeartbeat):
+class Heartbeat(LeaseKeeper):
     def __init__(
         self,
         extend: Extend,

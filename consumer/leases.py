@@ -10,21 +10,31 @@ the claim lasts exactly as long as SQS lends us the message.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 
 from consumer.message import Received
 
 
-class FixedLease:
+class ClaimLease(ABC):
+    """When a claim ends, and whether the heartbeat renews it."""
+
+    renewed: bool
+
+    @abstractmethod
+    def until(self, message: Received) -> float | None:
+        """When a claim for ``message`` ends (epoch seconds); None: the table's fixed lease."""
+
+
+class FixedLease(ClaimLease):
     """The claim blocks others for IDEMPOTENCY_LEASE_SECONDS from when it was taken."""
 
     renewed = False
 
     def until(self, message: Received) -> float | None:
-        """When a claim for ``message`` ends (epoch seconds); None: the table's fixed lease."""
         return None
 
 
-class VisibilityLease(FixedLease):
+class VisibilityLease(ClaimLease):
     """The claim ends with the message's visibility timeout, counted from its receive (the
     lease SQS gives began after that), and is renewed by every heartbeat."""
 

@@ -20,8 +20,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
+from consumer.acknowledgers import Acknowledger
 from consumer.message import Received
-from consumer.middleware import Acknowledger, Middleware
+from consumer.middleware import Middleware
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 
 log = logging.getLogger("consumer")
@@ -155,9 +156,7 @@ class _Timed(Acknowledger):
     def __init__(self, inner: Acknowledger, timing: _Timing) -> None:
         self.inner = inner
         self.timing = timing
-
-    def delete(self, message: Received) -> None:
-        self.inner.delete(message)
+        self.delete = inner.delete
 
     def succeeded(self, message: Received) -> None:
         self.inner.succeeded(message)

@@ -8,47 +8,10 @@ reject markers, delete and batch modes, shutdown modes, downstream outages, slow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from consumer.acknowledgers import Acknowledger
 from consumer.message import Received, Work
-
-Delete = Callable[[Received], None]
-DeleteMany = Callable[[list[Received]], None]
-
-
-class Acknowledger:
-    """How successes are deleted: one by one, as soon as each succeeded (per-message
-    acknowledgement, what partial batch failure reporting gives you)."""
-
-    def __init__(self, delete: Delete) -> None:
-        self.delete = delete
-
-    def succeeded(self, message: Received) -> None:
-        self.delete(message)
-
-    def failed(self, message: Received) -> None:
-        """Not deleted: it comes back after its visibility timeout."""
-
-    def end_batch(self) -> None:
-        """Every message of the received batch was handled."""
-
-
-class BatchAcknowledger(Acknowledger):
-    """How a pool's successes are deleted: together, with one DeleteMessageBatch, once every
-    message of the batch was worked on (``delete`` stays the one-message delete)."""
-
-    def __init__(self, delete: Delete, delete_many: DeleteMany) -> None:
-        super().__init__(delete)
-        self.delete_many = delete_many
-        self.pending: list[Received] = []
-
-    def succeeded(self, message: Received) -> None:
-        self.pending.append(message)
-
-    def end_batch(self) -> None:
-        pending, self.pending = self.pending, []
-        if pending:
-            self.delete_many(pending)
 
 
 class Middleware:
@@ -76,7 +39,7 @@ class Middleware:
         """The side effect is done (performed now or before); raise ``Reject`` to fail it."""
 
     def acknowledger(self, inner: Acknowledger) -> Acknowledger:
-        """Replace how successes are deleted."""
+        """Replace how successes are deleted (``consumer/acknowledgers.py``)."""
         return inner
 
     def exit_at_once(self, signals: int) -> bool:

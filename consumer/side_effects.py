@@ -6,10 +6,15 @@ consumer's dedupe key) that the system remembers on the subject's item. Check-be
 is that API's own refusal of a request it has done already: with ``checked`` the write is
 conditional on the request key being new for the subject, so asking and doing are one
 atomic call (no window between them, one call fewer per message). ``performed`` asks
-without doing, for a claim whose holder may have done the work before it died."""
+without doing, for a claim whose holder may have done the work before it died.
+
+The handler performs through ``Downstream``: ``SideEffects`` itself, or the chaos layer's
+``SwallowingSideEffects`` around it (SWALLOW_ERRORS), which takes a failed call for a done
+one."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,7 +31,22 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
-class SideEffects:
+class Downstream(ABC):
+    """Where the handler performs a message's side effect."""
+
+    @abstractmethod
+    def perform(
+        self,
+        subject: str,
+        request_key: str,
+        run_id: str,
+        payload: dict[str, Any],
+    ) -> bool:
+        """Do the side effect; False when it had been done for this request already (nothing
+        was done). A failed call raises ``Unavailable``."""
+
+
+class SideEffects(Downstream):
     def __init__(
         self,
         ddb: DynamoDBClient | None,
@@ -48,7 +68,7 @@ class SideEffects:
         run_id: str,
         payload: dict[str, Any],
     ) -> bool:
-        """Do the side effect: one atomic counter increment per performance (and a line in
+        """The side effect: one atomic counter increment per performance (and a line in
         the side-effect log, whose order is the order things really happened). False when
         ``checked`` and the system had done this request already (nothing was done). A
         failed call raises ``Unavailable``: the message is retried later."""

@@ -11,18 +11,18 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from consumer import chaos, keys, logs
-from consumer.backoff import Backoff, ErrorBackoff, Immediate, RetryPolicy
+from consumer.backoff import AfterVisibilityTimeout, Backoff, ErrorBackoff, Immediate, RetryPolicy
 from consumer.claim_check import ClaimCheckedHandler, CleanUpAfterDelete, Objects
-from consumer.groups import CarryOn, SkipFailedGroups
+from consumer.groups import CarryOn, GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
-from consumer.heartbeat import Heartbeat, NoHeartbeat
-from consumer.idempotency import DoneCache, Idempotency, StatusTable, never_performed
-from consumer.leases import FixedLease, VisibilityLease
+from consumer.heartbeat import Heartbeat, LeaseKeeper, NoHeartbeat
+from consumer.idempotency import DoneCache, Idempotency, never_performed
+from consumer.leases import ClaimLease, FixedLease, VisibilityLease
 from consumer.metrics import Metrics
 from consumer.middleware import Chain, Middleware
-from consumer.read_then_write import ReadThenWriteTable
 from consumer.schemas import SchemaReader
-from consumer.side_effects import SideEffects
+from consumer.side_effects import Downstream, SideEffects
+from consumer.status_table import ClaimTable, ReadThenWriteTable, StatusTable
 from consumer.versions import VersionStore
 from consumer.worker import Worker
 from queuelab.contract import clients, lifeline
@@ -51,7 +51,9 @@ def idempotency(
         return Idempotency(None, DoneCache(0), never_performed, history)
     status = None
     if knobs.message_status_table and ddb is not None:
-        table = ReadThenWriteTable if knobs.claim_write == "read-then-write" else StatusTable
+        table: type[ClaimTable] = StatusTable
+        if knobs.claim_write == "read-then-write":
+            table = ReadThenWriteTable
         before_write = hooks.before_claim_write if hooks else None
         status = table(
             ddb, knobs.message_status_table, name, knobs.idempotency_lease_seconds, before_write
@@ -67,7 +69,7 @@ def idempotency(
             "deduplicates; other consumers will repeat side effects"
         )
     performed = effects.performed if knobs.check_before_doing == "on" else never_performed
-    lease = FixedLease()
+    lease: ClaimLease = FixedLease()
     if knobs.idempotency_lease == "visibility":
         lease = VisibilityLease(visibility_timeout)
     return Idempotency(
@@ -80,7 +82,7 @@ def retry_policy(knobs: ConsumerKnobs) -> RetryPolicy:
         return Backoff(knobs.retry_base_seconds, knobs.retry_cap_seconds)
     if knobs.retry_mode == "immediate":
         return Immediate()
-    return RetryPolicy()
+    return AfterVisibilityTimeout()
 
 
 @dataclass(frozen=True)
@@ -125,14 +127,16 @@ def handler(
 ) -> Handler:
     """The per-message path, with the safeguards the knobs keep on."""
     name = history.process
-    kind = chaos.SwallowingSideEffects if knobs.swallow_errors else SideEffects
-    effects = kind(
+    system = SideEffects(
         ddb,
         knobs.message_side_effects_table,
         knobs.side_effect_log_path,
         knobs.side_effect_log_field,
         checked=knobs.idempotent and knobs.check_before_doing == "on",
     )
+    effects: Downstream = system
+    if knobs.swallow_errors:
+        effects = chaos.SwallowingSideEffects(system)
     versions = None
     if knobs.version_state_path:
         versions = VersionStore(
@@ -141,7 +145,7 @@ def handler(
     # With the claim check's objects: a handler that fetches claim-checked payloads first.
     made = Handler if objects is None else functools.partial(ClaimCheckedHandler, objects=objects)
     return made(
-        idempotency(knobs, effects, history, name, ddb, hooks, visibility_timeout),
+        idempotency(knobs, system, history, name, ddb, hooks, visibility_timeout),
         effects,
         history,
         hooks=hooks,
@@ -201,7 +205,7 @@ def build(knobs: ConsumerKnobs) -> Worker:
     return worker
 
 
-def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> SkipFailedGroups:
+def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> GroupPolicy:
     if knobs.group_failure == "carry-on":
         return CarryOn()
     return SkipFailedGroups(queue.max_receive_count)
@@ -209,7 +213,7 @@ def group_policy(knobs: ConsumerKnobs, queue: QueueSettings) -> SkipFailedGroups
 
 def heartbeat(
     knobs: ConsumerKnobs, worker: Worker, per_message: Handler, visibility: int
-) -> NoHeartbeat:
+) -> LeaseKeeper:
     """Beats extend the message's visibility through the worker and renew the claim's
     lease (when it follows the visibility)."""
     if not knobs.heartbeat_seconds:

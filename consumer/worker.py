@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from consumer.backoff import ErrorBackoff, RetryPolicy
-from consumer.groups import SkipFailedGroups
+from consumer.acknowledgers import DeleteEach, DeleteTogether
+from consumer.backoff import AfterVisibilityTimeout, ErrorBackoff, RetryPolicy
+from consumer.groups import GroupPolicy, SkipFailedGroups
 from consumer.handler import Handler
-from consumer.heartbeat import NoHeartbeat
+from consumer.heartbeat import LeaseKeeper, NoHeartbeat
 from consumer.message import SYSTEM_ATTRIBUTES, Received
-from consumer.middleware import Acknowledger, BatchAcknowledger, Middleware
+from consumer.middleware import Middleware
 from consumer.pool import Batch, Pool
 from consumer.receipts import Receipts
 from queuelab.contract.history import Fn, History
@@ -65,8 +66,8 @@ class Worker:
         idle_timeout_seconds: float = 0.0,
         backoff: ErrorBackoff | None = None,
         retry: RetryPolicy | None = None,
-        heartbeat: NoHeartbeat | None = None,
-        groups: SkipFailedGroups | None = None,
+        heartbeat: LeaseKeeper | None = None,
+        groups: GroupPolicy | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -80,7 +81,7 @@ class Worker:
         self.message_limit = message_limit
         self.idle_timeout_seconds = idle_timeout_seconds
         self.backoff = backoff or ErrorBackoff(base=0.5, cap=10.0)  # after failed receives
-        self.retry = retry or RetryPolicy()  # when a failed message comes back
+        self.retry = retry or AfterVisibilityTimeout()  # when a failed message comes back
         self.heartbeat = heartbeat or NoHeartbeat()  # keeps the lease while work runs
         self.groups = groups or SkipFailedGroups()  # a failed group stops in its batch
         self.receipts = Receipts(sqs, queue_url, history)
@@ -88,9 +89,9 @@ class Worker:
         # batch's messages at once in threads, its successes deleted together at its end.
         self.pool: Pool | None = None
         if pool_size == 1:
-            self.acknowledger = self.hooks.acknowledger(Acknowledger(self.acknowledge))
+            self.acknowledger = self.hooks.acknowledger(DeleteEach(self.acknowledge))
         else:
-            inner = BatchAcknowledger(self.acknowledge, self.acknowledge_many)
+            inner = DeleteTogether(self.acknowledge, self.acknowledge_many)
             self.acknowledger = self.hooks.acknowledger(inner)
             turn = functools.partial(self.work_through, settle_each=False)
             self.pool = Pool(pool_size, turn, self.settle, self.acknowledger.end_batch)

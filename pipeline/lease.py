@@ -7,12 +7,15 @@ gracefully. A holder that cannot renew stops working when its own (conservative)
 lease ends, before anybody else can acquire it: the expiry is counted from *before* the
 write that set it. Clocks are the processes' own; on one machine they agree, across machines
 keep the lease well above their skew.
+
+``NoLock``, the negative control (LOCK=off), lets every instance poll.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -29,7 +32,23 @@ KEY = TABLE_KEYS["state"]
 MARGIN = 0.1  # stop working this share of the lease before it really ends
 
 
-class LeaseLock:
+class Lock(ABC):
+    """Whether this instance may poll now."""
+
+    @abstractmethod
+    def hold(self) -> bool:
+        """Acquire the lock or renew it when due; True while it is ours."""
+
+    @abstractmethod
+    def valid(self) -> bool:
+        """Still ours, by our own conservative view (checked before each send)."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give the lock up (a graceful stop)."""
+
+
+class LeaseLock(Lock):
     def __init__(
         self,
         ddb: DynamoDBClient,
@@ -60,7 +79,6 @@ class LeaseLock:
         return self.clock() < self.expires - MARGIN * self.lease
 
     def hold(self) -> bool:
-        """Acquire the lock or renew it when due; True while it is ours."""
         if self.valid():
             if self.clock() - self.renewed_at >= self.lease / 3:
                 self._renew()
@@ -141,7 +159,7 @@ class LeaseLock:
         self._record("released", self.owner)
 
 
-class NoLock:
+class NoLock(Lock):
     """No lock at all: every instance polls (the negative control)."""
 
     def hold(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,20 @@ def order_row(event: Event) -> dict[str, AttributeValueTypeDef]:
     }
 
 
+class OrderWriter(ABC):
+    """How an order and its event are written, then published."""
+
+    @abstractmethod
+    def write(self, event: Event) -> None:
+        """Write the order (and, with an outbox, its event in the same transaction)."""
+
+    @abstractmethod
+    def publish(self, event: Event) -> None:
+        """Once the order is written: send its event, or leave that to the relay."""
+
+
 @dataclass
-class TransactionalOutbox:
+class TransactionalOutbox(OrderWriter):
     ddb: DynamoDBClient
     orders_table: str
     outbox_table: str
@@ -68,7 +81,7 @@ class TransactionalOutbox:
 
 
 @dataclass
-class DualWrite:
+class DualWrite(OrderWriter):
     ddb: DynamoDBClient
     orders_table: str
     sender: Sender
@@ -83,7 +96,7 @@ class DualWrite:
 class OrderService:
     def __init__(
         self,
-        writer: TransactionalOutbox | DualWrite,
+        writer: OrderWriter,
         history: History,
         shutdown: Shutdown,
         hooks: Hooks | None = None,

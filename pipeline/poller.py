@@ -18,12 +18,14 @@ import json
 import logging
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pipeline.chaos import Hooks
+from pipeline.lease import Lock
 from pipeline.sender import Event, Sender
 from pipeline.shutdown import Shutdown
 from queuelab.contract import feed
@@ -69,16 +71,19 @@ class Cursor:
         self.history.ok(Fn.CURSOR, None, value=value)
 
 
-class Lock(Protocol):
-    def hold(self) -> bool: ...
-    def valid(self) -> bool: ...
-    def release(self) -> None: ...
-
-
 Publish = Callable[[list[Event]], bool]  # send these events: True if all were sent
 
 
-class SendThenAdvance:
+class Advance(ABC):
+    """How a page is sent and the cursor moved past it."""
+
+    @abstractmethod
+    def __call__(self, events: list[Event], last_id: int, cursor: Cursor, send: Publish) -> bool:
+        """True when the page was sent and the cursor moved to ``last_id``; False: the
+        cursor is read again before the next page."""
+
+
+class SendThenAdvance(Advance):
     """Send the page, then move the cursor: nothing is skipped."""
 
     def __call__(self, events: list[Event], last_id: int, cursor: Cursor, send: Publish) -> bool:
@@ -88,7 +93,7 @@ class SendThenAdvance:
         return True
 
 
-class AdvanceThenSend:
+class AdvanceThenSend(Advance):
     """Move the cursor, then send the page: a crash mid-page skips the rest of it."""
 
     def __call__(self, events: list[Event], last_id: int, cursor: Cursor, send: Publish) -> bool:
@@ -107,7 +112,7 @@ class Poller:
         history: History,
         shutdown: Shutdown,
         *,
-        advance: SendThenAdvance | AdvanceThenSend,
+        advance: Advance,
         page_size: int = 10,
         batch_size: int = 5,
         poll_interval: float = 0.3,

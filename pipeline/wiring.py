@@ -9,9 +9,9 @@ import os
 from dataclasses import replace
 
 from pipeline import chaos
-from pipeline.lease import LeaseLock, NoLock
-from pipeline.orders import DualWrite, OrderService, TransactionalOutbox, order_event
-from pipeline.poller import AdvanceThenSend, Cursor, Poller, SendThenAdvance
+from pipeline.lease import LeaseLock, Lock, NoLock
+from pipeline.orders import DualWrite, OrderService, OrderWriter, TransactionalOutbox, order_event
+from pipeline.poller import Advance, AdvanceThenSend, Cursor, Poller, SendThenAdvance
 from pipeline.relay import Relay
 from pipeline.sender import Sender
 from pipeline.shutdown import Shutdown
@@ -39,7 +39,7 @@ def _start(
 def orders(knobs: OrdersKnobs) -> int:
     _, settings, history, shutdown = _start("orders", knobs)
     ddb = clients.dynamodb(settings)
-    writer: TransactionalOutbox | DualWrite
+    writer: OrderWriter
     if knobs.write_mode == "outbox":
         writer = TransactionalOutbox(ddb, knobs.orders_table, knobs.outbox_table)
     else:
@@ -68,12 +68,12 @@ def relay(knobs: RelayKnobs) -> int:
 def poller(knobs: PollerKnobs) -> int:
     name, settings, history, shutdown = _start("poller", knobs)
     ddb = clients.dynamodb(settings)
-    lock: LeaseLock | NoLock = NoLock()
+    lock: Lock = NoLock()
     if knobs.lock == "on":
         lock = LeaseLock(
             ddb, knobs.state_table, f"lock-{knobs.feed_name}", name, knobs.lease_seconds, history
         )
-    advance = SendThenAdvance() if knobs.cursor_mode == "after-send" else AdvanceThenSend()
+    advance: Advance = SendThenAdvance() if knobs.cursor_mode == "after-send" else AdvanceThenSend()
     return Poller(
         knobs.feed_url,
         knobs.feed_name,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queuelab.contract import orders
-from queuelab.contract.history import INVOKE, read
+from queuelab.contract.history import INVOKE, Fn, read
 from queuelab.contract.messages import (
     ID_FIELD,
     KEY_ATTRIBUTE,
@@ -116,7 +116,7 @@ def replayed(history_path: str, run_id: str) -> Iterator[Outgoing]:
     seen: set[str] = set()
     for op in read([Path(history_path)]):
         payload = op.value.get("payload")
-        if op.f != "send" or op.type != INVOKE or not op.key or op.key in seen or not payload:
+        if op.f != Fn.SEND or op.type != INVOKE or not op.key or op.key in seen or not payload:
             continue
         seen.add(op.key)
         yield outgoing(op.key, payload, run_id)

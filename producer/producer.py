@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from producer.payloads import Outgoing
-from queuelab.contract.history import Fn, History
+from queuelab.contract.history import FAIL, INFO, Fn, History
 from queuelab.contract.producer_knobs import MAX_BATCH
 
 if TYPE_CHECKING:
@@ -82,10 +82,10 @@ class Producer:
         try:
             response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)  # type: ignore[arg-type]
         except ClientError as err:  # the request was refused: nothing was sent
-            self._complete(batch, "fail", error=str(err))
+            self._complete(batch, FAIL, error=str(err))
             return
         except BotoCoreError as err:  # timeout / connection: the outcome is unknown
-            self._complete(batch, "info", error=str(err))
+            self._complete(batch, INFO, error=str(err))
             return
         by_id = {int(s["Id"]): s["MessageId"] for s in response.get("Successful", [])}
         failed = {int(f["Id"]): f.get("Message", f["Code"]) for f in response.get("Failed", [])}
@@ -98,10 +98,10 @@ class Producer:
                 self.tally.failed += 1
 
     def _complete(self, batch: list[Outgoing], outcome: str, error: str) -> None:
-        log.error("send_message_batch %s: %s", "refused" if outcome == "fail" else "unknown", error)
+        log.error("send_message_batch %s: %s", "refused" if outcome == FAIL else "unknown", error)
         for message in batch:
             self.history.record(outcome, Fn.SEND, message.key, error=error)
-        if outcome == "fail":
+        if outcome == FAIL:
             self.tally.failed += len(batch)
         else:
             self.tally.unknown += len(batch)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from queuelab.check.witness import Witnessed
-from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Op
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 
 LEDGER_FIELDS = (
     "committed",
@@ -111,7 +111,7 @@ def receives(history: Iterable[Op], run_id: str | None = None) -> list[tuple[Op,
     return [
         (op, message)
         for op in history
-        if op.f == "receive" and op.type == OK
+        if op.f == Fn.RECEIVE and op.type == OK
         for message in op.value.get("messages", [])
         if not (run_id and message.get("run") and message["run"] != run_id)
     ]
@@ -121,8 +121,8 @@ def in_hand(history: Iterable[Op], process: str) -> str | None:
     """The message ``process`` has claimed and not yet done the side effect for (our
     consumer's history: a claim, then a side effect)."""
     ops = [op for op in history if op.process == process]
-    done = {op.key for op in ops if op.f == "side_effect"}
-    pending = [op.key for op in ops if op.f == "claim" and op.type == OK and op.key not in done]
+    done = {op.key for op in ops if op.f == Fn.SIDE_EFFECT}
+    pending = [op.key for op in ops if op.f == Fn.CLAIM and op.type == OK and op.key not in done]
     return pending[-1] if pending else None
 
 
@@ -148,15 +148,15 @@ def count_early_redeliveries(
     early = 0
     for op in history:
         message_id = op.value.get("message_id", "")
-        if op.f == "release" or (op.f == "retry" and op.type == INVOKE):
+        if op.f == Fn.RELEASE or (op.f == Fn.RETRY and op.type == INVOKE):
             lease_from.pop(message_id, None)
-        if op.f in ("retry", "heartbeat"):
+        if op.f in (Fn.RETRY, Fn.HEARTBEAT):
             if op.type == INVOKE:
                 seconds = float(op.value.get("delay", op.value.get("visibility", 0)))
                 changes[(op.process, message_id)] = (op.time, seconds)
             elif op.type == OK and (op.process, message_id) in changes:
                 lease_from[message_id] = changes.pop((op.process, message_id))
-        if op.f != "receive":
+        if op.f != Fn.RECEIVE:
             continue
         if op.type == INVOKE:
             receive_invoked[op.process] = op.time
@@ -180,14 +180,14 @@ def compute(
     run_id: str | None = None,
     witnessed: Witnessed | None = None,
 ) -> Ledger:
-    sends = [op for op in history if op.f == "send"]
+    sends = [op for op in history if op.f == Fn.SEND]
     attempted = {op.key for op in sends if op.type == INVOKE and op.key}
     acknowledged = {op.key for op in sends if op.type == OK and op.key}
     unconfirmed = {op.key for op in sends if op.type in (FAIL, INFO) and op.key}
     invoked = {op.key: op.value for op in sends if op.type == INVOKE and op.key}
     subject_of = {key: str(value.get("subject") or key) for key, value in invoked.items()}
     poison = {key for key, value in invoked.items() if value.get("poison")} & acknowledged
-    commits = [op for op in history if op.f == "commit" and op.type == OK and op.key]
+    commits = [op for op in history if op.f == Fn.COMMIT and op.type == OK and op.key]
     committed = {op.key for op in commits if op.key}
     for op in commits:  # an event committed but never sent is named by its commit
         subject_of.setdefault(str(op.key), str(op.value.get("subject") or op.key))
@@ -226,11 +226,11 @@ def compute(
         unexpected=len(unexpected_keys) + len(unexpected_subjects),
         duplicate_side_effects=sum(duplicates.values()),
         redeliveries=sum(n - 1 for key, n in received_keys.items() if key in attempted),
-        deleted=len({op.key for op in history if op.f == "delete" and op.type == OK} & attempted),
+        deleted=len({op.key for op in history if op.f == Fn.DELETE and op.type == OK} & attempted),
         dead_lettered=len(in_dlq & attempted),
         stuck=len(in_queue & attempted),
-        crashes=sum(1 for op in history if op.f == "crash"),
-        rejected=sum(1 for op in history if op.f == "reject" and op.type == OK),
+        crashes=sum(1 for op in history if op.f == Fn.CRASH),
+        rejected=sum(1 for op in history if op.f == Fn.REJECT and op.type == OK),
         recovered=len(((unconfirmed - acknowledged) | answer_lost) & arrived),
         early_redeliveries=count_early_redeliveries(
             history, visibility_timeout, witnessed.injected_ids if witnessed else frozenset()

@@ -11,6 +11,7 @@ import typer
 import scenarios
 from queuelab import workdir
 from queuelab.cli.hints import me
+from queuelab.contract.history import UnknownOperation
 from queuelab.report.console import console as make_console
 from queuelab.report.console import fail
 
@@ -47,7 +48,7 @@ def report(
             name = rundir.RunDir.load(run_dir).name
             about = next((s.summary for s in scenarios.ALL if s.name == name), "")
             path = html.write_report(run_dir, about)
-        except rundir.NotARun as err:
+        except (rundir.NotARun, UnknownOperation) as err:  # nothing to draw it from
             fail(str(err))
         console.print(f"report: {path}", highlight=False, soft_wrap=True)
     if workdir.runs().is_dir():

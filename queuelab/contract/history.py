@@ -10,6 +10,11 @@ crashes (``os._exit``) right after recording loses nothing.
 ``type`` is one of INVOKE / OK / FAIL / INFO (info: outcome unknown, e.g. a timeout).
 ``f`` is one of the operations of ``Fn``. ``key`` is the producer's id for the message
 (``queuelab-id``), or null.
+
+Reading a history, a line cut short (a process killed mid-write) is skipped; a whole line
+naming an operation that ``Fn`` does not know is an error (``UnknownOperation``): it was
+written by another version of the lab or by a process with a typo, and skipping it would
+judge the run on a history with operations missing.
 """
 
 from __future__ import annotations
@@ -60,12 +65,37 @@ class Fn(StrEnum):
     RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail
 
 
+OPERATIONS: dict[str, Fn] = {f.value: f for f in Fn}  # by the name a history line gives
+
+
+class UnknownOperation(ValueError):
+    """A history line whose ``f`` is not an operation of ``Fn``."""
+
+    def __init__(self, name: object, line: str, path: Path | None = None) -> None:
+        where = f"{path}: " if path else ""
+        known = ", ".join(OPERATIONS)
+        super().__init__(
+            f"{where}history line names an unknown operation {name!r} (known: {known}): "
+            f"{line[:200]}"
+        )
+        self.name = name
+        self.line = line
+
+
+def operation(name: object, line: str = "") -> Fn:
+    """The operation a history line names; ``UnknownOperation`` if ``Fn`` has none by it."""
+    f = OPERATIONS.get(name) if isinstance(name, str) else None
+    if f is None:
+        raise UnknownOperation(name, line)
+    return f
+
+
 @dataclass(frozen=True)
 class Op:
     time: float
     process: str
     type: str
-    f: str
+    f: Fn
     key: str | None = None
     value: dict[str, Any] = field(default_factory=dict)
 
@@ -91,7 +121,7 @@ class Op:
             time=float(data["time"]),
             process=str(data["process"]),
             type=data["type"],
-            f=str(data["f"]),
+            f=operation(data["f"], line),
             key=data.get("key"),
             value=data.get("value") or {},
         )
@@ -112,7 +142,7 @@ class History:
     def watch(self, observer: Callable[[Op], None]) -> None:
         self._observers.append(observer)
 
-    def record(self, type_: str, f: str, key: str | None = None, **value: Any) -> None:
+    def record(self, type_: str, f: Fn, key: str | None = None, **value: Any) -> None:
         if self._fd is None and not self._observers:
             return
         op = Op(time.time(), self.process, type_, f, key, value)
@@ -121,16 +151,16 @@ class History:
         if self._fd is not None:
             os.write(self._fd, (op.to_json() + "\n").encode())
 
-    def invoke(self, f: str, key: str | None = None, **value: Any) -> None:
+    def invoke(self, f: Fn, key: str | None = None, **value: Any) -> None:
         self.record(INVOKE, f, key, **value)
 
-    def ok(self, f: str, key: str | None = None, **value: Any) -> None:
+    def ok(self, f: Fn, key: str | None = None, **value: Any) -> None:
         self.record(OK, f, key, **value)
 
-    def fail(self, f: str, key: str | None = None, **value: Any) -> None:
+    def fail(self, f: Fn, key: str | None = None, **value: Any) -> None:
         self.record(FAIL, f, key, **value)
 
-    def info(self, f: str, key: str | None = None, **value: Any) -> None:
+    def info(self, f: Fn, key: str | None = None, **value: Any) -> None:
         self.record(INFO, f, key, **value)
 
     def close(self) -> None:
@@ -140,7 +170,8 @@ class History:
 
 
 def read(paths: Iterable[Path]) -> list[Op]:
-    """All operations of a run, in time order. A torn last line (killed mid-write) is skipped."""
+    """All operations of a run, in time order. A torn last line (killed mid-write) is skipped;
+    a line naming an unknown operation raises ``UnknownOperation``."""
     ops: list[Op] = []
     for path in paths:
         for line in path.read_text().splitlines():
@@ -148,6 +179,8 @@ def read(paths: Iterable[Path]) -> list[Op]:
                 continue
             try:
                 ops.append(Op.from_json(line))
+            except UnknownOperation as err:
+                raise UnknownOperation(err.name, line, path) from None
             except (ValueError, KeyError):
                 continue
     return sorted(ops, key=lambda op: op.time)

@@ -18,7 +18,7 @@ SAMPLED_AT_LEAST = 10  # rows kept for a sample of the unflagged, however many a
 ANOMALIES = ("duplicate", "lost", "unexpected", "stuck", "early redelivery")
 NOTABLE = ("concurrent", "dead-lettered", "redelivered", "rejected", "crashed", "released")
 # Operations drawn as marks: (function, history type) -> mark name.
-MARKS: dict[tuple[str, str], str] = {
+MARKS: dict[tuple[Fn, str], str] = {
     (Fn.SEND, OK): "sent",
     (Fn.SIDE_EFFECT, OK): "side effect",
     (Fn.DELETE, OK): "delete",

@@ -221,8 +221,12 @@ class Run:
 
     def judge(self, observation: ledger.Observation | None) -> Result:
         self.enter(Phase.CHECK)
-        ops = history.read_dir(self.run_dir / "history")
         seen = observation or ledger.Observation()
+        try:
+            ops = history.read_dir(self.run_dir / "history")
+        except history.UnknownOperation as err:  # judged on part of it, a verdict would lie
+            self.errors.append(_failure(self.run_dir, "reading the history", err))
+            return self.finish(Verdict(Status.ERROR, (), tuple(self.errors)), ledger.Ledger(), seen)
         if self.foreign is not None:  # its operations and side effects, seen from outside
             ops = self.foreign.ops(ops)
             seen = replace(seen, side_effects=self.foreign.side_effects(ops))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from queuelab.backend import Endpoint
-from queuelab.contract.history import read_dir
+from queuelab.contract.history import OK, Fn, Op, read_dir
 from queuelab.contract.tables import TABLE_KEYS
 from queuelab.run.feed import Feed
 from queuelab.targets.session import Session
@@ -42,7 +42,7 @@ def start_poller(
     return subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
 
 
-def outcomes(history: Path, f: str) -> list[Any]:
+def outcomes(history: Path, f: Fn) -> list[Op]:
     return [op for op in read_dir(history) if op.f == f] if history.exists() else []
 
 
@@ -52,13 +52,13 @@ def test_a_poller_stops_at_the_first_sigterm_giving_its_lock_up(
     with Feed(tmp_path / "feed.jsonl") as feed:
         feed.publish(range(1, 4))
         poller = start_poller(endpoint, session, feed, tmp_path, "p")
-        wait_for(lambda: any(op.value.get("new") == 0 for op in outcomes(tmp_path, "page")))
+        wait_for(lambda: any(op.value.get("new") == 0 for op in outcomes(tmp_path, Fn.PAGE)))
         poller.send_signal(signal.SIGTERM)
         assert poller.wait(timeout=15) == 0
-    locks = [op.value["outcome"] for op in outcomes(tmp_path, "lock")]
+    locks = [op.value["outcome"] for op in outcomes(tmp_path, Fn.LOCK)]
     assert locks == ["acquired", "released"]
-    assert [op.type for op in outcomes(tmp_path, "exit")] == ["ok"]
-    name = next(op.value["name"] for op in outcomes(tmp_path, "lock"))
+    assert [op.type for op in outcomes(tmp_path, Fn.EXIT)] == [OK]
+    name = next(op.value["name"] for op in outcomes(tmp_path, Fn.LOCK))
     table = session.outputs["single-poller"].table("state")
     item = dynamodb.get_item(TableName=table, Key={TABLE_KEYS["state"]: {"S": name}})
     assert "Item" not in item  # a stand-by would take over at once
@@ -80,4 +80,4 @@ def test_a_relay_asleep_between_scans_stops_at_the_first_sigterm(
     time.sleep(1.0)  # its first scan is done: it sleeps
     relay.send_signal(signal.SIGTERM)
     assert relay.wait(timeout=10) == 0  # the sleep is cut short: a clean exit
-    assert [op.f for op in outcomes(tmp_path, "signal")] == ["signal"]
+    assert [op.f for op in outcomes(tmp_path, Fn.SIGNAL)] == [Fn.SIGNAL]

@@ -14,7 +14,7 @@ from typing import Any
 import psutil
 
 from queuelab.backend import Endpoint
-from queuelab.contract.history import read_dir
+from queuelab.contract.history import INVOKE, OK, Fn, Op, read_dir
 from queuelab.contract.messages import KEY_ATTRIBUTE, RUN_ATTRIBUTE
 from queuelab.contract.processes import EXIT_CRASH
 from queuelab.targets.session import Session
@@ -47,7 +47,7 @@ def send_one(sqs: Any, session: Session) -> None:
     sqs.send_message(QueueUrl=session.outputs["dup-graceful-shutdown"].queue_url, MessageBody=body)
 
 
-def ops(history: Path, f: str) -> list[Any]:
+def ops(history: Path, f: Fn) -> list[Op]:
     return [op for op in read_dir(history) if op.f == f] if history.exists() else []
 
 
@@ -56,13 +56,13 @@ def test_first_sigterm_finishes_the_message_in_hand_then_exits_0(
 ) -> None:
     send_one(sqs, session)
     consumer = start_consumer(endpoint, session, tmp_path, SIDE_EFFECT_DELAY_SECONDS="1.5")
-    wait_for(lambda: ops(tmp_path, "claim"))  # it holds the message and is working
+    wait_for(lambda: ops(tmp_path, Fn.CLAIM))  # it holds the message and is working
 
     consumer.send_signal(signal.SIGTERM)
 
     assert consumer.wait(timeout=15) == 0
-    assert [op.type for op in ops(tmp_path, "side_effect")] == ["invoke", "ok"]
-    assert [op.type for op in ops(tmp_path, "delete")] == ["invoke", "ok"]
+    assert [op.type for op in ops(tmp_path, Fn.SIDE_EFFECT)] == [INVOKE, OK]
+    assert [op.type for op in ops(tmp_path, Fn.DELETE)] == [INVOKE, OK]
 
 
 def test_second_sigterm_exits_at_once(
@@ -70,14 +70,14 @@ def test_second_sigterm_exits_at_once(
 ) -> None:
     send_one(sqs, session)
     consumer = start_consumer(endpoint, session, tmp_path, SIDE_EFFECT_DELAY_SECONDS="30")
-    wait_for(lambda: ops(tmp_path, "claim"))
+    wait_for(lambda: ops(tmp_path, Fn.CLAIM))
 
     consumer.send_signal(signal.SIGTERM)
     time.sleep(0.2)
     consumer.send_signal(signal.SIGTERM)
 
     assert consumer.wait(timeout=5) == 128 + signal.SIGTERM
-    assert ops(tmp_path, "side_effect") == []
+    assert ops(tmp_path, Fn.SIDE_EFFECT) == []
 
 
 def test_a_stray_of_another_run_is_dropped_without_tripping_the_chaos_knobs(
@@ -102,9 +102,9 @@ def test_a_stray_of_another_run_is_dropped_without_tripping_the_chaos_knobs(
 
     # Then the stray is deleted unprocessed and the crash hits this run's message
     assert consumer.wait(timeout=15) == EXIT_CRASH
-    assert [op.key for op in ops(tmp_path, "stray")] == ["old"]
-    assert [op.key for op in ops(tmp_path, "crash")] == ["mine"]
-    assert [op.key for op in ops(tmp_path, "delete") if op.type == "ok"] == ["old"]
+    assert [op.key for op in ops(tmp_path, Fn.STRAY)] == ["old"]
+    assert [op.key for op in ops(tmp_path, Fn.CRASH)] == ["mine"]
+    assert [op.key for op in ops(tmp_path, Fn.DELETE) if op.type == OK] == ["old"]
 
 
 def test_an_idle_timeout_is_not_overshot_by_a_long_poll(

@@ -51,6 +51,23 @@ def test_an_observe_that_fails_makes_an_error_verdict(
     assert any("observe raised ConnectionError" in reason for reason in result.reasons)
 
 
+def test_a_history_naming_an_unknown_operation_makes_an_error_verdict_naming_it(
+    session: Session, tmp_path: Path
+) -> None:
+    def method(lab: Lab, p: Any, unsafe: bool) -> None:
+        line = '{"time": 1.0, "process": "odd", "type": "ok", "f": "dlete", "key": "a"}\n'
+        (lab.run_dir / "history").mkdir(exist_ok=True)
+        (lab.run_dir / "history" / "odd.jsonl").write_text(line)
+
+    odd = dataclasses.replace(scenarios.get("happy"), method=method)
+    result = runner.run_scenario(session, odd, runs_root=tmp_path)
+    assert result.status is Status.ERROR
+    (reason,) = result.reasons
+    assert reason.startswith("reading the history raised UnknownOperation")
+    assert "'dlete'" in reason and "odd.jsonl" in reason
+    assert journal(result.run_dir)["verdict"]["status"] == "error"
+
+
 def test_ctrl_c_stops_every_process_and_journals_the_run_as_interrupted(
     session: Session, tmp_path: Path
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from consumer.backoff import Backoff, Immediate, RetryPolicy, ceiling, full_jitter
+from consumer.backoff import AfterVisibilityTimeout, Backoff, Immediate, ceiling, full_jitter
 from consumer.message import Received
 
 
@@ -38,7 +38,7 @@ def test_a_retry_is_never_immediate_even_with_a_tiny_base() -> None:
 
 
 def test_the_policies_say_when_a_failed_message_comes_back() -> None:
-    assert RetryPolicy().delay(received(3)) is None  # after the visibility timeout
+    assert AfterVisibilityTimeout().delay(received(3)) is None  # after the visibility timeout
     assert Immediate().delay(received(3)) == 0
     backoff = Backoff(base=2, cap=5, rng=random.Random(3))
     assert 1 <= (backoff.delay(received(1)) or 0) <= 2

@@ -7,7 +7,7 @@ from typing import Any
 from queuelab.check import blackbox, ledger
 from queuelab.contract import external
 from queuelab.contract.external import Call
-from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Op
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.contract.witness import Record
 
 ME = "consumer-1"
@@ -33,7 +33,7 @@ def shape(ops: list[Op]) -> list[tuple[str, str, str | None]]:
 def test_a_receive_becomes_an_invoke_and_an_ok_with_its_messages() -> None:
     ops = blackbox.ops([received("a", "b")], [], {ME}, sent_at={"a": 0.5})
 
-    assert shape(ops) == [(INVOKE, "receive", None), (OK, "receive", None)]
+    assert shape(ops) == [(INVOKE, Fn.RECEIVE, None), (OK, Fn.RECEIVE, None)]
     assert [m["key"] for m in ops[1].value["messages"]] == ["a", "b"]
     assert ops[1].value["messages"][0]["sent_at"] == 0.5
     assert [k for _, m in ledger.receives(ops) for k in [m["key"]]] == ["a", "b"]
@@ -49,7 +49,7 @@ def test_a_long_poll_answered_before_its_sends_record_still_names_the_key() -> N
     ops = blackbox.ops([early, send, deleted], [], {ME})
     # Then the receive and the delete name the key the send recorded
     assert [m["key"] for _, m in ledger.receives(ops)] == ["a"]
-    assert [op.key for op in ops if op.f == "delete"] == ["a", "a"]
+    assert [op.key for op in ops if op.f == Fn.DELETE] == ["a", "a"]
 
 
 def test_a_refused_receive_fails_and_one_whose_answer_was_lost_is_unknown() -> None:
@@ -58,7 +58,7 @@ def test_a_refused_receive_fails_and_one_whose_answer_was_lost_is_unknown() -> N
 
     ops = blackbox.ops([refused, lost], [], {ME})
 
-    assert [op.type for op in ops if op.f == "receive"] == [INVOKE, FAIL, INVOKE, INFO]
+    assert [op.type for op in ops if op.f == Fn.RECEIVE] == [INVOKE, FAIL, INVOKE, INFO]
 
 
 def test_deletes_are_per_receipt_handle_and_only_a_visibility_of_zero_is_a_release() -> None:
@@ -71,8 +71,8 @@ def test_deletes_are_per_receipt_handle_and_only_a_visibility_of_zero_is_a_relea
     ops = blackbox.ops([deletes, visibility], [], {ME})
 
     assert shape(ops) == [  # one batch: invoked together, answered together
-        (INVOKE, "delete", "a"), (INVOKE, "delete", "b"), (OK, "delete", "a"),
-        (FAIL, "delete", "b"), (INVOKE, "release", "c"), (OK, "release", "c"),
+        (INVOKE, Fn.DELETE, "a"), (INVOKE, Fn.DELETE, "b"), (OK, Fn.DELETE, "a"),
+        (FAIL, Fn.DELETE, "b"), (INVOKE, Fn.RELEASE, "c"), (OK, Fn.RELEASE, "c"),
     ]  # fmt: skip
 
 
@@ -98,19 +98,25 @@ def test_side_effect_requests_become_side_effect_ops_by_outcome() -> None:
     ops = blackbox.ops([], calls, {ME})
 
     assert shape(ops) == [
-        (INVOKE, "side_effect", "a"), (OK, "side_effect", "a"), (OK, "skip", "a"),
-        (INVOKE, "side_effect", "a"), (FAIL, "side_effect", "a"),
-        (INVOKE, "side_effect", "a"), (FAIL, "side_effect", "a"),
+        (INVOKE, Fn.SIDE_EFFECT, "a"), (OK, Fn.SIDE_EFFECT, "a"), (OK, Fn.SKIP, "a"),
+        (INVOKE, Fn.SIDE_EFFECT, "a"), (FAIL, Fn.SIDE_EFFECT, "a"),
+        (INVOKE, Fn.SIDE_EFFECT, "a"), (FAIL, Fn.SIDE_EFFECT, "a"),
     ]  # fmt: skip
     assert ops[1].time == 5.2  # when the external system did it
 
 
 def test_the_labs_own_actions_join_in_time_order() -> None:
-    crash = Op(3.0, ME, INFO, "crash", "a", {"point": "after receive"})
+    crash = Op(3.0, ME, INFO, Fn.CRASH, "a", {"point": "after receive"})
 
     ops = blackbox.ops([received("a")], [call(external.ABANDONED)], {ME}, [crash])
 
-    assert [op.f for op in ops] == ["receive", "receive", "crash", "side_effect", "side_effect"]
+    assert [op.f for op in ops] == [
+        Fn.RECEIVE,
+        Fn.RECEIVE,
+        Fn.CRASH,
+        Fn.SIDE_EFFECT,
+        Fn.SIDE_EFFECT,
+    ]
 
 
 def test_performances_count_by_subject_and_an_unknown_id_is_its_own_subject() -> None:

@@ -13,12 +13,11 @@ from moto import mock_aws
 
 from consumer import chaos, wiring
 from consumer.handler import Handler
-from consumer.idempotency import Claim, ClaimResult, StatusTable
 from consumer.leases import VisibilityLease
 from consumer.message import Received
 from consumer.middleware import Chain
-from consumer.read_then_write import ReadThenWriteTable
 from consumer.side_effects import SideEffects
+from consumer.status_table import Claim, ClaimResult, ClaimTable, ReadThenWriteTable, StatusTable
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import FAIL, INVOKE, OK, Fn, History, read
 from queuelab.contract.tables import SIDE_EFFECTS_TABLE_KEY, STATUS_TABLE_KEY
@@ -243,7 +242,7 @@ def test_a_fixed_lease_is_not_renewed_and_a_finished_claim_is_not_lost(ddb: Any)
     assert following.idempotency.renew(second, time.time() + 5) is True
 
 
-def racing_tables(ddb: Any, kind: type[StatusTable]) -> list[ClaimResult]:
+def racing_tables(ddb: Any, kind: type[ClaimTable]) -> list[ClaimResult]:
     """Two consumers claim one key; the first one's write waits until the second claimed."""
     results: list[ClaimResult] = []
     second = kind(ddb, "status", "c2", 30)

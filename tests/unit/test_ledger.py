@@ -7,7 +7,7 @@ from typing import Any
 
 from queuelab.check.ledger import Observation, compute
 from queuelab.check.verdict import Expect, Status, judge
-from queuelab.contract.history import Op
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from scenarios.kit import EXACTLY_ONCE
 
 VISIBILITY = 2.0
@@ -20,20 +20,20 @@ class Story:
         self.ops: list[Op] = []
         self.clock = 1000.0
 
-    def add(self, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Story:
+    def add(self, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Story:
         self.clock += 0.01
         self.ops.append(Op(self.clock, process, type_, f, key, value))
         return self
 
     def sent(self, *keys: str, poison: bool = False, subject: str | None = None) -> Story:
         for key in keys:
-            self.add("producer", "invoke", "send", key, subject=subject or key, poison=poison)
-            self.add("producer", "ok", "send", key, message_id=f"m-{key}")
+            self.add("producer", INVOKE, Fn.SEND, key, subject=subject or key, poison=poison)
+            self.add("producer", OK, Fn.SEND, key, message_id=f"m-{key}")
         return self
 
     def received(self, key: str, process: str = "c1", message_id: str | None = None) -> Story:
         msg = {"key": key, "message_id": message_id or f"m-{key}", "receive_count": 1}
-        return self.add(process, "ok", "receive", None, messages=[msg])
+        return self.add(process, OK, Fn.RECEIVE, None, messages=[msg])
 
     def wait(self, seconds: float) -> Story:
         self.clock += seconds
@@ -93,7 +93,7 @@ def test_a_run_where_nothing_happened_is_an_error_not_a_pass() -> None:
 
 
 def test_sends_that_were_never_confirmed_cannot_pass() -> None:
-    story = Story().add("producer", "invoke", "send", "a").add("producer", "info", "send", "a")
+    story = Story().add("producer", INVOKE, Fn.SEND, "a").add("producer", INFO, Fn.SEND, "a")
     _, verdict = judged(story, Observation())
     assert verdict.status is Status.ERROR
 
@@ -118,7 +118,7 @@ def test_a_release_makes_an_early_redelivery_legitimate() -> None:
         Story()
         .sent("a")
         .received("a", "c1")
-        .add("c1", "ok", "release", "a", message_id="m-a")
+        .add("c1", OK, Fn.RELEASE, "a", message_id="m-a")
         .received("a", "c2")
     )
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
@@ -128,8 +128,8 @@ def test_a_release_makes_an_early_redelivery_legitimate() -> None:
 def test_a_release_answered_after_the_next_receive_is_not_an_early_redelivery() -> None:
     # Given c1 releases a message, c2 receives it, and only then c1 records the answer
     story = Story().sent("a").received("a", "c1").wait(0.5)
-    story.add("c1", "invoke", "release", "a", message_id="m-a").received("a", "c2")
-    story.add("c1", "ok", "release", "a", message_id="m-a")
+    story.add("c1", INVOKE, Fn.RELEASE, "a", message_id="m-a").received("a", "c2")
+    story.add("c1", OK, Fn.RELEASE, "a", message_id="m-a")
     # Then the backend did nothing wrong
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 0
@@ -138,16 +138,16 @@ def test_a_release_answered_after_the_next_receive_is_not_an_early_redelivery() 
 def test_a_slowly_recorded_receive_does_not_make_a_timely_redelivery_early() -> None:
     # Given c1's receive returned at once but c1 wrote it down 0.8 s later, and c2 got the
     # message again 2.1 s after c1's call (the 2 s visibility timeout had expired)
-    story = Story().sent("a").add("c1", "invoke", "receive").wait(0.8).received("a", "c1")
-    story.wait(1.3).add("c2", "invoke", "receive").received("a", "c2")
+    story = Story().sent("a").add("c1", INVOKE, Fn.RECEIVE).wait(0.8).received("a", "c1")
+    story.wait(1.3).add("c2", INVOKE, Fn.RECEIVE).received("a", "c2")
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 0
 
 
 def test_a_redelivery_well_inside_the_lease_is_early_even_after_a_long_poll() -> None:
     # Given c1's long poll waited 0.9 s for the message, and c2 got it 0.3 s later
-    story = Story().sent("a").add("c1", "invoke", "receive").wait(0.9).received("a", "c1")
-    story.wait(0.3).add("c2", "invoke", "receive").received("a", "c2")
+    story = Story().sent("a").add("c1", INVOKE, Fn.RECEIVE).wait(0.9).received("a", "c1")
+    story.wait(0.3).add("c2", INVOKE, Fn.RECEIVE).received("a", "c2")
     ledger, verdict = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 1
     assert verdict.status is Status.ERROR
@@ -169,8 +169,8 @@ def test_messages_sharing_a_business_subject_count_one_side_effect() -> None:
 
 
 def test_a_failed_send_that_arrived_anyway_is_recovered() -> None:
-    story = Story().add("producer", "invoke", "send", "a", subject="a")
-    story.add("producer", "info", "send", "a").sent("b")
+    story = Story().add("producer", INVOKE, Fn.SEND, "a", subject="a")
+    story.add("producer", INFO, Fn.SEND, "a").sent("b")
     ledger, _ = judged(story, Observation(side_effects={"a": 1, "b": 1}))
     assert (ledger.acknowledged, ledger.recovered, ledger.lost) == (1, 1, 0)
 
@@ -178,7 +178,7 @@ def test_a_failed_send_that_arrived_anyway_is_recovered() -> None:
 def test_strays_of_an_earlier_run_are_ignored() -> None:
     story = Story().sent("a").received("a")
     stray = {"key": "old", "message_id": "m-old", "receive_count": 1, "run": "run-0"}
-    story.add("c1", "ok", "receive", None, messages=[stray])
+    story.add("c1", OK, Fn.RECEIVE, None, messages=[stray])
     ledger = compute(story.ops, Observation(side_effects={"a": 1}), VISIBILITY, run_id="run-1")
     assert (ledger.unexpected, ledger.redeliveries) == (0, 0)
 
@@ -196,8 +196,8 @@ def test_a_queue_emptied_only_by_the_final_read_fails() -> None:
 def test_an_event_committed_at_its_source_but_never_sent_is_lost() -> None:
     # Given an order written (its event committed), then a crash before the send
     story = Story().sent("e1", subject="order-1")
-    story.add("orders", "ok", "commit", "e1", subject="order-1")
-    story.add("orders", "ok", "commit", "e2", subject="order-2")
+    story.add("orders", OK, Fn.COMMIT, "e1", subject="order-1")
+    story.add("orders", OK, Fn.COMMIT, "e2", subject="order-2")
     # When only the first order's side effect happened
     ledger = compute(story.ops, Observation(side_effects={"order-1": 1}), VISIBILITY)
     # Then the second is lost, though nobody ever tried to send it
@@ -207,7 +207,7 @@ def test_an_event_committed_at_its_source_but_never_sent_is_lost() -> None:
 
 def test_a_committed_event_that_arrived_is_delivered_not_lost() -> None:
     story = Story().sent("e1", subject="order-1")
-    story.add("orders", "ok", "commit", "e1", subject="order-1")
+    story.add("orders", OK, Fn.COMMIT, "e1", subject="order-1")
     ledger = compute(story.ops, Observation(side_effects={"order-1": 1}), VISIBILITY)
     assert (ledger.committed, ledger.delivered, ledger.lost) == (1, 1, 0)
 
@@ -215,8 +215,8 @@ def test_a_committed_event_that_arrived_is_delivered_not_lost() -> None:
 def test_a_heartbeat_makes_a_redelivery_inside_its_extension_early() -> None:
     # Given c1 extended its lease by 2 s after 1.5 s, and c2 got the message 1 s later
     story = Story().sent("a").received("a", "c1").wait(1.5)
-    story.add("c1", "invoke", "heartbeat", "a", message_id="m-a", visibility=2)
-    story.add("c1", "ok", "heartbeat", "a", message_id="m-a").wait(1.0).received("a", "c2")
+    story.add("c1", INVOKE, Fn.HEARTBEAT, "a", message_id="m-a", visibility=2)
+    story.add("c1", OK, Fn.HEARTBEAT, "a", message_id="m-a").wait(1.0).received("a", "c2")
     # Then the backend handed out a message that was still leased
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 1
@@ -224,8 +224,8 @@ def test_a_heartbeat_makes_a_redelivery_inside_its_extension_early() -> None:
 
 def test_a_refused_heartbeat_does_not_extend_the_lease() -> None:
     story = Story().sent("a").received("a", "c1").wait(1.5)
-    story.add("c1", "invoke", "heartbeat", "a", message_id="m-a", visibility=2)
-    story.add("c1", "fail", "heartbeat", "a", message_id="m-a").wait(1.0).received("a", "c2")
+    story.add("c1", INVOKE, Fn.HEARTBEAT, "a", message_id="m-a", visibility=2)
+    story.add("c1", FAIL, Fn.HEARTBEAT, "a", message_id="m-a").wait(1.0).received("a", "c2")
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 0
 
@@ -233,15 +233,15 @@ def test_a_refused_heartbeat_does_not_extend_the_lease() -> None:
 def test_a_retry_sooner_than_the_visibility_timeout_is_a_legitimate_redelivery() -> None:
     # Given c1 failed the message and asked for it back in 1 s; c2 got it 1.05 s later
     story = Story().sent("a").received("a", "c1")
-    story.add("c1", "invoke", "retry", "a", message_id="m-a", delay=1)
-    story.add("c1", "ok", "retry", "a", message_id="m-a").wait(1.05).received("a", "c2")
+    story.add("c1", INVOKE, Fn.RETRY, "a", message_id="m-a", delay=1)
+    story.add("c1", OK, Fn.RETRY, "a", message_id="m-a").wait(1.05).received("a", "c2")
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 0
 
 
 def test_a_redelivery_inside_a_retry_delay_is_early() -> None:
     story = Story().sent("a").received("a", "c1")
-    story.add("c1", "invoke", "retry", "a", message_id="m-a", delay=4)
-    story.add("c1", "ok", "retry", "a", message_id="m-a").wait(2.5).received("a", "c2")
+    story.add("c1", INVOKE, Fn.RETRY, "a", message_id="m-a", delay=4)
+    story.add("c1", OK, Fn.RETRY, "a", message_id="m-a").wait(2.5).received("a", "c2")
     ledger, _ = judged(story, Observation(side_effects={"a": 1}))
     assert ledger.early_redeliveries == 1

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from queuelab.check.ledger import Observation
-from queuelab.contract.history import Op
+from queuelab.contract.history import FAIL, INVOKE, OK, Fn, Op
 from queuelab.run.scenario import Measured
 from scenarios import check_then_act, fifo_poison_group, heartbeat, lease_expiry, retry_backoff
 
 
-def op(time: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+def op(time: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
     return Op(time, process, type_, f, key, value)
 
 
@@ -23,16 +23,16 @@ def measured(history: list[Op], **params: Any) -> Measured:
 
 def claim(start: float, end: float, process: str, outcome: str, key: str = "o1") -> list[Op]:
     return [
-        op(start, process, "invoke", "claim", f"msg-{process}", dedupe_key=key),
-        op(end, process, "ok", "claim", f"msg-{process}", dedupe_key=key, outcome=outcome),
+        op(start, process, INVOKE, Fn.CLAIM, f"msg-{process}", dedupe_key=key),
+        op(end, process, OK, Fn.CLAIM, f"msg-{process}", dedupe_key=key, outcome=outcome),
     ]
 
 
 def receive(time: float, process: str, *keys: str, asked: float | None = None) -> list[Op]:
     messages = [{"key": k, "message_id": f"id-{k}"} for k in keys]
     return [
-        op(time if asked is None else asked, process, "invoke", "receive"),
-        op(time, process, "ok", "receive", messages=messages),
+        op(time if asked is None else asked, process, INVOKE, Fn.RECEIVE),
+        op(time, process, OK, Fn.RECEIVE, messages=messages),
     ]
 
 
@@ -45,7 +45,7 @@ def test_claims_begun_before_either_answered_are_interleaved() -> None:
 
 
 def test_a_claim_after_the_short_lease_while_the_holder_works_is_late() -> None:
-    work_ends = op(4.0, "c1", "invoke", "side_effect", "msg-c1", subject="o1")
+    work_ends = op(4.0, "c1", INVOKE, Fn.SIDE_EFFECT, "msg-c1", subject="o1")
     holder = [*claim(1.0, 1.05, "c1", "acquired"), work_ends]
     early = claim(1.01, 1.06, "c2", "in_progress")  # at once: any lease would stop it
     late = claim(3.1, 3.15, "c2", "acquired")  # after 1 s (0.5 visibility timeouts)
@@ -62,8 +62,8 @@ def test_work_past_the_visibility_timeout_with_a_poller_is_a_redelivery_chance()
         *claim(1.01, 1.02, "c1", "acquired", key="a"),
         *receive(2.0, "c2"),  # still inside c1's lease: no chance
         *receive(3.5, "c2"),  # after it: c2 could have got the message
-        op(6.0, "c1", "invoke", "side_effect", "a", subject="a"),
-        op(1.7, "c1", "ok", "heartbeat", "a"),
+        op(6.0, "c1", INVOKE, Fn.SIDE_EFFECT, "a", subject="a"),
+        op(1.7, "c1", OK, Fn.HEARTBEAT, "a"),
     ]
     metrics = heartbeat.measure(measured(history))
     assert metrics["outlasted_visibility"] == 1 and metrics["redelivery_chances"] == 1
@@ -74,7 +74,7 @@ def test_work_past_the_visibility_timeout_with_a_poller_is_a_redelivery_chance()
 
 def sends(*specs: tuple[str, str, int, bool]) -> list[Op]:
     return [
-        op(0.0, "producer", "invoke", "send", key, poison=poison,
+        op(0.0, "producer", INVOKE, Fn.SEND, key, poison=poison,
            payload={"group": group, "sequence": sequence})
         for key, group, sequence, poison in specs
     ]  # fmt: skip
@@ -84,7 +84,7 @@ FIFO = sends(("p", "g0", 0, True), ("b", "g1", 1, False), ("f", "g0", 2, False))
 
 
 def done(time: float, key: str) -> Op:
-    return op(time, "c1", "ok", "side_effect", key)
+    return op(time, "c1", OK, Fn.SIDE_EFFECT, key)
 
 
 def test_a_message_done_before_its_failed_predecessor_came_back_is_an_order_violation() -> None:
@@ -104,12 +104,12 @@ def test_the_downstream_call_rates_count_failures_over_the_outage_and_the_busies
     for i in range(6):
         t = 1.0 + i * 0.1
         calls += [
-            op(t, "c1", "invoke", "side_effect", "a"),
-            op(t, "c1", "fail", "side_effect", "a"),
+            op(t, "c1", INVOKE, Fn.SIDE_EFFECT, "a"),
+            op(t, "c1", FAIL, Fn.SIDE_EFFECT, "a"),
         ]
     calls += [
-        op(1.0, "c1", "invoke", "retry", "a", delay=1),
-        op(2.0, "c1", "invoke", "retry", "a", delay=3),
+        op(1.0, "c1", INVOKE, Fn.RETRY, "a", delay=1),
+        op(2.0, "c1", INVOKE, Fn.RETRY, "a", delay=3),
     ]
     metrics = retry_backoff.measure(measured(calls, outage_factor=1.5))
     assert metrics["outage_calls"] == 6 and metrics["outage_call_rate"] == 2.0

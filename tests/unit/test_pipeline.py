@@ -18,7 +18,7 @@ from pipeline.lease import LeaseLock
 from pipeline.poller import AdvanceThenSend, Cursor, Poller, SendThenAdvance
 from pipeline.sender import Event
 from pipeline.shutdown import Shutdown
-from queuelab.contract.history import History, read
+from queuelab.contract.history import Fn, History, read
 from queuelab.contract.tables import TABLE_KEYS
 from queuelab.run.feed import Feed, ids_with_gaps
 
@@ -90,7 +90,7 @@ def test_the_feed_pages_from_an_id_inclusive_and_ends_empty(tmp_path: Path) -> N
                 return [e["id"] for e in json.load(answer)["events"]]
 
         assert (page(0), page(2), page(5), page(6)) == ([1, 2], [2, 4], [5], [])
-    commits = [op.key for op in read([tmp_path / "feed.jsonl"]) if op.f == "commit"]
+    commits = [op.key for op in read([tmp_path / "feed.jsonl"]) if op.f == Fn.COMMIT]
     assert commits == ["events-1", "events-2", "events-4", "events-5"]
 
 

@@ -11,7 +11,7 @@ import scenarios
 from queuelab.backend.lab.protocol import s3_request
 from queuelab.contract import orders
 from queuelab.contract.claim_check import Pointer, pointer_body, pointer_of
-from queuelab.contract.history import Op
+from queuelab.contract.history import FAIL, INVOKE, OK, Fn, Op
 from queuelab.targets.doctor import BucketFacts, TableFacts, check_extras
 from scenarios.claim_check import measure_sends
 from scenarios.dlq_watch import measure_alerts
@@ -19,7 +19,7 @@ from scenarios.schema_evolution import wrong_or_missing
 from scenarios.shared.measures import sent_twice
 
 
-def op(t: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+def op(t: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
     return Op(t, process, type_, f, key, value)
 
 
@@ -59,9 +59,9 @@ def test_a_claim_check_pointer_round_trips_and_keeps_the_names() -> None:
 def test_dead_letters_without_an_alert_are_undetected_and_late_alerts_are_measured() -> None:
     received = {"key": "k1", "message_id": "m1"}
     history = [
-        op(100.0, "c", "ok", "receive", messages=[received]),
-        op(100.1, "c", "ok", "reject", "k1", reason="poison"),
-        op(103.5, "dlq-watcher", "ok", "alert", "k1", message_id="m1", error="poison"),
+        op(100.0, "c", OK, Fn.RECEIVE, messages=[received]),
+        op(100.1, "c", OK, Fn.REJECT, "k1", reason="poison"),
+        op(103.5, "dlq-watcher", OK, Fn.ALERT, "k1", message_id="m1", error="poison"),
     ]
     measured = measure_alerts(history, {"k1", "k2"}, visibility_timeout=2.0)
     assert measured == {
@@ -76,19 +76,19 @@ def test_an_alert_is_late_from_the_receive_that_can_have_moved_the_message_not_b
     # Given k1's visibility expired at 102, and the consumer's next receive began at 103
     received = {"key": "k1", "message_id": "m1"}
     history = [
-        op(99.9, "c", "invoke", "receive"),
-        op(100.0, "c", "ok", "receive", messages=[received]),
-        op(100.1, "c", "ok", "reject", "k1", reason="poison"),
-        op(100.2, "c", "invoke", "receive"),
-        op(101.2, "c", "ok", "receive", messages=[]),  # over before the expiry
-        op(103.0, "c", "invoke", "receive"),  # slow to poll again: the move is in this one
-        op(103.1, "c", "ok", "receive", messages=[]),
-        op(103.5, "dlq-watcher", "ok", "alert", "k1", message_id="m1", error="poison"),
+        op(99.9, "c", INVOKE, Fn.RECEIVE),
+        op(100.0, "c", OK, Fn.RECEIVE, messages=[received]),
+        op(100.1, "c", OK, Fn.REJECT, "k1", reason="poison"),
+        op(100.2, "c", INVOKE, Fn.RECEIVE),
+        op(101.2, "c", OK, Fn.RECEIVE, messages=[]),  # over before the expiry
+        op(103.0, "c", INVOKE, Fn.RECEIVE),  # slow to poll again: the move is in this one
+        op(103.1, "c", OK, Fn.RECEIVE, messages=[]),
+        op(103.5, "dlq-watcher", OK, Fn.ALERT, "k1", message_id="m1", error="poison"),
     ]
     # Then the alert came 0.5 s after the earliest landing, not 1.5 s
     assert measure_alerts(history, {"k1"}, visibility_timeout=2.0)["alert_delay_s"] == 0.5
     # And a call running across the expiry can have moved it at the expiry itself
-    history[5:7] = [op(101.3, "c", "invoke", "receive"), op(102.3, "c", "ok", "receive")]
+    history[5:7] = [op(101.3, "c", INVOKE, Fn.RECEIVE), op(102.3, "c", OK, Fn.RECEIVE)]
     assert measure_alerts(history, {"k1"}, visibility_timeout=2.0)["alert_delay_s"] == 1.5
 
 
@@ -96,23 +96,23 @@ def test_an_order_processed_with_the_wrong_state_or_not_at_all_is_counted() -> N
     v1 = {"id": "k1", "order_id": "o1"} | orders.order(1, 1, "r")
     v2 = {"id": "k2", "order_id": "o2"} | orders.order(2, 2, "r")
     history = [
-        op(1, "p", "invoke", "send", "k1", subject="o1", payload=v1),
-        op(1, "p", "invoke", "send", "k2", subject="o2", payload=v2),
-        op(2, "c", "ok", "read", "k1", state=orders.expected_state(v1)),
-        op(3, "c", "ok", "side_effect", "k1", subject="o1"),
+        op(1, "p", INVOKE, Fn.SEND, "k1", subject="o1", payload=v1),
+        op(1, "p", INVOKE, Fn.SEND, "k2", subject="o2", payload=v2),
+        op(2, "c", OK, Fn.READ, "k1", state=orders.expected_state(v1)),
+        op(3, "c", OK, Fn.SIDE_EFFECT, "k1", subject="o1"),
     ]
     assert wrong_or_missing(history) == 1  # o2 never processed
-    history[2] = op(2, "c", "ok", "read", "k1", state="c|0.00|EUR")
+    history[2] = op(2, "c", OK, Fn.READ, "k1", state="c|0.00|EUR")
     assert wrong_or_missing(history) == 2  # o1 processed with a state nobody meant
 
 
 def test_claim_check_sends_are_counted_by_what_reached_the_queue() -> None:
     big = {"blob_bytes": 2_000_000}
     history = [
-        op(1, "p", "invoke", "send", "k1", payload=big, bytes=2_000_100),
-        op(1, "p", "fail", "send", "k1", error="too long"),
-        op(1, "p", "invoke", "send", "k2", payload=big, bytes=300, claim_check="claims/r/k2"),
-        op(2, "p", "ok", "send", "k2"),
+        op(1, "p", INVOKE, Fn.SEND, "k1", payload=big, bytes=2_000_100),
+        op(1, "p", FAIL, Fn.SEND, "k1", error="too long"),
+        op(1, "p", INVOKE, Fn.SEND, "k2", payload=big, bytes=300, claim_check="claims/r/k2"),
+        op(2, "p", OK, Fn.SEND, "k2"),
     ]
     assert measure_sends(history) == {
         "oversized_payloads": 2,
@@ -124,7 +124,7 @@ def test_claim_check_sends_are_counted_by_what_reached_the_queue() -> None:
 
 
 def test_a_key_sent_twice_is_counted_once_per_extra_send() -> None:
-    history = [op(t, "p", "ok", "send", "k") for t in (1, 2, 3)] + [op(4, "p", "ok", "send", "j")]
+    history = [op(t, "p", OK, Fn.SEND, "k") for t in (1, 2, 3)] + [op(4, "p", OK, Fn.SEND, "j")]
     assert sent_twice(history) == 2
 
 

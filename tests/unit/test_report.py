@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from queuelab.contract.history import Op
+from queuelab.contract.history import INVOKE, OK, Fn, Op
 from queuelab.report.html import render_report, write_index, write_report
 from queuelab.report.rundir import RunDir
 from queuelab.report.timeline import message_timeline, queue_series
@@ -19,13 +19,13 @@ T0 = 1_700_000_000.0
 VISIBILITY = 2
 
 
-def op(t: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+def op(t: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
     return Op(T0 + t, process, type_, f, key, value)
 
 
 def receive(t: float, process: str, key: str, count: int) -> Op:
     messages = [{"key": key, "message_id": "m-" + key, "receive_count": count, "run": "r"}]
-    return op(t, process, "ok", "receive", messages=messages)
+    return op(t, process, OK, Fn.RECEIVE, messages=messages)
 
 
 def make_run(
@@ -80,13 +80,13 @@ def make_run(
 # consumer-1 works longer than the visibility timeout; consumer-2 gets the message again
 # while consumer-1 still works on it, skips it (claimed), consumer-1 deletes it.
 REDELIVERY = [
-    op(0.2, "producer", "invoke", "send", "k1", subject="k1"),
-    op(0.3, "producer", "ok", "send", "k1", message_id="m-k1"),
+    op(0.2, "producer", INVOKE, Fn.SEND, "k1", subject="k1"),
+    op(0.3, "producer", OK, Fn.SEND, "k1", message_id="m-k1"),
     receive(0.5, "consumer-1", "k1", 1),
     receive(2.6, "consumer-2", "k1", 2),
-    op(2.7, "consumer-2", "ok", "skip", "k1", reason="in progress at consumer-1"),
-    op(3.4, "consumer-1", "ok", "side_effect", "k1", subject="k1"),
-    op(3.5, "consumer-1", "ok", "delete", "k1", message_id="m-k1"),
+    op(2.7, "consumer-2", OK, Fn.SKIP, "k1", reason="in progress at consumer-1"),
+    op(3.4, "consumer-1", OK, Fn.SIDE_EFFECT, "k1", subject="k1"),
+    op(3.5, "consumer-1", OK, Fn.DELETE, "k1", message_id="m-k1"),
 ]
 
 
@@ -119,16 +119,16 @@ def test_hundreds_of_messages_show_the_flagged_ones_and_a_sample(tmp_path: Path)
     for i in range(300):
         key = f"k{i:03d}"
         ops += [
-            op(0.01 * i, "producer", "invoke", "send", key, subject=key),
-            op(0.01 * i, "producer", "ok", "send", key),
+            op(0.01 * i, "producer", INVOKE, Fn.SEND, key, subject=key),
+            op(0.01 * i, "producer", OK, Fn.SEND, key),
             receive(1 + 0.01 * i, "consumer-1", key, 1),
         ]
         if i % 50:  # every 50th is never deleted: redelivered to consumer-2
-            ops.append(op(1.1 + 0.01 * i, "consumer-1", "ok", "delete", key))
+            ops.append(op(1.1 + 0.01 * i, "consumer-1", OK, Fn.DELETE, key))
         else:
             ops += [
                 receive(4 + 0.01 * i, "consumer-2", key, 2),
-                op(4.1 + 0.01 * i, "consumer-2", "ok", "delete", key),
+                op(4.1 + 0.01 * i, "consumer-2", OK, Fn.DELETE, key),
             ]
     effects = {f"k{i:03d}": 1 for i in range(300)}
     observation = {"queue": [], "dlq": [], "side_effects": effects}
@@ -180,7 +180,7 @@ def test_more_flagged_messages_than_rows_still_leave_room_for_a_sample(tmp_path:
     ops = []
     for i in range(100):
         key = f"k{i:03d}"
-        ops += [op(0.01 * i, "producer", "invoke", "send", key), receive(1, "consumer-1", key, 1)]
+        ops += [op(0.01 * i, "producer", INVOKE, Fn.SEND, key), receive(1, "consumer-1", key, 1)]
         if i % 2:
             ops.append(receive(4, "consumer-2", key, 2))  # redelivered: flagged
     timeline = message_timeline(RunDir.load(make_run(tmp_path, ops)), limit=30)
@@ -190,11 +190,11 @@ def test_more_flagged_messages_than_rows_still_leave_room_for_a_sample(tmp_path:
 
 def test_work_after_another_consumer_deleted_the_message_is_drawn(tmp_path: Path) -> None:
     ops = [
-        op(0.1, "producer", "invoke", "send", "k1"),
+        op(0.1, "producer", INVOKE, Fn.SEND, "k1"),
         receive(0.5, "consumer-1", "k1", 1),
         receive(2.6, "consumer-2", "k1", 2),
-        op(3.0, "consumer-2", "ok", "delete", "k1"),
-        op(4.0, "consumer-1", "ok", "side_effect", "k1", subject="k1"),  # no claim: done twice
+        op(3.0, "consumer-2", OK, Fn.DELETE, "k1"),
+        op(4.0, "consumer-1", OK, Fn.SIDE_EFFECT, "k1", subject="k1"),  # no claim: done twice
     ]
     [row] = message_timeline(RunDir.load(make_run(tmp_path, ops))).rows
     first, second = row.leases

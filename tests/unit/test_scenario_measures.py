@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from queuelab.check.ledger import Observation
-from queuelab.contract.history import Op
+from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.run.scenario import Measured
 from scenarios import backpressure, business, dup_graceful_shutdown, poison
 from scenarios.fifo_dedup_window import measure_window
@@ -15,7 +15,7 @@ from scenarios.shared import versions
 from scenarios.shared.measures import polled_while_in_flight
 
 
-def op(time: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+def op(time: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
     return Op(time, process, type_, f, key, value)
 
 
@@ -24,7 +24,7 @@ def measured(history: list[Op], run_dir: Path = Path("/nonexistent")) -> Measure
 
 
 def receive(time: float, process: str, *keys: str) -> Op:
-    return op(time, process, "ok", "receive", messages=[{"key": k} for k in keys])
+    return op(time, process, OK, Fn.RECEIVE, messages=[{"key": k} for k in keys])
 
 
 def test_a_jittery_but_steady_backlog_is_not_growing() -> None:
@@ -35,7 +35,7 @@ def test_a_jittery_but_steady_backlog_is_not_growing() -> None:
 def test_polls_count_only_while_the_crashed_message_is_invisible() -> None:
     history = [
         receive(10.0, "crashy", "m3"),
-        op(10.1, "crashy", "info", "crash", "m3"),
+        op(10.1, "crashy", INFO, Fn.CRASH, "m3"),
         receive(11.0, "healthy", "m4"),  # overtakes m3
         receive(13.5, "healthy", "m3"),  # after the 2 s visibility timeout: the retry
     ]
@@ -47,7 +47,7 @@ def test_a_blind_apply_would_be_stale_only_if_the_newest_did_not_arrive_last(
     tmp_path: Path,
 ) -> None:
     sends = [
-        op(1.0, "producer", "invoke", "send", f"k{v}", payload={"entity_id": "e", "version": v})
+        op(1.0, "producer", INVOKE, Fn.SEND, f"k{v}", payload={"entity_id": "e", "version": v})
         for v in (1, 2, 3)
     ]
     (tmp_path / versions.LOG_FILE).write_text("e 2 applied\ne 1 stale\ne 3 applied\n")
@@ -58,20 +58,20 @@ def test_a_blind_apply_would_be_stale_only_if_the_newest_did_not_arrive_last(
 
 def test_repeated_orders_count_messages_beyond_the_first_per_order() -> None:
     history = [
-        op(1.0, "producer", "invoke", "send", "a", subject="o1"),
-        op(1.0, "producer", "invoke", "send", "b", subject="o1"),
-        op(1.0, "producer", "invoke", "send", "c", subject="c"),  # no order: its own subject
+        op(1.0, "producer", INVOKE, Fn.SEND, "a", subject="o1"),
+        op(1.0, "producer", INVOKE, Fn.SEND, "b", subject="o1"),
+        op(1.0, "producer", INVOKE, Fn.SEND, "c", subject="c"),  # no order: its own subject
     ]
     assert business.measure(measured(history))["repeated_orders"] == 1
 
 
 def test_sigterm_counts_as_mid_work_only_before_the_side_effect_of_the_message_in_hand() -> None:
-    before = [op(5.0, "consumer-1", "ok", "signal", "m1", signal="SIGTERM")]
+    before = [op(5.0, "consumer-1", OK, Fn.SIGNAL, "m1", signal="SIGTERM")]
     after = [
-        op(4.0, "consumer-1", "ok", "side_effect", "m1"),
-        op(5.0, "consumer-1", "ok", "signal", "m1", signal="SIGTERM"),
+        op(4.0, "consumer-1", OK, Fn.SIDE_EFFECT, "m1"),
+        op(5.0, "consumer-1", OK, Fn.SIGNAL, "m1", signal="SIGTERM"),
     ]
-    idle = [op(5.0, "consumer-1", "ok", "signal", None, signal="SIGTERM")]
+    idle = [op(5.0, "consumer-1", OK, Fn.SIGNAL, None, signal="SIGTERM")]
     assert dup_graceful_shutdown.measure(measured(before))["signalled_mid_work"] == 1
     assert dup_graceful_shutdown.measure(measured(after))["signalled_mid_work"] == 0
     assert dup_graceful_shutdown.measure(measured(idle))["signalled_mid_work"] == 0
@@ -80,8 +80,8 @@ def test_sigterm_counts_as_mid_work_only_before_the_side_effect_of_the_message_i
 def test_only_the_message_in_hand_coming_back_counts_not_the_rest_of_its_batch() -> None:
     signalled = [
         receive(4.0, "consumer-1", "m1", "m2"),
-        op(4.5, "consumer-1", "invoke", "side_effect", "m1"),  # held by the endpoint
-        op(5.0, "consumer-1", "ok", "signal", "m1", signal="SIGTERM"),
+        op(4.5, "consumer-1", INVOKE, Fn.SIDE_EFFECT, "m1"),  # held by the endpoint
+        op(5.0, "consumer-1", OK, Fn.SIGNAL, "m1", signal="SIGTERM"),
     ]
     finished = [*signalled, receive(6.0, "consumer-2", "m2")]  # released, picked up
     abandoned = [*finished, receive(8.0, "consumer-2", "m1")]  # the work in hand, again
@@ -93,8 +93,8 @@ def test_only_the_message_in_hand_coming_back_counts_not_the_rest_of_its_batch()
 
 def test_poison_received_counts_what_the_consumers_were_handed() -> None:
     history = [
-        op(1.0, "producer", "invoke", "send", "p", poison=True),
-        op(1.0, "producer", "invoke", "send", "g", poison=False),
+        op(1.0, "producer", INVOKE, Fn.SEND, "p", poison=True),
+        op(1.0, "producer", INVOKE, Fn.SEND, "g", poison=False),
         receive(2.0, "consumer-1", "p", "g"),
         receive(4.0, "consumer-2", "p"),
     ]
@@ -104,13 +104,13 @@ def test_poison_received_counts_what_the_consumers_were_handed() -> None:
 def test_the_dedup_window_measure_separates_resends_inside_and_after_the_window() -> None:
     received = [{"key": "a"}]
     history = [
-        op(0.0, "producer", "ok", "send", "a"),
-        op(0.1, "consumer-1", "ok", "receive", None, messages=received),
-        op(0.2, "consumer-1", "ok", "delete", "a"),
-        op(1.0, "producer", "invoke", "send", "a"),  # inside the 4 s window, after the delete
-        op(1.1, "consumer-1", "ok", "receive", None, messages=received),  # a redelivery
-        op(5.0, "producer-restarted", "invoke", "send", "a"),  # after the window
-        op(5.1, "consumer-1", "ok", "receive", None, messages=received),
+        op(0.0, "producer", OK, Fn.SEND, "a"),
+        op(0.1, "consumer-1", OK, Fn.RECEIVE, None, messages=received),
+        op(0.2, "consumer-1", OK, Fn.DELETE, "a"),
+        op(1.0, "producer", INVOKE, Fn.SEND, "a"),  # inside the 4 s window, after the delete
+        op(1.1, "consumer-1", OK, Fn.RECEIVE, None, messages=received),  # a redelivery
+        op(5.0, "producer-restarted", INVOKE, Fn.SEND, "a"),  # after the window
+        op(5.1, "consumer-1", OK, Fn.RECEIVE, None, messages=received),
     ]
 
     measured = measure_window(history, window=4.0)
@@ -124,9 +124,9 @@ def test_the_dedup_window_measure_separates_resends_inside_and_after_the_window(
 
 def test_a_resend_before_the_delete_does_not_count_as_inside_the_window() -> None:
     history = [
-        op(0.0, "producer", "ok", "send", "a"),
-        op(0.5, "producer", "invoke", "send", "a"),
-        op(1.0, "consumer-1", "ok", "delete", "a"),
+        op(0.0, "producer", OK, Fn.SEND, "a"),
+        op(0.5, "producer", INVOKE, Fn.SEND, "a"),
+        op(1.0, "consumer-1", OK, Fn.DELETE, "a"),
     ]
 
     assert measure_window(history, window=4.0)["resent_in_window"] == 0
@@ -134,9 +134,9 @@ def test_a_resend_before_the_delete_does_not_count_as_inside_the_window() -> Non
 
 def test_refused_deletes_count_only_lost_leases() -> None:
     history = [
-        op(0.0, "c", "fail", "delete", "a", lease_lost=True),
-        op(0.1, "c", "fail", "delete", "b", lease_lost=False),
-        op(0.2, "c", "ok", "delete", "c"),
+        op(0.0, "c", FAIL, Fn.DELETE, "a", lease_lost=True),
+        op(0.1, "c", FAIL, Fn.DELETE, "b", lease_lost=False),
+        op(0.2, "c", OK, Fn.DELETE, "c"),
     ]
 
     assert refused_deletes(history) == 1

@@ -7,11 +7,11 @@ from typing import Any
 
 from queuelab.check import ledger
 from queuelab.check.witness import summarize
-from queuelab.contract.history import Op
+from queuelab.contract.history import INVOKE, OK, Fn, Op
 from queuelab.contract.witness import Record
 
 
-def op(t: float, process: str, type_: str, f: str, key: str | None = None, **value: Any) -> Op:
+def op(t: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
     return Op(t, process, type_, f, key, value)
 
 
@@ -27,12 +27,12 @@ RECEIVED = record(
 )
 DELETED = record("consumer-1", "DeleteMessage", handles=[{"message_id": "m1", "ok": True}])
 HISTORY = [
-    op(1.0, "producer", "invoke", "send", "k1"),
-    op(1.1, "producer", "ok", "send", "k1", message_id="m1"),
-    op(2.0, "consumer-1", "invoke", "receive"),
-    op(2.1, "consumer-1", "ok", "receive", messages=[{"key": "k1", "message_id": "m1"}]),
-    op(3.0, "consumer-1", "invoke", "delete", "k1", message_id="m1"),
-    op(3.1, "consumer-1", "ok", "delete", "k1", message_id="m1"),
+    op(1.0, "producer", INVOKE, Fn.SEND, "k1"),
+    op(1.1, "producer", OK, Fn.SEND, "k1", message_id="m1"),
+    op(2.0, "consumer-1", INVOKE, Fn.RECEIVE),
+    op(2.1, "consumer-1", OK, Fn.RECEIVE, messages=[{"key": "k1", "message_id": "m1"}]),
+    op(3.0, "consumer-1", INVOKE, Fn.DELETE, "k1", message_id="m1"),
+    op(3.1, "consumer-1", OK, Fn.DELETE, "k1", message_id="m1"),
 ]
 
 
@@ -102,10 +102,10 @@ def test_a_send_retried_after_its_answer_was_lost_is_a_duplicate_and_recovered()
 
 def test_a_duplicate_delivered_on_purpose_is_not_an_early_redelivery() -> None:
     receives = [
-        op(1.0, "consumer-1", "invoke", "receive"),
-        op(1.1, "consumer-1", "ok", "receive", messages=[{"key": "k1", "message_id": "m1"}]),
-        op(1.2, "consumer-2", "invoke", "receive"),
-        op(1.3, "consumer-2", "ok", "receive", messages=[{"key": "k1", "message_id": "m1"}]),
+        op(1.0, "consumer-1", INVOKE, Fn.RECEIVE),
+        op(1.1, "consumer-1", OK, Fn.RECEIVE, messages=[{"key": "k1", "message_id": "m1"}]),
+        op(1.2, "consumer-2", INVOKE, Fn.RECEIVE),
+        op(1.3, "consumer-2", OK, Fn.RECEIVE, messages=[{"key": "k1", "message_id": "m1"}]),
     ]
     assert ledger.count_early_redeliveries(receives, visibility_timeout=2) == 1
     assert ledger.count_early_redeliveries(receives, 2, excused=frozenset({"m1"})) == 0
