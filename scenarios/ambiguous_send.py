@@ -3,43 +3,24 @@ and deduplicating on the producer's id keeps one side effect per logical message
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    BLACK_BOX,
-    DLQ_EMPTY,
-    DRAINED,
-    NO_DUPLICATES,
-    NOTHING_LOST,
-    QUEUE_EMPTY,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Lab,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-)
+from scenarios import kit
 
 FAULTS = "send:ambiguous=0.5"  # half the sends: applied, then the connection drops
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     dedupe = "sqs-message-id" if unsafe else "payload"
     for _ in range(p["consumers"]):
-        lab.consumer(ConsumerKnobs(max_messages=10, dedupe_on=dedupe))
+        lab.consumer(kit.ConsumerKnobs(max_messages=10, dedupe_on=dedupe))
     # A send whose every attempt lost its answer ends "unknown" (exit 1): part of the lesson.
-    lab.producer(ProducerKnobs(n=p["messages"], batch_size=p["batch_size"]), may_fail=True)
+    lab.producer(kit.ProducerKnobs(n=p["messages"], batch_size=p["batch_size"]), may_fail=True)
     lab.settle()
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="ambiguous-send",
-    topic=Topic.ENDPOINT,
-    category=Category.FAST,
+    topic=kit.Topic.ENDPOINT,
+    category=kit.Category.FAST,
     summary="Sends whose answer is lost are retried and stored twice: one side effect each.",
     demonstrates=(
         "A send can be applied while its answer is lost (a dropped connection, a timeout): "
@@ -49,30 +30,30 @@ SCENARIO = Scenario(
         "one side effect. On a FIFO queue MessageDeduplicationId does the same job at the "
         "queue. `recovered` counts the sends whose answer was lost but which arrived."
     ),
-    resources=ResourceSet(max_receive_count=4),
+    resources=kit.ResourceSet(max_receive_count=4),
     method=method,
     relies_on=("redelivery-after-visibility-timeout",),
     faults=FAULTS,
     intolerance="it sets its own endpoint faults",
     params={
-        "messages": messages(20),
-        "batch_size": Param(
+        "messages": kit.messages(20),
+        "batch_size": kit.Param(
             2, "messages per SendMessageBatch (small: many chances to lose one)", min=1, max=10
         ),
-        "consumers": consumers(2),
+        "consumers": kit.consumers(2),
     },
-    preconditions=(Expect("ambiguous", ">=", 1), Expect("duplicate_sends", ">=", 1)),
+    preconditions=(kit.Expect("ambiguous", ">=", 1), kit.Expect("duplicate_sends", ">=", 1)),
     expectations=(
-        Expect("delivered", "==", "attempted"),  # an answer lost is not a message lost
-        Expect("recovered", ">=", 1),
-        NOTHING_LOST,
-        NO_DUPLICATES,
-        QUEUE_EMPTY,
-        DRAINED,
-        DLQ_EMPTY,
+        kit.Expect("delivered", "==", "attempted"),  # an answer lost is not a message lost
+        kit.Expect("recovered", ">=", 1),
+        kit.NOTHING_LOST,
+        kit.NO_DUPLICATES,
+        kit.QUEUE_EMPTY,
+        kit.DRAINED,
+        kit.DLQ_EMPTY,
     ),
     unsafe="dedupe on SQS's MessageId (DEDUPE_ON=sqs-message-id), which differs per send",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=4,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

@@ -3,30 +3,16 @@ them; one consumer of the fleet dies mid-batch."""
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Lab,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    not_black_box,
-)
+from scenarios import kit
 from scenarios.shared import drain
 from scenarios.shared.drain import DrainRates
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     backlog, producers = p["backlog"], p["producers"]
     sending = [
         lab.producer(
-            ProducerKnobs(n=backlog // producers + (i < backlog % producers)),
+            kit.ProducerKnobs(n=backlog // producers + (i < backlog % producers)),
             f"producer-{i + 1}",
             wait=False,
         )
@@ -39,7 +25,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.note(f"{depth} messages waiting; starting {p['consumers']} consumers")
     # Idempotency without claims: the side effect's own conditional write (its request key)
     # refuses a repeat, one DynamoDB call a message; --unsafe writes without asking.
-    fleet = ConsumerKnobs(
+    fleet = kit.ConsumerKnobs(
         max_messages=10,
         pool_size=p["pool_size"],
         message_status_table="",
@@ -52,10 +38,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.settle()
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="backlog-100k",
-    topic=Topic.LOAD,
-    category=Category.SLOW,
+    topic=kit.Topic.LOAD,
+    category=kit.Category.SLOW,
     summary="100,000 messages after an outage drain through a fleet: nothing lost or doubled.",
     demonstrates=(
         "An hour-long outage leaves 100,000 messages queued. A fleet of consumers, each "
@@ -71,37 +57,39 @@ SCENARIO = Scenario(
         "runs at about 450-630 msg/s, the CPU of the server and the fleet); on AWS, throughput is "
         "the fleet's, not the queue's."
     ),
-    resources=ResourceSet(visibility_timeout=10, max_receive_count=4),
+    resources=kit.ResourceSet(visibility_timeout=10, max_receive_count=4),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     metrics=DrainRates,
     measure=drain.measure_rates,
     params={
-        "backlog": Param(100_000, "messages sent while no consumer runs", min=1),
-        "producers": Param(2, "producers sending the backlog side by side", min=1),
-        "consumers": consumers(4, "consumers started together afterwards (one of them crashes)"),
-        "pool_size": Param(10, "messages each consumer works on at once", min=1, max=10),
-        "crash_after": Param(
+        "backlog": kit.Param(100_000, "messages sent while no consumer runs", min=1),
+        "producers": kit.Param(2, "producers sending the backlog side by side", min=1),
+        "consumers": kit.consumers(
+            4, "consumers started together afterwards (one of them crashes)"
+        ),
+        "pool_size": kit.Param(10, "messages each consumer works on at once", min=1, max=10),
+        "crash_after": kit.Param(
             2_000, "the crashing consumer dies after this many side effects", min=1
         ),
-        "build_seconds": Param(240.0, "how long the producers may take", min=1),
+        "build_seconds": kit.Param(240.0, "how long the producers may take", min=1),
     },
     settle_seconds=900.0,
     # the whole backlog waited before any consumer started, and the crash did bring some back
     preconditions=(
-        Expect(DrainRates.backlog, "==", "acknowledged"),
-        Expect("redeliveries", ">=", 1),
+        kit.Expect(DrainRates.backlog, "==", "acknowledged"),
+        kit.Expect("redeliveries", ">=", 1),
     ),
-    expectations=EXACTLY_ONCE,
+    expectations=kit.EXACTLY_ONCE,
     unsafe="the side effect is written without asking whether it was done",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=420,
     timeout_seconds=1500,
     alone=True,  # it takes the whole machine: other runs beside it would only slow both
     on_demand=True,  # minutes: run by name (make scenario-backlog-100k), not in --all
     # The test suite's size: the same method and checks; beside the other tests.
     small={"backlog": "3000", "producers": "1", "consumers": "3", "crash_after": "300"},
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it needs a consumer of the fleet to die mid-batch after a set number of side "
         "effects, and a pool: knobs of queuelab's consumer"
     ),

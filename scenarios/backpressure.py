@@ -5,36 +5,21 @@ from __future__ import annotations
 import statistics
 import time
 
-from scenarios.kit import (
-    BLACK_BOX,
-    EXACTLY_ONCE,
-    OK,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    metric,
-)
+from scenarios import kit
 
 WINDOW = 5  # samples a trend is judged on: the depth jitters with each batch the producer sends
 # A trend below this share of the producer's rate is noise, not growth.
 NOISE_SHARE = 0.1
 
 
-class Backpressure(Metrics):
-    peak_depth = metric("the most messages waiting or in flight at one sample")
-    consumers_at_end = metric("consumers running when the producer stopped")
-    outpaced = metric("1 when the backlog grew over the first 5 samples (one consumer was too few)")
-    still_growing = metric("1 when the backlog still grew over the last 5 samples")
-    equilibrium_s = metric("when the backlog stopped growing, from the method's start")
+class Backpressure(kit.Metrics):
+    peak_depth = kit.metric("the most messages waiting or in flight at one sample")
+    consumers_at_end = kit.metric("consumers running when the producer stopped")
+    outpaced = kit.metric(
+        "1 when the backlog grew over the first 5 samples (one consumer was too few)"
+    )
+    still_growing = kit.metric("1 when the backlog still grew over the last 5 samples")
+    equilibrium_s = kit.metric("when the backlog stopped growing, from the method's start")
 
 
 def trend(depths: list[int], sample_seconds: float) -> float:
@@ -46,11 +31,11 @@ def trend(depths: list[int], sample_seconds: float) -> float:
     return statistics.linear_regression(times, tail).slope
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs = ConsumerKnobs(side_effect_delay_seconds=p["work_seconds"], max_messages=1)
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
+    knobs = kit.ConsumerKnobs(side_effect_delay_seconds=p["work_seconds"], max_messages=1)
     lab.consumer(knobs)
     producer = lab.producer(
-        ProducerKnobs(continuous=True, n=100, rate=p["rate"], duration=p["produce_seconds"]),
+        kit.ProducerKnobs(continuous=True, n=100, rate=p["rate"], duration=p["produce_seconds"]),
         wait=False,
     )
     noise = NOISE_SHARE * p["rate"]
@@ -62,7 +47,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         time.sleep(p["sample_seconds"])
         depth = lab.depth()
         consumers = sum(c.alive() for c in lab.consumers())
-        completed = sum(1 for op in lab.history() if op.f == Fn.DELETE and op.type == OK)
+        completed = sum(1 for op in lab.history() if op.f == kit.Fn.DELETE and op.type == kit.OK)
         lab.sample(visible=depth.visible, in_flight=depth.in_flight, consumers=consumers,
                    completed=completed)  # fmt: skip
         depths.append(depth.visible + depth.in_flight)
@@ -98,10 +83,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.settle()
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="backpressure",
-    topic=Topic.LOAD,
-    category=Category.SLOW,
+    topic=kit.Topic.LOAD,
+    category=kit.Category.SLOW,
     summary="A producer outpaces one consumer; consumers are added until depth stops growing.",
     demonstrates=(
         "A queue absorbs bursts, but a backlog that only grows means the consumers are too "
@@ -114,23 +99,23 @@ SCENARIO = Scenario(
         "sized for the embedded backend on 2 cores (20 msg/s, ~6 consumers); run it bigger on "
         "AWS with --set rate=... --set max_consumers=..."
     ),
-    resources=ResourceSet(visibility_timeout=10),
+    resources=kit.ResourceSet(visibility_timeout=10),
     method=method,
     alone=True,
     metrics=Backpressure,
     params={
-        "rate": Param(20.0, "producer messages per second", min=1),
-        "work_seconds": Param(0.2, "work time per message (one consumer does < 5/s)"),
-        "produce_seconds": Param(12.0, "how long the producer runs", min=4),
-        "sample_seconds": Param(0.5, "how often the runner samples the depth", min=0.1),
-        "max_consumers": Param(8, "most consumers the runner may start", min=1),
+        "rate": kit.Param(20.0, "producer messages per second", min=1),
+        "work_seconds": kit.Param(0.2, "work time per message (one consumer does < 5/s)"),
+        "produce_seconds": kit.Param(12.0, "how long the producer runs", min=4),
+        "sample_seconds": kit.Param(0.5, "how often the runner samples the depth", min=0.1),
+        "max_consumers": kit.Param(8, "most consumers the runner may start", min=1),
     },
-    preconditions=(Expect(Backpressure.outpaced, "==", 1),),
-    expectations=(Expect(Backpressure.still_growing, "==", 0), *EXACTLY_ONCE),
+    preconditions=(kit.Expect(Backpressure.outpaced, "==", 1),),
+    expectations=(kit.Expect(Backpressure.still_growing, "==", 0), *kit.EXACTLY_ONCE),
     unsafe="no scaling: one consumer for the whole run",
-    unsafe_shows=(Expect(Backpressure.still_growing, "==", 1),),
+    unsafe_shows=(kit.Expect(Backpressure.still_growing, "==", 1),),
     intolerance="it measures an equilibrium of throughput, which retried calls slow down",
     typical_seconds=16,
     timeout_seconds=300,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

@@ -4,56 +4,37 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scenarios.kit import (
-    BLACK_BOX,
-    EXACTLY_ONCE,
-    INVOKE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-    metric,
-)
+from scenarios import kit
 
 
-class Business(Metrics):
-    repeated_orders = metric(
+class Business(kit.Metrics):
+    repeated_orders = kit.metric(
         "messages sent for an order that an earlier message already named (the producer "
         "really sent the same logical work twice)"
     )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     field = "" if unsafe else "order_id"
     for _ in range(p["consumers"]):
-        lab.consumer(ConsumerKnobs(max_messages=10, business_idempotency_field=field))
-    lab.producer(ProducerKnobs(n=p["messages"], order_ids=p["orders"]))
+        lab.consumer(kit.ConsumerKnobs(max_messages=10, business_idempotency_field=field))
+    lab.producer(kit.ProducerKnobs(n=p["messages"], order_ids=p["orders"]))
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     subjects = Counter(
         op.value.get("subject")
         for op in run.history
-        if op.f == Fn.SEND and op.type == INVOKE and op.value.get("subject") != op.key
+        if op.f == kit.Fn.SEND and op.type == kit.INVOKE and op.value.get("subject") != op.key
     )
     return {Business.repeated_orders: sum(n - 1 for n in subjects.values())}
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="business",
-    topic=Topic.DELIVERY,
-    category=Category.FAST,
+    topic=kit.Topic.DELIVERY,
+    category=kit.Category.FAST,
     summary="Two message ids, one business key (order_id): one side effect.",
     demonstrates=(
         "Delivery idempotency (dedupe on the message id) does not catch a producer that sends "
@@ -65,14 +46,16 @@ SCENARIO = Scenario(
     metrics=Business,
     measure=measure,
     params={
-        "messages": messages(12),
-        "orders": Param(8, "distinct orders among them (messages - orders are duplicates)", min=1),
-        "consumers": consumers(2),
+        "messages": kit.messages(12),
+        "orders": kit.Param(
+            8, "distinct orders among them (messages - orders are duplicates)", min=1
+        ),
+        "consumers": kit.consumers(2),
     },
-    preconditions=(Expect(Business.repeated_orders, ">=", 1),),
-    expectations=EXACTLY_ONCE,
+    preconditions=(kit.Expect(Business.repeated_orders, ">=", 1),),
+    expectations=kit.EXACTLY_ONCE,
     unsafe="dedupe on the message id only (BUSINESS_IDEMPOTENCY_FIELD unset)",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=3,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

@@ -5,42 +5,25 @@ from __future__ import annotations
 from itertools import combinations
 
 from queuelab.contract.messages import ORDER_FIELD
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 from scenarios.shared.leases import claim_attempts, consumers_polling
 
 
-class Race(Metrics):
-    interleaved_claims = metric(
+class Race(kit.Metrics):
+    interleaved_claims = kit.metric(
         "pairs of claims on one key, by two consumers, each begun (its check) before the other "
         "answered (its write): the race window was really shared"
     )
-    double_claims = metric("such pairs in which both acquired the claim (both saw no claim)")
+    double_claims = kit.metric("such pairs in which both acquired the claim (both saw no claim)")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     window = p["window_factor"] * lab.resources.visibility_timeout
     lab.note(
         f"each claim pauses {window:g} s before its write; "
         + ("it reads first, then writes unconditionally" if unsafe else "one conditional write")
     )
-    knobs = ConsumerKnobs(
+    knobs = kit.ConsumerKnobs(
         max_messages=1,
         business_idempotency_field=ORDER_FIELD,
         check_before_doing="off",  # the downstream cannot be asked: the claim alone protects
@@ -50,11 +33,11 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     names = [lab.consumer(knobs).name for _ in range(p["consumers"])]
     lab.wait_for(lambda: consumers_polling(lab.history(), names), 20, "every consumer polling")
     # Each order twice at once (a double submit), so two consumers claim it together.
-    lab.producer(ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
+    lab.producer(kit.ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     interleaved = double = 0
     for claims in claim_attempts(run.history).values():
         for a, b in combinations(claims, 2):
@@ -64,10 +47,10 @@ def measure(run: Measured) -> dict[str, float]:
     return {Race.interleaved_claims: interleaved, Race.double_claims: double}
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="check-then-act",
-    topic=Topic.CONSUMER,
-    category=Category.FAST,
+    topic=kit.Topic.CONSUMER,
+    category=kit.Category.FAST,
     summary="Check, then act: two consumers both see no claim and both act; a conditional write.",
     demonstrates=(
         "Every order arrives twice at once (a double submit), at two consumers. A claim "
@@ -78,21 +61,24 @@ SCENARIO = Scenario(
         "(attribute_not_exists, or an expired lease, as the write's condition) makes the "
         "check and the act one atomic step: one consumer wins, the other backs off."
     ),
-    resources=ResourceSet(max_receive_count=4),
+    resources=kit.ResourceSet(max_receive_count=4),
     method=method,
     metrics=Race,
     measure=measure,
     params={
-        "orders": Param(1, "orders, each sent twice", min=1),
-        "consumers": consumers(2),
-        "window_factor": Param(0.25, "pause before a claim's write, in visibility timeouts"),
+        "orders": kit.Param(1, "orders, each sent twice", min=1),
+        "consumers": kit.consumers(2),
+        "window_factor": kit.Param(0.25, "pause before a claim's write, in visibility timeouts"),
     },
-    preconditions=(Expect(Race.interleaved_claims, ">=", 1),),
-    expectations=(*EXACTLY_ONCE, Expect(Race.double_claims, "==", 0)),
+    preconditions=(kit.Expect(Race.interleaved_claims, ">=", 1),),
+    expectations=(*kit.EXACTLY_ONCE, kit.Expect(Race.double_claims, "==", 0)),
     unsafe="the conditional write: the claim reads, then writes without a condition",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect(Race.double_claims, ">=", 1)),
+    unsafe_shows=(
+        kit.Expect("duplicate_side_effects", ">=", 1),
+        kit.Expect(Race.double_claims, ">=", 1),
+    ),
     typical_seconds=6,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it races two of queuelab's consumers through a read-then-write window opened by "
         "a knob; a consumer of yours has no such window to open"
     ),

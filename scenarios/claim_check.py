@@ -6,42 +6,21 @@ from __future__ import annotations
 from queuelab.contract import clients
 from queuelab.contract.claim_check import SQS_MAX_BYTES, object_key
 from queuelab.targets.observe import objects
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    INVOKE,
-    OK,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 
-class ClaimCheck(Metrics):
-    oversized_payloads = metric("events whose payload is over SQS's limit as a body")
-    sent_oversized = metric("sends whose body was over SQS's limit")
-    claim_checked = metric("sends that carried a pointer to S3")
-    never_queued = metric("events SQS never confirmed")
-    fetched = metric("payloads the consumer fetched from S3")
-    objects_left = metric("objects of the run left in the bucket afterwards")
+class ClaimCheck(kit.Metrics):
+    oversized_payloads = kit.metric("events whose payload is over SQS's limit as a body")
+    sent_oversized = kit.metric("sends whose body was over SQS's limit")
+    claim_checked = kit.metric("sends that carried a pointer to S3")
+    never_queued = kit.metric("events SQS never confirmed")
+    fetched = kit.metric("payloads the consumer fetched from S3")
+    objects_left = kit.metric("objects of the run left in the bucket afterwards")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    lab.consumer(ConsumerKnobs(max_messages=10), "consumer")
-    knobs = ProducerKnobs(
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
+    lab.consumer(kit.ConsumerKnobs(max_messages=10), "consumer")
+    knobs = kit.ProducerKnobs(
         n=p["messages"],
         large_every=p["large_every"],
         large_bytes=p["large_bytes"],
@@ -56,10 +35,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.metric(ClaimCheck.objects_left, left)
 
 
-def measure_sends(history: list[Op]) -> dict[str, float]:
+def measure_sends(history: list[kit.Op]) -> dict[str, float]:
     """(pure) Sends over SQS's limit as a body, those that went by S3, those never queued."""
-    invoked = {op.key: op.value for op in history if op.f == Fn.SEND and op.type == INVOKE}
-    confirmed = {op.key for op in history if op.f == Fn.SEND and op.type == OK}
+    invoked = {op.key: op.value for op in history if op.f == kit.Fn.SEND and op.type == kit.INVOKE}
+    confirmed = {op.key for op in history if op.f == kit.Fn.SEND and op.type == kit.OK}
     oversized = {k for k, v in invoked.items() if int(v.get("bytes", 0)) > SQS_MAX_BYTES}
     large = {k for k, v in invoked.items() if v.get("payload", {}).get("blob_bytes")}
     return {
@@ -67,18 +46,18 @@ def measure_sends(history: list[Op]) -> dict[str, float]:
         ClaimCheck.sent_oversized: len(oversized),
         ClaimCheck.claim_checked: sum(1 for v in invoked.values() if v.get("claim_check")),
         ClaimCheck.never_queued: len(set(invoked) - confirmed),
-        ClaimCheck.fetched: sum(1 for op in history if op.f == Fn.FETCH and op.type == OK),
+        ClaimCheck.fetched: sum(1 for op in history if op.f == kit.Fn.FETCH and op.type == kit.OK),
     }
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     return measure_sends(run.history)
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="claim-check",
-    topic=Topic.PIPELINE,
-    category=Category.FAST,
+    topic=kit.Topic.PIPELINE,
+    category=kit.Category.FAST,
     summary="Payloads over SQS's 1 MiB go by S3 (a pointer in the message), fetched and "
     "cleaned up after success.",
     demonstrates=(
@@ -93,28 +72,28 @@ SCENARIO = Scenario(
         "the embedded backend serves S3 (moto's), without fault injection: the nemesis "
         "injects faults on SQS and DynamoDB only; lifecycle rules are stored, never applied."
     ),
-    resources=ResourceSet(bucket=True),
+    resources=kit.ResourceSet(bucket=True),
     relies_on=("size-default-1mib",),  # the inline sends of --unsafe are refused
     method=method,
     metrics=ClaimCheck,
     measure=measure,
     params={
-        "messages": messages(8, "events to send"),
-        "large_every": Param(3, "every Nth event has a large payload", min=1),
-        "large_bytes": Param(1_258_291, "a large payload's size in bytes (1.2 MiB)", min=1),
+        "messages": kit.messages(8, "events to send"),
+        "large_every": kit.Param(3, "every Nth event has a large payload", min=1),
+        "large_bytes": kit.Param(1_258_291, "a large payload's size in bytes (1.2 MiB)", min=1),
     },
-    preconditions=(Expect(ClaimCheck.oversized_payloads, ">=", 1),),
+    preconditions=(kit.Expect(ClaimCheck.oversized_payloads, ">=", 1),),
     expectations=(
-        *EXACTLY_ONCE,
-        Expect(ClaimCheck.claim_checked, "==", ClaimCheck.oversized_payloads),
-        Expect(ClaimCheck.fetched, ">=", ClaimCheck.claim_checked),
-        Expect(ClaimCheck.never_queued, "==", 0),
-        Expect(ClaimCheck.objects_left, "==", 0),
+        *kit.EXACTLY_ONCE,
+        kit.Expect(ClaimCheck.claim_checked, "==", ClaimCheck.oversized_payloads),
+        kit.Expect(ClaimCheck.fetched, ">=", ClaimCheck.claim_checked),
+        kit.Expect(ClaimCheck.never_queued, "==", 0),
+        kit.Expect(ClaimCheck.objects_left, "==", 0),
     ),
     unsafe="the claim check (every payload inline: the large sends are refused)",
-    unsafe_shows=(Expect(ClaimCheck.never_queued, ">=", 1),),
+    unsafe_shows=(kit.Expect(ClaimCheck.never_queued, ">=", 1),),
     typical_seconds=5,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "the contract has no claim check: a consumer it did not write is never told that a "
         "message may point to its payload in S3"
     ),

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from queuelab.targets.redrive import FALLBACK
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    POISON_MARKER,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Lab,
-    Param,
-    Params,
-    ProducerKnobs,
-    Scenario,
-    Topic,
-    messages,
-    not_black_box,
-)
+from scenarios import kit
 from scenarios.shared.measures import Redrive
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     # The bug: marked messages fail after their side effect was done (a partial success).
     buggy = lab.consumer(
-        ConsumerKnobs(
-            max_messages=10, reject_payload_marker=POISON_MARKER, reject_stage="after-side-effect"
+        kit.ConsumerKnobs(
+            max_messages=10,
+            reject_payload_marker=kit.POISON_MARKER,
+            reject_stage="after-side-effect",
         ),
         "consumer-buggy",
     )
-    lab.producer(ProducerKnobs(n=p["messages"], poison_every=p["fail_every"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"], poison_every=p["fail_every"]))
     lab.settle()
     lab.stop(buggy)
     dead = lab.depth(lab.resources.dlq_url).total
@@ -37,7 +25,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.note(f"{dead} messages in the DLQ; deploying the fix and redriving")
 
     lab.consumer(
-        ConsumerKnobs(max_messages=10, idempotency="off" if unsafe else "on"), "consumer-fixed"
+        kit.ConsumerKnobs(max_messages=10, idempotency="off" if unsafe else "on"), "consumer-fixed"
     )
     moved = lab.redrive()
     lab.metric(Redrive.redriven, moved.moved)
@@ -46,10 +34,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.settle()
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="dlq-redrive",
-    topic=Topic.OPERATIONS,
-    category=Category.FAST,
+    topic=kit.Topic.OPERATIONS,
+    category=kit.Category.FAST,
     summary="A bug dead-letters messages after their side effect; the fix plus a redrive "
     "processes each exactly once.",
     demonstrates=(
@@ -68,18 +56,18 @@ SCENARIO = Scenario(
     method=method,
     metrics=Redrive,
     params={
-        "messages": messages(12),
-        "fail_every": Param(4, "every Nth message hits the bug", min=1),
+        "messages": kit.messages(12),
+        "fail_every": kit.Param(4, "every Nth message hits the bug", min=1),
     },
     preconditions=(
-        Expect(Redrive.dead_lettered_before_redrive, ">=", 1),
-        Expect(Redrive.redriven, ">=", 1),
+        kit.Expect(Redrive.dead_lettered_before_redrive, ">=", 1),
+        kit.Expect(Redrive.redriven, ">=", 1),
     ),
-    expectations=EXACTLY_ONCE,
+    expectations=kit.EXACTLY_ONCE,
     unsafe="redrive to a consumer without idempotency",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=7,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it needs a consumer with a known bug and the same consumer fixed: one command "
         "cannot be both"
     ),

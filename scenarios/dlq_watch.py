@@ -6,57 +6,36 @@ from __future__ import annotations
 import contextlib
 
 from queuelab.run.dlq_watch import NO_ERROR, DlqWatcher
-from scenarios.kit import (
-    INVOKE,
-    OK,
-    POISON_HANDLED,
-    POISON_MARKER,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    Scenario,
-    Topic,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 
-class Watch(Metrics):
-    dlq_alerts = metric("alerts the watcher raised, one per dead letter")
-    undetected_dead_letters = metric("messages in the DLQ nobody was alerted to")
-    alert_delay_s = metric(
+class Watch(kit.Metrics):
+    dlq_alerts = kit.metric("alerts the watcher raised, one per dead letter")
+    undetected_dead_letters = kit.metric("messages in the DLQ nobody was alerted to")
+    alert_delay_s = kit.metric(
         "the latest alert, after the earliest moment its message can have landed"
     )
-    alert_bound_s = metric("alert_within: an alert must come this soon after a landing")
-    alerts_without_error = metric("alerts that could not name the message's last error")
+    alert_bound_s = kit.metric("alert_within: an alert must come this soon after a landing")
+    alerts_without_error = kit.metric("alerts that could not name the message's last error")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     watching = contextlib.nullcontext() if unsafe else DlqWatcher(lab, p["watch_interval"])
     with watching:
-        lab.consumer(ConsumerKnobs(max_messages=10, reject_payload_marker=POISON_MARKER))
-        lab.producer(ProducerKnobs(n=p["messages"], poison_count=p["poison"]))
+        lab.consumer(kit.ConsumerKnobs(max_messages=10, reject_payload_marker=kit.POISON_MARKER))
+        lab.producer(kit.ProducerKnobs(n=p["messages"], poison_count=p["poison"]))
         lab.settle()
         lab.pause(p["watch_interval"] * 2)  # the last landing gets its look
 
 
-def receive_calls(history: list[Op]) -> list[tuple[float, float]]:
+def receive_calls(history: list[kit.Op]) -> list[tuple[float, float]]:
     """(pure) Each receive call's start and end (a process makes one at a time)."""
     started: dict[str, float] = {}
     calls = []
     for op in history:
-        if op.f != Fn.RECEIVE:
+        if op.f != kit.Fn.RECEIVE:
             continue
-        if op.type == INVOKE:
+        if op.type == kit.INVOKE:
             started[op.process] = op.time
         elif op.process in started:
             calls.append((started.pop(op.process), op.time))
@@ -73,14 +52,14 @@ def earliest_landing(expiry: float, calls: list[tuple[float, float]]) -> float:
 
 
 def measure_alerts(
-    history: list[Op], dead: set[str], visibility_timeout: float
+    history: list[kit.Op], dead: set[str], visibility_timeout: float
 ) -> dict[str, float]:
     """(pure) Dead letters nobody was alerted to, and how late the alerts came after the
     earliest moment each message can have landed."""
-    alerts = {op.key: op for op in history if op.f == Fn.ALERT and op.type == OK and op.key}
+    alerts = {op.key: op for op in history if op.f == kit.Fn.ALERT and op.type == kit.OK and op.key}
     last_receive: dict[str, float] = {}
     for op in history:
-        if op.f == Fn.RECEIVE and op.type == OK:
+        if op.f == kit.Fn.RECEIVE and op.type == kit.OK:
             for message in op.value.get("messages", []):
                 last_receive[message["key"]] = op.time
     calls = receive_calls(history)
@@ -98,16 +77,16 @@ def measure_alerts(
     }
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     bound = {Watch.alert_bound_s: run.params["alert_within"]}
     dead = set(run.observation.dlq)
     return bound | measure_alerts(run.history, dead, run.visibility_timeout)
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="dlq-watch",
-    topic=Topic.OPERATIONS,
-    category=Category.FAST,
+    topic=kit.Topic.OPERATIONS,
+    category=kit.Category.FAST,
     summary="All quiet on the DLQ front: a watcher alerts within a bound when a message "
     "dead-letters, naming it and its last error.",
     demonstrates=(
@@ -122,22 +101,24 @@ SCENARIO = Scenario(
     metrics=Watch,
     measure=measure,
     params={
-        "messages": messages(8),
-        "poison": Param(2, "of which poison (the consumer rejects them)", min=1),
-        "watch_interval": Param(0.25, "how often the watcher reads the DLQ's depth (s)", min=0.05),
-        "alert_within": Param(2.0, "an alert must come this soon after a landing (s)"),
+        "messages": kit.messages(8),
+        "poison": kit.Param(2, "of which poison (the consumer rejects them)", min=1),
+        "watch_interval": kit.Param(
+            0.25, "how often the watcher reads the DLQ's depth (s)", min=0.05
+        ),
+        "alert_within": kit.Param(2.0, "an alert must come this soon after a landing (s)"),
     },
-    preconditions=(Expect("dead_lettered", ">=", 1),),
+    preconditions=(kit.Expect("dead_lettered", ">=", 1),),
     expectations=(
-        *POISON_HANDLED,
-        Expect(Watch.undetected_dead_letters, "==", 0),
-        Expect(Watch.alert_delay_s, "<=", Watch.alert_bound_s),
-        Expect(Watch.alerts_without_error, "==", 0),
+        *kit.POISON_HANDLED,
+        kit.Expect(Watch.undetected_dead_letters, "==", 0),
+        kit.Expect(Watch.alert_delay_s, "<=", Watch.alert_bound_s),
+        kit.Expect(Watch.alerts_without_error, "==", 0),
     ),
     unsafe="the DLQ watcher",
-    unsafe_shows=(Expect(Watch.undetected_dead_letters, ">=", 1),),
+    unsafe_shows=(kit.Expect(Watch.undetected_dead_letters, ">=", 1),),
     typical_seconds=6,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "the alert names the last error the consumer recorded for the message in its history; a "
         "consumer the lab did not write records none"
     ),

@@ -2,66 +2,46 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    BLACK_BOX,
-    EXACTLY_ONCE,
-    OK,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    messages,
-    metric,
-    receives,
-)
+from scenarios import kit
 
 LEASE_SECONDS = 2  # below the visibility timeout (3 s): an abandoned claim does not block
 
 
-class Shutdown(Metrics):
-    signalled_mid_work = metric(
+class Shutdown(kit.Metrics):
+    signalled_mid_work = kit.metric(
         "SIGTERMs that reached consumer-1 with a message in hand whose side effect it had not "
         "done yet (the failure mode really happened)"
     )
-    in_hand_redelivered = metric(
+    in_hand_redelivered = kit.metric(
         "receives of such a message after the signal (its work was abandoned). Messages of "
         "the batch it never started are released on a graceful stop, and may come back: "
         "that is fine"
     )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     first = lab.consumer(
-        ConsumerKnobs(
+        kit.ConsumerKnobs(
             side_effect_delay_seconds=p["work_seconds"],
             idempotency_lease_seconds=LEASE_SECONDS,
             shutdown_mode="immediate" if unsafe else "graceful",
         ),
         "consumer-1",
     )
-    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"]))
     key = lab.terminate_mid_work(first, timeout=20)
     lab.note(f"SIGTERM to consumer-1 while it works on {key}")
     code = lab.wait_exit(first, timeout=p["work_seconds"] + 10)
     lab.note(f"consumer-1 exited with code {code}; consumer-2 takes over")
-    lab.consumer(ConsumerKnobs(idempotency_lease_seconds=LEASE_SECONDS), "consumer-2")
+    lab.consumer(kit.ConsumerKnobs(idempotency_lease_seconds=LEASE_SECONDS), "consumer-2")
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     mid_work, redelivered = 0, 0
-    for sig in (op for op in run.history if op.f == Fn.SIGNAL and op.process == "consumer-1"):
+    for sig in (op for op in run.history if op.f == kit.Fn.SIGNAL and op.process == "consumer-1"):
         done_before = any(
-            op.f == Fn.SIDE_EFFECT and op.type == OK and op.process == sig.process
+            op.f == kit.Fn.SIDE_EFFECT and op.type == kit.OK and op.process == sig.process
             and op.key == sig.key and op.time < sig.time
             for op in run.history
         )  # fmt: skip
@@ -69,16 +49,16 @@ def measure(run: Measured) -> dict[str, float]:
             continue
         mid_work += 1
         redelivered += sum(
-            1 for op, message in receives(run.history) if message["key"] == sig.key
+            1 for op, message in kit.receives(run.history) if message["key"] == sig.key
             and op.time > sig.time
         )  # fmt: skip
     return {Shutdown.signalled_mid_work: mid_work, Shutdown.in_hand_redelivered: redelivered}
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="dup-graceful-shutdown",
-    topic=Topic.DELIVERY,
-    category=Category.FAST,
+    topic=kit.Topic.DELIVERY,
+    category=kit.Category.FAST,
     summary="SIGTERM mid-work: the message in hand is finished and deleted, nothing redelivered.",
     demonstrates=(
         "Deployments stop consumers with SIGTERM. A consumer that stops polling, finishes the "
@@ -86,15 +66,15 @@ SCENARIO = Scenario(
         "one that dies at once abandons its work, which comes back after the visibility "
         "timeout and is done again."
     ),
-    resources=ResourceSet(visibility_timeout=3),
+    resources=kit.ResourceSet(visibility_timeout=3),
     method=method,
     metrics=Shutdown,
     measure=measure,
-    params={"messages": messages(2), "work_seconds": Param(2.0, "work time per message")},
-    preconditions=(Expect(Shutdown.signalled_mid_work, ">=", 1),),
-    expectations=(*EXACTLY_ONCE, Expect(Shutdown.in_hand_redelivered, "==", 0)),
+    params={"messages": kit.messages(2), "work_seconds": kit.Param(2.0, "work time per message")},
+    preconditions=(kit.Expect(Shutdown.signalled_mid_work, ">=", 1),),
+    expectations=(*kit.EXACTLY_ONCE, kit.Expect(Shutdown.in_hand_redelivered, "==", 0)),
     unsafe="exit at once on SIGTERM: the message in hand is abandoned",
-    unsafe_shows=(Expect(Shutdown.in_hand_redelivered, ">=", 1),),
+    unsafe_shows=(kit.Expect(Shutdown.in_hand_redelivered, ">=", 1),),
     typical_seconds=4,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

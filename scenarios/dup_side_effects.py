@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    BLACK_BOX,
-    EXACTLY_ONCE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Lab,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    messages,
-)
+from scenarios import kit
 
 LEASE_SECONDS = 1  # shorter than the visibility timeout: the retry may claim again
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs = ConsumerKnobs(
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
+    knobs = kit.ConsumerKnobs(
         idempotency_lease_seconds=LEASE_SECONDS, check_before_doing="off" if unsafe else "on"
     )
     crashy = lab.consumer(knobs.but(crash_after_side_effect=p["crash_after"]), "consumer-crashy")
-    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"]))
     lab.wait_exit(crashy, timeout=30)
     lab.note("consumer-crashy died between its side effect and marking it complete")
     lab.consumer(knobs.but(max_messages=10), "consumer-healthy")
     lab.settle()
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="dup-side-effects",
-    topic=Topic.DELIVERY,
-    category=Category.FAST,
+    topic=kit.Topic.DELIVERY,
+    category=kit.Category.FAST,
     summary="Crash after the side effect, before COMPLETED: check-before-doing keeps it at one.",
     demonstrates=(
         "You cannot put an external call (Stripe, an email) in a transaction with your own "
@@ -44,17 +30,17 @@ SCENARIO = Scenario(
         "the message complete, the retry must ask the external system first "
         "(check-before-doing) instead of doing it again."
     ),
-    resources=ResourceSet(max_receive_count=4),
+    resources=kit.ResourceSet(max_receive_count=4),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     params={
-        "messages": messages(5),
-        "crash_after": Param(2, "the crashy consumer dies after this many side effects", min=1),
+        "messages": kit.messages(5),
+        "crash_after": kit.Param(2, "the crashy consumer dies after this many side effects", min=1),
     },
-    preconditions=(Expect("crashes", ">=", 1), Expect("redeliveries", ">=", 1)),
-    expectations=EXACTLY_ONCE,
+    preconditions=(kit.Expect("crashes", ">=", 1), kit.Expect("redeliveries", ">=", 1)),
+    expectations=kit.EXACTLY_ONCE,
     unsafe="no check-before-doing: the retry performs the side effect again",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1),),
+    unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),
     typical_seconds=4,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

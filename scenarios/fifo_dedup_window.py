@@ -5,50 +5,24 @@ from __future__ import annotations
 
 import time
 
-from scenarios.kit import (
-    ALL_DELIVERED,
-    DLQ_EMPTY,
-    DRAINED,
-    INVOKE,
-    NOTHING_LOST,
-    NOTHING_UNEXPECTED,
-    OK,
-    QUEUE_EMPTY,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 PRODUCER, RESTARTED = "producer", "producer-restarted"
 AWS_WINDOW_SECONDS = 300.0
 
 
-class Window(Metrics):
-    dedup_window_s = metric("the target's deduplication window")
-    resent_in_window = metric(
+class Window(kit.Metrics):
+    dedup_window_s = kit.metric("the target's deduplication window")
+    resent_in_window = kit.metric(
         "messages sent again inside the window, after their first copy was deleted"
     )
-    redelivered_in_window = metric("of those, messages a consumer received again")
-    resent_after_window = metric("messages sent again after the window ended")
-    redelivered_after_window = metric("of those, messages a consumer received again")
-    window_end_shown = metric("1 when the run waited out the window and resent after it")
+    redelivered_in_window = kit.metric("of those, messages a consumer received again")
+    resent_after_window = kit.metric("messages sent again after the window ended")
+    redelivered_after_window = kit.metric("of those, messages a consumer received again")
+    window_end_shown = kit.metric("1 when the run waited out the window and resent after it")
 
 
-def measure_window(history: list[Op], window: float) -> dict[str, float]:
+def measure_window(history: list[kit.Op], window: float) -> dict[str, float]:
     """Per message (pure): its sends after the first one, inside the window (and after the
     first copy was deleted) or after it, and whether a consumer received it again after such
     a send."""
@@ -57,14 +31,14 @@ def measure_window(history: list[Op], window: float) -> dict[str, float]:
     later: dict[str, list[float]] = {}  # key -> invoke times of its sends after the first
     received: dict[str, list[float]] = {}
     for op in history:
-        if op.f == Fn.SEND and op.key:
-            if op.type == OK:
+        if op.f == kit.Fn.SEND and op.key:
+            if op.type == kit.OK:
                 first_sent.setdefault(op.key, op.time)
-            elif op.type == INVOKE and op.key in first_sent:
+            elif op.type == kit.INVOKE and op.key in first_sent:
                 later.setdefault(op.key, []).append(op.time)
-        elif op.f == Fn.DELETE and op.type == OK and op.key:
+        elif op.f == kit.Fn.DELETE and op.type == kit.OK and op.key:
             deleted.setdefault(op.key, op.time)
-        elif op.f == Fn.RECEIVE and op.type == OK:
+        elif op.f == kit.Fn.RECEIVE and op.type == kit.OK:
             for message in op.value.get("messages", []):
                 received.setdefault(message["key"], []).append(op.time)
     inside: dict[str, float] = {}  # key -> its first resend inside the window, after a delete
@@ -95,12 +69,14 @@ def measure_window(history: list[Op], window: float) -> dict[str, float]:
     }
 
 
-def _polling(lab: Lab, consumers: int) -> bool:
-    polls = {op.process for op in lab.history() if op.f == Fn.RECEIVE and op.type == INVOKE}
-    return len(polls) >= consumers
+def _polling(lab: kit.Lab, count: int) -> bool:
+    """``count`` consumers have asked for messages."""
+    history = lab.history()
+    polls = {op.process for op in history if op.f == kit.Fn.RECEIVE and op.type == kit.INVOKE}
+    return len(polls) >= count
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     content = p["dedup_by"] == "content"
     window = lab.dedup_window_seconds()
     if window != AWS_WINDOW_SECONDS:
@@ -109,11 +85,11 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             f"dedup_window_seconds; AWS: {AWS_WINDOW_SECONDS:g} s)"
         )
     for _ in range(p["consumers"]):  # no idempotency: the queue's deduplication is on trial
-        lab.consumer(ConsumerKnobs(max_messages=10, idempotency="off"))
+        lab.consumer(kit.ConsumerKnobs(max_messages=10, idempotency="off"))
     lab.wait_for(lambda: _polling(lab, p["consumers"]), 60, "the consumers' first polls")
     # The producer sends, the consumers process and delete, then the producer, unsure what
     # arrived, sends everything again: inside the window, after the deletes.
-    knobs = ProducerKnobs(
+    knobs = kit.ProducerKnobs(
         n=p["messages"],
         groups=p["groups"],
         content_dedup=content,
@@ -124,7 +100,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.producer(knobs, PRODUCER, timeout=window + 60)
     lab.settle()
 
-    sent = [op.time for op in lab.history() if op.process == PRODUCER and op.f == Fn.SEND]
+    sent = [op.time for op in lab.history() if op.process == PRODUCER and op.f == kit.Fn.SEND]
     window_end = min(sent, default=time.time()) + window
     if window <= p["max_window_wait"]:
         lab.wait_for(
@@ -132,7 +108,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         )
         lab.note("the window has ended: the producer restarts and replays its outbox")
         outbox = lab.path(f"history/{PRODUCER}.jsonl")
-        lab.producer(ProducerKnobs(replay=outbox, content_dedup=content), RESTARTED)
+        lab.producer(kit.ProducerKnobs(replay=outbox, content_dedup=content), RESTARTED)
         lab.settle()
     else:
         lab.note(
@@ -143,10 +119,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.metric(name, value)
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="fifo-dedup-window",
-    topic=Topic.ORDERING,
-    category=Category.FAST,
+    topic=kit.Topic.ORDERING,
+    category=kit.Category.FAST,
     summary="A producer resends into a FIFO queue: nothing is delivered twice inside the "
     "deduplication window, even after deletes; after it, the same messages are new again.",
     demonstrates=(
@@ -164,43 +140,43 @@ SCENARIO = Scenario(
         "window is 300 s and its end is shown only with --set max_window_wait=330. Stock moto "
         "forgets deleted messages: the run is then an error (fifo-dedup-after-delete)."
     ),
-    resources=ResourceSet(fifo=True, max_receive_count=4, content_based_dedup=True),
+    resources=kit.ResourceSet(fifo=True, max_receive_count=4, content_based_dedup=True),
     relies_on=("fifo-dedup-drops-duplicate", "fifo-dedup-after-delete", "fifo-content-based-dedup"),
     method=method,
     metrics=Window,
     params={
-        "messages": messages(6, "messages the producer sends, then sends again"),
-        "groups": Param(2, "message groups", min=1),
-        "consumers": consumers(2, "consumers (without idempotency)"),
-        "dedup_by": Param(
+        "messages": kit.messages(6, "messages the producer sends, then sends again"),
+        "groups": kit.Param(2, "message groups", min=1),
+        "consumers": kit.consumers(2, "consumers (without idempotency)"),
+        "dedup_by": kit.Param(
             "id",
             "id: MessageDeduplicationId = the message id; content: content-based",
             choices=("id", "content"),
         ),
-        "resend_at": Param(
+        "resend_at": kit.Param(
             0.6, "when the producer sends again, in deduplication windows", min=0.05, max=0.95
         ),
-        "max_window_wait": Param(30.0, "longest wait for the window's end (s)"),
+        "max_window_wait": kit.Param(30.0, "longest wait for the window's end (s)"),
     },
     settle_seconds=20.0,
     # The failure mode: messages sent again inside the window, after their first copy was
     # deleted (the window's end is shown when it is short enough to wait for).
-    preconditions=(Expect(Window.resent_in_window, ">=", 1),),
+    preconditions=(kit.Expect(Window.resent_in_window, ">=", 1),),
     expectations=(
-        Expect(Window.redelivered_in_window, "==", 0),
-        Expect(Window.redelivered_after_window, "==", Window.resent_after_window),
-        ALL_DELIVERED,
-        NOTHING_LOST,
-        NOTHING_UNEXPECTED,
-        QUEUE_EMPTY,
-        DRAINED,
-        DLQ_EMPTY,
+        kit.Expect(Window.redelivered_in_window, "==", 0),
+        kit.Expect(Window.redelivered_after_window, "==", Window.resent_after_window),
+        kit.ALL_DELIVERED,
+        kit.NOTHING_LOST,
+        kit.NOTHING_UNEXPECTED,
+        kit.QUEUE_EMPTY,
+        kit.DRAINED,
+        kit.DLQ_EMPTY,
     ),
     unsafe="stable deduplication ids (a new id per send; with dedup_by=content, a send time "
     "in the body)",
-    unsafe_shows=(Expect(Window.redelivered_in_window, ">=", 1),),
+    unsafe_shows=(kit.Expect(Window.redelivered_in_window, ">=", 1),),
     typical_seconds=8,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it judges the queue's deduplication window, not a consumer: the lab's own "
         "consumer only counts what the queue hands out"
     ),

@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    BLACK_BOX,
-    EXACTLY_ONCE,
-    INVOKE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-    metric,
-)
+from scenarios import kit
 from scenarios.shared.measures import inversions, polled_while_in_flight
 
 LOG_FILE = "side-effects.log"
 
 
-class Order(Metrics):
-    order_violations = metric(
+class Order(kit.Metrics):
+    order_violations = kit.metric(
         "side effects done after a later one of the same group, summed over the groups (the "
         "log holds sequence numbers; the send history maps them to groups)"
     )
-    overtake_chances = metric("polls by other consumers while the crashed message was in flight")
+    overtake_chances = kit.metric(
+        "polls by other consumers while the crashed message was in flight"
+    )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    knobs = ConsumerKnobs(side_effect_log_path=lab.path(LOG_FILE), side_effect_log_field="sequence")
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
+    knobs = kit.ConsumerKnobs(
+        side_effect_log_path=lab.path(LOG_FILE), side_effect_log_field="sequence"
+    )
     crashy = lab.consumer(knobs.but(crash_after_receive=p["crash_after"]), "consumer-crashy")
-    lab.producer(ProducerKnobs(n=p["messages"], groups=p["groups"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"], groups=p["groups"]))
     lab.wait_exit(crashy, timeout=30)
     lab.note("the crash leaves one message in flight; the others are free to overtake it")
     for _ in range(p["consumers"]):
@@ -47,11 +31,11 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     group_of = {
         op.value["payload"]["sequence"]: op.value["payload"].get("group", "")
         for op in run.history
-        if op.f == Fn.SEND and op.type == INVOKE and op.value.get("payload")
+        if op.f == kit.Fn.SEND and op.type == kit.INVOKE and op.value.get("payload")
     }
     path = run.run_dir / LOG_FILE
     per_group: dict[str, list[int]] = {}
@@ -63,10 +47,10 @@ def measure(run: Measured) -> dict[str, float]:
     }
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="fifo-order",
-    topic=Topic.ORDERING,
-    category=Category.FAST,
+    topic=kit.Topic.ORDERING,
+    category=kit.Category.FAST,
     summary="FIFO queue: side effects happen in send order within a group, despite a crash.",
     demonstrates=(
         "Within a message group a FIFO queue hands out the next message only after the "
@@ -80,28 +64,28 @@ SCENARIO = Scenario(
     ),
     # A crashed message stays in flight long enough for freshly started consumers to
     # compete for the queue while it is invisible.
-    resources=ResourceSet(fifo=True, visibility_timeout=4, max_receive_count=4),
-    unsafe_resources=ResourceSet(visibility_timeout=4, max_receive_count=4),
+    resources=kit.ResourceSet(fifo=True, visibility_timeout=4, max_receive_count=4),
+    unsafe_resources=kit.ResourceSet(visibility_timeout=4, max_receive_count=4),
     relies_on=("fifo-group-blocked-in-flight", "redelivery-after-visibility-timeout"),
     method=method,
     alone=True,
     metrics=Order,
     measure=measure,
     params={
-        "messages": messages(20),
-        "groups": Param(1, "message groups (order is kept within each)", min=1),
-        "crash_after": Param(3, "the first consumer dies after receiving this many", min=1),
-        "consumers": consumers(2, "consumers after the crash"),
+        "messages": kit.messages(20),
+        "groups": kit.Param(1, "message groups (order is kept within each)", min=1),
+        "crash_after": kit.Param(3, "the first consumer dies after receiving this many", min=1),
+        "consumers": kit.consumers(2, "consumers after the crash"),
     },
     # The retry must have had competition: other consumers polled while it was in flight.
     preconditions=(
-        Expect("crashes", ">=", 1),
-        Expect("redeliveries", ">=", 1),
-        Expect(Order.overtake_chances, ">=", 1),
+        kit.Expect("crashes", ">=", 1),
+        kit.Expect("redeliveries", ">=", 1),
+        kit.Expect(Order.overtake_chances, ">=", 1),
     ),
-    expectations=(Expect(Order.order_violations, "==", 0), *EXACTLY_ONCE),
+    expectations=(kit.Expect(Order.order_violations, "==", 0), *kit.EXACTLY_ONCE),
     unsafe="a standard queue instead of FIFO",
-    unsafe_shows=(Expect(Order.order_violations, ">=", 1),),
+    unsafe_shows=(kit.Expect(Order.order_violations, ">=", 1),),
     typical_seconds=5,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

@@ -4,64 +4,44 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scenarios.kit import (
-    INVOKE,
-    OK,
-    POISON_HANDLED,
-    POISON_MARKER,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    metric,
-    not_black_box,
-    receives,
-)
+from scenarios import kit
 
 
-class Group(Metrics):
-    order_violations = metric(
+class Group(kit.Metrics):
+    order_violations = kit.metric(
         "messages done while an earlier message of their group was still to be received again "
         "(it came back after its successor)"
     )
-    group_blocked_s = metric(
+    group_blocked_s = kit.metric(
         "from the poison's first receive to the first success of a later message of its group"
     )
-    flowed_while_blocked = metric("other groups' successes meanwhile")
-    followers_in_batch = metric(
+    flowed_while_blocked = kit.metric("other groups' successes meanwhile")
+    followers_in_batch = kit.metric(
         "receives that returned the poison with later messages of its group behind it"
     )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     # Send first (group g0 starts with a poison message), then start one consumer: its
     # first receive is a full batch with several messages of every group.
-    lab.producer(ProducerKnobs(n=p["groups"] * p["per_group"], groups=p["groups"], poison_first=1))
+    lab.producer(
+        kit.ProducerKnobs(n=p["groups"] * p["per_group"], groups=p["groups"], poison_first=1)
+    )
     lab.consumer(
-        ConsumerKnobs(
+        kit.ConsumerKnobs(
             max_messages=10,
-            reject_payload_marker=POISON_MARKER,
+            reject_payload_marker=kit.POISON_MARKER,
             group_failure="carry-on" if unsafe else "skip-group",
         )
     )
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     sent = {
         op.key: op.value
         for op in run.history
-        if op.f == Fn.SEND and op.type == INVOKE and op.key is not None
+        if op.f == kit.Fn.SEND and op.type == kit.INVOKE and op.key is not None
     }
     group = {key: str((value.get("payload") or {}).get("group", "")) for key, value in sent.items()}
     order = {
@@ -70,10 +50,10 @@ def measure(run: Measured) -> dict[str, float]:
     poison = {key for key, value in sent.items() if value.get("poison")}
     done: dict[str, float] = {}
     for op in run.history:
-        if op.f == Fn.SIDE_EFFECT and op.type == OK and op.key:
+        if op.f == kit.Fn.SIDE_EFFECT and op.type == kit.OK and op.key:
             done.setdefault(op.key, op.time)
     received: dict[str, list[float]] = defaultdict(list)
-    for op, message in receives(run.history):
+    for op, message in kit.receives(run.history):
         received[message["key"]].append(op.time)
     metrics: dict[str, float] = {
         Group.order_violations: violations(group, order, done, received),
@@ -108,10 +88,10 @@ def violations(
     return count
 
 
-def followers_in_batch(history: list[Op], group: dict[str, str], poison: set[str]) -> int:
+def followers_in_batch(history: list[kit.Op], group: dict[str, str], poison: set[str]) -> int:
     count = 0
     for op in history:
-        if op.f != Fn.RECEIVE or op.type != OK:
+        if op.f != kit.Fn.RECEIVE or op.type != kit.OK:
             continue
         keys = [m["key"] for m in op.value.get("messages", [])]
         for i, key in enumerate(keys):
@@ -120,10 +100,10 @@ def followers_in_batch(history: list[Op], group: dict[str, str], poison: set[str
     return count
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="fifo-poison-group",
-    topic=Topic.POISON,
-    category=Category.FAST,
+    topic=kit.Topic.POISON,
+    category=kit.Category.FAST,
     summary="FIFO: poison at a group's head blocks that group until it dead-letters; others flow.",
     demonstrates=(
         "A FIFO queue, several message groups, a poison message at the head of one. SQS "
@@ -137,24 +117,24 @@ SCENARIO = Scenario(
         "the group goes on, or they would follow it to the DLQ. Carrying on past the failed "
         "message processes its successors first: order violations within the group."
     ),
-    resources=ResourceSet(fifo=True),
+    resources=kit.ResourceSet(fifo=True),
     method=method,
     metrics=Group,
     measure=measure,
     params={
-        "groups": Param(3, "message groups; the first message of group g0 is poison", min=2),
-        "per_group": Param(4, "messages per group", min=2),
+        "groups": kit.Param(3, "message groups; the first message of group g0 is poison", min=2),
+        "per_group": kit.Param(4, "messages per group", min=2),
     },
-    preconditions=(Expect(Group.followers_in_batch, ">=", 1), Expect("rejected", ">=", 1)),
+    preconditions=(kit.Expect(Group.followers_in_batch, ">=", 1), kit.Expect("rejected", ">=", 1)),
     expectations=(
-        *POISON_HANDLED,
-        Expect(Group.order_violations, "==", 0),
-        Expect(Group.flowed_while_blocked, ">=", 1),
+        *kit.POISON_HANDLED,
+        kit.Expect(Group.order_violations, "==", 0),
+        kit.Expect(Group.flowed_while_blocked, ">=", 1),
     ),
     unsafe="skip-group: the consumer carries on past the failed message",
-    unsafe_shows=(Expect(Group.order_violations, ">=", 1),),
+    unsafe_shows=(kit.Expect(Group.order_violations, ">=", 1),),
     typical_seconds=7,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it judges when queuelab's consumer stops a FIFO group at its first failure from "
         "the consumer's history of the group; not built from the witness yet"
     ),

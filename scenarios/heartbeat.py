@@ -2,68 +2,46 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    FAIL,
-    INVOKE,
-    OK,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 from scenarios.shared.leases import claim_attempts, first_op, first_receives, polls_by_others
 
 
-class Heartbeat(Metrics):
-    outlasted_visibility = metric(
+class Heartbeat(kit.Metrics):
+    outlasted_visibility = kit.metric(
         "messages whose first holder took longer than the visibility timeout to reach the "
         "side effect"
     )
-    redelivery_chances = metric(
+    redelivery_chances = kit.metric(
         "receives other consumers completed meanwhile, after the queue's lease had ended (any "
         "of them could have got it)"
     )
-    wasted_work = metric("claims acquired on a key claimed before (the work started again)")
-    heartbeats = metric("extensions that succeeded")
-    leases_lost = metric("extensions that were refused")
+    wasted_work = kit.metric("claims acquired on a key claimed before (the work started again)")
+    heartbeats = kit.metric("extensions that succeeded")
+    leases_lost = kit.metric("extensions that were refused")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     visibility = lab.resources.visibility_timeout
     work = p["work_factor"] * visibility
     beat = 0.0 if unsafe else p["heartbeat_factor"] * visibility
     lab.note(f"work takes {work:g} s, the visibility timeout is {visibility} s")
     lab.note(f"heartbeat every {beat:g} s" if beat else "no heartbeat")
-    knobs = ConsumerKnobs(
+    knobs = kit.ConsumerKnobs(
         side_effect_delay_seconds=work,
         heartbeat_seconds=beat,
         idempotency_lease="visibility",
     )
     for _ in range(p["consumers"]):
         lab.consumer(knobs)
-    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"]))
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     visibility = run.visibility_timeout
     outlasted = chances = 0
     for key, (holder, asked) in first_receives(run.history).items():
-        worked_until = first_op(run.history, holder, key, Fn.SIDE_EFFECT, INVOKE)
+        worked_until = first_op(run.history, holder, key, kit.Fn.SIDE_EFFECT, kit.INVOKE)
         if worked_until is None or worked_until - asked <= visibility:
             continue
         outlasted += 1
@@ -72,20 +50,20 @@ def measure(run: Measured) -> dict[str, float]:
         sum(1 for c in claims if c.outcome == "acquired")
         for claims in claim_attempts(run.history).values()
     ]
-    beats = [op for op in run.history if op.f == Fn.HEARTBEAT]
+    beats = [op for op in run.history if op.f == kit.Fn.HEARTBEAT]
     return {
         Heartbeat.outlasted_visibility: outlasted,
         Heartbeat.redelivery_chances: chances,
         Heartbeat.wasted_work: sum(max(0, n - 1) for n in acquired),
-        Heartbeat.heartbeats: sum(1 for op in beats if op.type == OK),
-        Heartbeat.leases_lost: sum(1 for op in beats if op.type == FAIL),
+        Heartbeat.heartbeats: sum(1 for op in beats if op.type == kit.OK),
+        Heartbeat.leases_lost: sum(1 for op in beats if op.type == kit.FAIL),
     }
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="heartbeat",
-    topic=Topic.CONSUMER,
-    category=Category.FAST,
+    topic=kit.Topic.CONSUMER,
+    category=kit.Category.FAST,
     summary="Work outlasts the visibility timeout; a heartbeat extends it: no redelivery.",
     demonstrates=(
         "Work several times longer than the visibility timeout, with an idle consumer "
@@ -97,32 +75,32 @@ SCENARIO = Scenario(
         "over the expired claim and does the work again: wasted work, even though "
         "check-before-doing keeps the side effect at one."
     ),
-    resources=ResourceSet(max_receive_count=4),
+    resources=kit.ResourceSet(max_receive_count=4),
     method=method,
     metrics=Heartbeat,
     measure=measure,
     params={
-        "messages": messages(1),
-        "consumers": consumers(2, "consumer processes (one more than messages: one is idle)"),
-        "work_factor": Param(2.5, "work time, in visibility timeouts", min=1.1),
-        "heartbeat_factor": Param(
+        "messages": kit.messages(1),
+        "consumers": kit.consumers(2, "consumer processes (one more than messages: one is idle)"),
+        "work_factor": kit.Param(2.5, "work time, in visibility timeouts", min=1.1),
+        "heartbeat_factor": kit.Param(
             0.34, "time between heartbeats, in visibility timeouts", min=0.05, max=0.9
         ),
     },
     preconditions=(
-        Expect(Heartbeat.outlasted_visibility, ">=", 1),
-        Expect(Heartbeat.redelivery_chances, ">=", 1),
+        kit.Expect(Heartbeat.outlasted_visibility, ">=", 1),
+        kit.Expect(Heartbeat.redelivery_chances, ">=", 1),
     ),
     expectations=(
-        *EXACTLY_ONCE,
-        Expect("redeliveries", "==", 0),
-        Expect(Heartbeat.wasted_work, "==", 0),
-        Expect(Heartbeat.leases_lost, "==", 0),
+        *kit.EXACTLY_ONCE,
+        kit.Expect("redeliveries", "==", 0),
+        kit.Expect(Heartbeat.wasted_work, "==", 0),
+        kit.Expect(Heartbeat.leases_lost, "==", 0),
     ),
     unsafe="the heartbeat: the visibility timeout ends while the work runs",
-    unsafe_shows=(Expect("redeliveries", ">=", 1), Expect(Heartbeat.wasted_work, ">=", 1)),
+    unsafe_shows=(kit.Expect("redeliveries", ">=", 1), kit.Expect(Heartbeat.wasted_work, ">=", 1)),
     typical_seconds=9,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it judges queuelab's heartbeat knob against the consumer's own record of each "
         "extension; a foreign heartbeat would be judged from its ChangeMessageVisibility "
         "calls, not built yet"

@@ -38,6 +38,7 @@ __all__ = [
     "FAIL",
     "INFO",
     "INVOKE",
+    "NOTHING_AMISS",
     "NOTHING_LOST",
     "NOTHING_UNEXPECTED",
     "NO_DUPLICATES",
@@ -87,16 +88,11 @@ POISON_HANDLED = (
     NO_DUPLICATES,
 )
 
+# Nothing lost, unexpected or done twice, nothing left in the queue or the DLQ.
+NOTHING_AMISS = (NOTHING_LOST, NOTHING_UNEXPECTED, NO_DUPLICATES, QUEUE_EMPTY, DRAINED, DLQ_EMPTY)
+
 # Every message's side effect once, nothing left anywhere.
-EXACTLY_ONCE = (
-    ALL_DELIVERED,
-    NOTHING_LOST,
-    NOTHING_UNEXPECTED,
-    NO_DUPLICATES,
-    QUEUE_EMPTY,
-    DRAINED,
-    DLQ_EMPTY,
-)
+EXACTLY_ONCE = (ALL_DELIVERED, *NOTHING_AMISS)
 
 
 def messages(default: int, help: str = "messages to send") -> Param:

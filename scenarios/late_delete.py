@@ -3,53 +3,34 @@ old receipt handle; a FIFO queue refuses, and the consumer must take that as a l
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    ALL_DELIVERED,
-    DLQ_EMPTY,
-    FAIL,
-    NO_DUPLICATES,
-    NOTHING_LOST,
-    NOTHING_UNEXPECTED,
-    OK,
-    QUEUE_EMPTY,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 JOB = "consumer-job"
 
 
-class LateDelete(Metrics):
-    refused_deletes = metric("deletes SQS refused because the lease was lost (an expired handle)")
-    left_when_job_ended = metric("messages in the queue when the job exited (read, not received)")
-
-
-def refused_deletes(history: list[Op]) -> int:
-    """Deletes SQS refused because the lease was lost (an expired receipt handle)."""
-    return sum(
-        1 for op in history if op.f == Fn.DELETE and op.type == FAIL and op.value.get("lease_lost")
+class LateDelete(kit.Metrics):
+    refused_deletes = kit.metric(
+        "deletes SQS refused because the lease was lost (an expired handle)"
+    )
+    left_when_job_ended = kit.metric(
+        "messages in the queue when the job exited (read, not received)"
     )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def refused_deletes(history: list[kit.Op]) -> int:
+    """Deletes SQS refused because the lease was lost (an expired receipt handle)."""
+    return sum(
+        1
+        for op in history
+        if op.f == kit.Fn.DELETE and op.type == kit.FAIL and op.value.get("lease_lost")
+    )
+
+
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     visibility = lab.resources.visibility_timeout
     pause = p["pause_factor"] * visibility
     job = lab.consumer(
-        ConsumerKnobs(
+        kit.ConsumerKnobs(
             max_messages=1,
             message_limit=p["messages"],  # a job: it exits once its messages are done
             pause_once_seconds=pause,
@@ -57,7 +38,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         ),
         JOB,
     )
-    lab.producer(ProducerKnobs(n=p["messages"], groups=1))
+    lab.producer(kit.ProducerKnobs(n=p["messages"], groups=1))
     lab.note(
         f"{JOB} stalls {pause:g} s on its first message, past the {visibility:g} s visibility "
         "timeout, then deletes it with its old receipt handle"
@@ -65,15 +46,17 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.wait_exit(job, timeout=p["job_seconds"])
     history = lab.history()
     lab.metric(LateDelete.refused_deletes, refused_deletes(history))
-    done = sum(1 for op in history if op.process == JOB and op.f == Fn.DELETE and op.type == OK)
+    done = sum(
+        1 for op in history if op.process == JOB and op.f == kit.Fn.DELETE and op.type == kit.OK
+    )
     lab.note(f"{JOB} exited after {done} confirmed deletes of {p['messages']} messages")
     lab.metric(LateDelete.left_when_job_ended, lab.depth().total)  # read without receiving
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="late-delete",
-    topic=Topic.CONSUMER,
-    category=Category.FAST,
+    topic=kit.Topic.CONSUMER,
+    category=kit.Category.FAST,
     summary="FIFO: a delete after the visibility timeout is refused; a consumer that takes it "
     "for success leaves a message behind.",
     demonstrates=(
@@ -89,34 +72,37 @@ SCENARIO = Scenario(
         "Stock moto accepts it on FIFO too: the run is then an error "
         "(fifo-expired-handle-delete-refused)."
     ),
-    resources=ResourceSet(fifo=True, max_receive_count=4),
+    resources=kit.ResourceSet(fifo=True, max_receive_count=4),
     relies_on=("fifo-expired-handle-delete-refused", "fifo-group-blocked-in-flight"),
     method=method,
     metrics=LateDelete,
     params={
-        "messages": messages(3, "messages in the job"),
-        "pause_factor": Param(1.5, "the stall, in visibility timeouts", min=1.1),
-        "job_seconds": Param(30.0, "longest the job may take", min=1),
+        "messages": kit.messages(3, "messages in the job"),
+        "pause_factor": kit.Param(1.5, "the stall, in visibility timeouts", min=1.1),
+        "job_seconds": kit.Param(30.0, "longest the job may take", min=1),
     },
     settle_seconds=None,
     # The failure mode: a delete refused for a lost lease, and the message received again.
     preconditions=(
-        Expect(LateDelete.refused_deletes, ">=", 1),
-        Expect("redeliveries", ">=", 1),
+        kit.Expect(LateDelete.refused_deletes, ">=", 1),
+        kit.Expect("redeliveries", ">=", 1),
     ),
     expectations=(
-        Expect(LateDelete.left_when_job_ended, "==", 0),
-        ALL_DELIVERED,
-        NOTHING_LOST,
-        NOTHING_UNEXPECTED,
-        NO_DUPLICATES,
-        QUEUE_EMPTY,
-        DLQ_EMPTY,
+        kit.Expect(LateDelete.left_when_job_ended, "==", 0),
+        kit.ALL_DELIVERED,
+        kit.NOTHING_LOST,
+        kit.NOTHING_UNEXPECTED,
+        kit.NO_DUPLICATES,
+        kit.QUEUE_EMPTY,
+        kit.DLQ_EMPTY,
     ),
     unsafe="treating a refused delete as a lost lease (it counts as done)",
-    unsafe_shows=(Expect("stuck", ">=", 1), Expect(LateDelete.left_when_job_ended, ">=", 1)),
+    unsafe_shows=(
+        kit.Expect("stuck", ">=", 1),
+        kit.Expect(LateDelete.left_when_job_ended, ">=", 1),
+    ),
     typical_seconds=5,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "its negative control is a consumer that takes a refused delete for success, a "
         "knob of queuelab's consumer; judging yours needs the delete's answer as your "
         "consumer read it, which only it knows"

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 from queuelab.contract.messages import ORDER_FIELD
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    INVOKE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 from scenarios.shared.leases import claim_attempts, consumers_polling, first_op
 
 
-class Lease(Metrics):
-    late_claims = metric(
+class Lease(kit.Metrics):
+    late_claims = kit.metric(
         "claims another consumer tried on a key whose holder was still working, after a lease "
         "of lease_factor visibility timeouts would have ended (a fixed lease lets them in)"
     )
-    takeovers = metric("those that acquired the claim")
+    takeovers = kit.metric("those that acquired the claim")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     visibility = lab.resources.visibility_timeout
     work = p["work_factor"] * visibility
     lease = p["lease_factor"] * visibility
@@ -43,7 +24,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         + (f"the claim's lease is a fixed {lease:g} s" if unsafe else "the claim's lease "
            "follows the message's visibility, renewed by the heartbeat")
     )  # fmt: skip
-    knobs = ConsumerKnobs(
+    knobs = kit.ConsumerKnobs(
         max_messages=1,
         side_effect_delay_seconds=work,
         heartbeat_seconds=p["heartbeat_factor"] * visibility,
@@ -55,11 +36,11 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     names = [lab.consumer(knobs).name for _ in range(p["consumers"])]
     lab.wait_for(lambda: consumers_polling(lab.history(), names), 20, "every consumer polling")
     # Each order twice (a double submit): both copies arrive at once, at two consumers.
-    lab.producer(ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
+    lab.producer(kit.ProducerKnobs(n=2 * p["orders"], order_ids=p["orders"]))
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     lease = run.params["lease_factor"] * run.visibility_timeout
     late = takeovers = 0
     for claims in claim_attempts(run.history).values():
@@ -67,7 +48,9 @@ def measure(run: Measured) -> dict[str, float]:
         if holder is None:
             continue
         # The holder's work ended when it called the downstream.
-        called = first_op(run.history, holder.process, holder.message, Fn.SIDE_EFFECT, INVOKE)
+        called = first_op(
+            run.history, holder.process, holder.message, kit.Fn.SIDE_EFFECT, kit.INVOKE
+        )
         working_until = float("inf") if called is None else called
         for claim in claims:
             if claim.process != holder.process and (
@@ -78,10 +61,10 @@ def measure(run: Measured) -> dict[str, float]:
     return {Lease.late_claims: late, Lease.takeovers: takeovers}
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="lease-expiry",
-    topic=Topic.CONSUMER,
-    category=Category.FAST,
+    topic=kit.Topic.CONSUMER,
+    category=kit.Category.FAST,
     summary="A claim's lease shorter than the work: a second consumer takes over, twice done.",
     demonstrates=(
         "Every order arrives twice at once (a double submit), at two consumers. Only the "
@@ -92,25 +75,28 @@ SCENARIO = Scenario(
         "ends with the message's visibility and the heartbeat renews both, so it expires "
         "only when the holder is really gone."
     ),
-    resources=ResourceSet(max_receive_count=4),
+    resources=kit.ResourceSet(max_receive_count=4),
     method=method,
     metrics=Lease,
     measure=measure,
     params={
-        "orders": Param(1, "orders, each sent twice", min=1),
-        "consumers": consumers(2),
-        "work_factor": Param(1.5, "work time, in visibility timeouts"),
-        "lease_factor": Param(0.5, "--unsafe: the fixed claim lease, in visibility timeouts"),
-        "heartbeat_factor": Param(
+        "orders": kit.Param(1, "orders, each sent twice", min=1),
+        "consumers": kit.consumers(2),
+        "work_factor": kit.Param(1.5, "work time, in visibility timeouts"),
+        "lease_factor": kit.Param(0.5, "--unsafe: the fixed claim lease, in visibility timeouts"),
+        "heartbeat_factor": kit.Param(
             0.34, "time between heartbeats, in visibility timeouts", min=0.05, max=0.9
         ),
     },
-    preconditions=(Expect(Lease.late_claims, ">=", 1),),
-    expectations=(*EXACTLY_ONCE, Expect(Lease.takeovers, "==", 0)),
+    preconditions=(kit.Expect(Lease.late_claims, ">=", 1),),
+    expectations=(*kit.EXACTLY_ONCE, kit.Expect(Lease.takeovers, "==", 0)),
     unsafe="the lease that follows the visibility: a fixed lease shorter than the work",
-    unsafe_shows=(Expect("duplicate_side_effects", ">=", 1), Expect(Lease.takeovers, ">=", 1)),
+    unsafe_shows=(
+        kit.Expect("duplicate_side_effects", ">=", 1),
+        kit.Expect(Lease.takeovers, ">=", 1),
+    ),
     typical_seconds=8,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it judges a lease kept in the lab's DynamoDB claim table, which a consumer of "
         "yours does not use"
     ),

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    Category,
-    Expect,
-    Lab,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-)
+from scenarios import kit
 from scenarios.shared import versions
 from scenarios.shared.versions import Versions
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     knobs = versions.knobs(lab, reconcile=not unsafe)
     crashy = lab.consumer(knobs.but(crash_after_receive=p["crash_after"]), "consumer-crashy")
     lab.producer(
-        ProducerKnobs(n=p["entities"] * p["versions"], entities=p["entities"], versions="ascending")
+        kit.ProducerKnobs(
+            n=p["entities"] * p["versions"], entities=p["entities"], versions="ascending"
+        )
     )
     lab.wait_exit(crashy, timeout=30)
     lab.note("the crash leaves one update in flight; it comes back after newer ones")
@@ -32,10 +22,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.settle()
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="out-of-order",
-    topic=Topic.ORDERING,
-    category=Category.FAST,
+    topic=kit.Topic.ORDERING,
+    category=kit.Category.FAST,
     summary="A standard queue does not keep order: retries reorder; versions fix the final state.",
     demonstrates=(
         "Updates sent in order (v1, v2, v3 per entity) are processed out of order as soon as "
@@ -48,22 +38,24 @@ SCENARIO = Scenario(
         "consumers, and its precondition (stale_if_blind >= 1) reports a run where the retry was "
         "not overtaken."
     ),
-    resources=ResourceSet(visibility_timeout=4, max_receive_count=4),
+    resources=kit.ResourceSet(visibility_timeout=4, max_receive_count=4),
     relies_on=("redelivery-after-visibility-timeout",),
     method=method,
     alone=True,
     metrics=Versions,
     measure=versions.measure,
     params={
-        "entities": Param(3, "entities updated", min=1),
-        "versions": Param(4, "versions per entity, sent in ascending order", min=2),
-        "crash_after": Param(2, "the first consumer dies after receiving this many updates", min=1),
-        "consumers": consumers(2, "parallel consumers after the crash"),
+        "entities": kit.Param(3, "entities updated", min=1),
+        "versions": kit.Param(4, "versions per entity, sent in ascending order", min=2),
+        "crash_after": kit.Param(
+            2, "the first consumer dies after receiving this many updates", min=1
+        ),
+        "consumers": kit.consumers(2, "parallel consumers after the crash"),
     },
-    preconditions=(Expect(Versions.stale_if_blind, ">=", 1), Expect("crashes", ">=", 1)),
-    expectations=(Expect(Versions.stale_entities, "==", 0), *EXACTLY_ONCE),
+    preconditions=(kit.Expect(Versions.stale_if_blind, ">=", 1), kit.Expect("crashes", ">=", 1)),
+    expectations=(kit.Expect(Versions.stale_entities, "==", 0), *kit.EXACTLY_ONCE),
     unsafe="no reconciliation: every update is applied as it arrives",
-    unsafe_shows=(Expect(Versions.stale_entities, ">=", 1),),
+    unsafe_shows=(kit.Expect(Versions.stale_entities, ">=", 1),),
     typical_seconds=4,
     black_box=versions.NOT_BLACK_BOX,
 )

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    BLACK_BOX,
-    POISON_HANDLED,
-    POISON_MARKER,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Lab,
-    Measured,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-)
+from scenarios import kit
 from scenarios.shared.measures import PoisonSeen, poison_received
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     for _ in range(p["consumers"]):
-        lab.consumer(ConsumerKnobs(max_messages=10, reject_payload_marker=POISON_MARKER))
+        lab.consumer(kit.ConsumerKnobs(max_messages=10, reject_payload_marker=kit.POISON_MARKER))
     lab.producer(
-        ProducerKnobs(
+        kit.ProducerKnobs(
             n=p["messages"], poison_every=p["poison_every"], malformed_count=p["malformed"]
         )
     )
@@ -38,14 +21,14 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     return {PoisonSeen.poison_received: poison_received(run.history)}
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="poison",
-    topic=Topic.POISON,
-    category=Category.FAST,
+    topic=kit.Topic.POISON,
+    category=kit.Category.FAST,
     summary="Poison messages are rejected and reach the DLQ after maxReceiveCount.",
     demonstrates=(
         "A message that can never be processed (a poison marker, a body that is not JSON, a "
@@ -54,21 +37,21 @@ SCENARIO = Scenario(
         "The worker carries on: no crash loop."
     ),
     relies_on=("dlq-after-max-receives",),
-    unsafe_resources=ResourceSet(max_receive_count=None),
+    unsafe_resources=kit.ResourceSet(max_receive_count=None),
     method=method,
     metrics=PoisonSeen,
     measure=measure,
     params={
-        "messages": messages(12, "JSON messages to send"),
-        "poison_every": Param(4, "every Nth JSON message carries the poison marker", min=1),
-        "malformed": Param(2, "extra bodies that are not JSON"),
-        "consumers": consumers(2),
-        "observe_seconds": Param(8.0, "--unsafe: how long to watch poison cycle", min=1),
+        "messages": kit.messages(12, "JSON messages to send"),
+        "poison_every": kit.Param(4, "every Nth JSON message carries the poison marker", min=1),
+        "malformed": kit.Param(2, "extra bodies that are not JSON"),
+        "consumers": kit.consumers(2),
+        "observe_seconds": kit.Param(8.0, "--unsafe: how long to watch poison cycle", min=1),
     },
-    preconditions=(Expect("poison", ">=", 1), Expect(PoisonSeen.poison_received, ">=", 1)),
-    expectations=POISON_HANDLED,
+    preconditions=(kit.Expect("poison", ">=", 1), kit.Expect(PoisonSeen.poison_received, ">=", 1)),
+    expectations=kit.POISON_HANDLED,
     unsafe="the queue has no redrive policy: poison messages cycle forever",
-    unsafe_shows=(Expect("stuck", ">=", 1),),
+    unsafe_shows=(kit.Expect("stuck", ">=", 1),),
     typical_seconds=7,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

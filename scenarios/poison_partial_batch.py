@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-from scenarios.kit import (
-    BLACK_BOX,
-    POISON_HANDLED,
-    POISON_MARKER,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Param,
-    Params,
-    ProducerKnobs,
-    Scenario,
-    Topic,
-    messages,
-    metric,
-    receives,
-)
+from scenarios import kit
 from scenarios.shared.measures import PoisonSeen, poison_received
 
 
 class Batches(PoisonSeen):
-    mixed_batches = metric("receives that returned both good and poison messages")
+    mixed_batches = kit.metric("receives that returned both good and poison messages")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     # Send first, then start one consumer: its first receives are full, mixed batches.
-    lab.producer(ProducerKnobs(n=p["messages"], poison_every=p["poison_every"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"], poison_every=p["poison_every"]))
     lab.consumer(
-        ConsumerKnobs(
+        kit.ConsumerKnobs(
             max_messages=10,
-            reject_payload_marker=POISON_MARKER,
+            reject_payload_marker=kit.POISON_MARKER,
             batch_mode="all-or-nothing" if unsafe else "per-message",
         )
     )
     lab.settle()
 
 
-def measure(run: Measured) -> dict[str, float]:
-    poison = {op.key for op in run.history if op.f == Fn.SEND and op.value.get("poison")}
+def measure(run: kit.Measured) -> dict[str, float]:
+    poison = {op.key for op in run.history if op.f == kit.Fn.SEND and op.value.get("poison")}
     batches: dict[int, set[bool]] = {}
-    for op, message in receives(run.history):
+    for op, message in kit.receives(run.history):
         batches.setdefault(id(op), set()).add(message["key"] in poison)
     return {
         Batches.mixed_batches: sum(1 for kinds in batches.values() if kinds == {True, False}),
@@ -52,10 +34,10 @@ def measure(run: Measured) -> dict[str, float]:
     }
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="poison-partial-batch",
-    topic=Topic.POISON,
-    category=Category.FAST,
+    topic=kit.Topic.POISON,
+    category=kit.Category.FAST,
     summary="Batches of 10 mix good and poison: good ones deleted one by one, poison to the DLQ.",
     demonstrates=(
         "A consumer that receives 10 messages at a time must acknowledge them one by one "
@@ -67,16 +49,16 @@ SCENARIO = Scenario(
     metrics=Batches,
     measure=measure,
     params={
-        "messages": messages(20),
-        "poison_every": Param(5, "every Nth message is poison", min=1),
+        "messages": kit.messages(20),
+        "poison_every": kit.Param(5, "every Nth message is poison", min=1),
     },
     preconditions=(
-        Expect(Batches.mixed_batches, ">=", 1),
-        Expect(Batches.poison_received, ">=", 1),
+        kit.Expect(Batches.mixed_batches, ">=", 1),
+        kit.Expect(Batches.poison_received, ">=", 1),
     ),
-    expectations=POISON_HANDLED,
+    expectations=kit.POISON_HANDLED,
     unsafe="all-or-nothing batches: one poison message fails the whole batch",
-    unsafe_shows=(Expect("dead_lettered", ">", "poison"),),
+    unsafe_shows=(kit.Expect("dead_lettered", ">", "poison"),),
     typical_seconds=6,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

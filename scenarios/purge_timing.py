@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import time
 
-from scenarios.kit import (
-    OK,
-    Category,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    Scenario,
-    Topic,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 RETRY_SECONDS = 5.0
 
 
-class Purge(Metrics):
-    purge_refused_s = metric("how long a new purge was refused (the runner's reset purged)")
-    counted_right_after_purge = metric("messages the queue still counted right after the call")
-    second_purge_refused = metric("1 when a second purge right after the first was refused")
-    purge_done_within_s = metric(
+class Purge(kit.Metrics):
+    purge_refused_s = kit.metric("how long a new purge was refused (the runner's reset purged)")
+    counted_right_after_purge = kit.metric("messages the queue still counted right after the call")
+    second_purge_refused = kit.metric("1 when a second purge right after the first was refused")
+    purge_done_within_s = kit.metric(
         "an upper bound of the purge's duration: until the queue held only the messages sent "
         "after it (it includes starting the second producer)"
     )
-    purge_survivors = metric("messages sent before the purge still in the queue")
-    sent_after_purge_lost = metric("messages sent right after the purge that it deleted")
+    purge_survivors = kit.metric("messages sent before the purge still in the queue")
+    sent_after_purge_lost = kit.metric("messages sent right after the purge that it deleted")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
-    lab.producer(ProducerKnobs(n=p["before"]), "producer-before")
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
+    lab.producer(kit.ProducerKnobs(n=p["before"]), "producer-before")
     # The runner's reset may have purged a moment ago: AWS then refuses another for 60 s.
     asked = time.monotonic()
     lab.wait_for(lab.purge, p["timeout_seconds"], "an accepted purge", interval=RETRY_SECONDS)
@@ -46,7 +31,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.metric(Purge.purge_refused_s, round(purged_at - asked, 1))
     lab.metric(Purge.counted_right_after_purge, counted)
     lab.metric(Purge.second_purge_refused, int(not lab.purge()))
-    lab.producer(ProducerKnobs(n=p["after"]), "producer-after")  # inside the danger window
+    lab.producer(kit.ProducerKnobs(n=p["after"]), "producer-after")  # inside the danger window
     lab.wait_for(
         lambda: lab.depth().total <= p["after"], p["timeout_seconds"], "the purge to take effect"
     )
@@ -63,11 +48,13 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.note("the ledger counts the purged messages as lost: deleting them is what purge does")
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     left = set(run.observation.queue)
     sent = {
         name: {
-            op.key for op in run.history if op.process == name and op.f == Fn.SEND and op.type == OK
+            op.key
+            for op in run.history
+            if op.process == name and op.f == kit.Fn.SEND and op.type == kit.OK
         }
         for name in ("producer-before", "producer-after")
     }
@@ -77,10 +64,10 @@ def measure(run: Measured) -> dict[str, float]:
     }
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="purge-timing",
-    topic=Topic.OPERATIONS,
-    category=Category.SLOW,
+    topic=kit.Topic.OPERATIONS,
+    category=kit.Category.SLOW,
     summary="Diagnostic: how this backend purges, and the danger window right after a purge.",
     demonstrates=(
         "PurgeQueue on SQS is asynchronous (up to 60 s), allowed once per 60 s, and may delete "
@@ -101,19 +88,19 @@ SCENARIO = Scenario(
     metrics=Purge,
     measure=measure,
     params={
-        "before": Param(20, "messages sent before the purge", min=1),
-        "after": Param(10, "messages sent right after it", min=1),
-        "timeout_seconds": Param(
+        "before": kit.Param(20, "messages sent before the purge", min=1),
+        "after": kit.Param(10, "messages sent right after it", min=1),
+        "timeout_seconds": kit.Param(
             90.0, "longest wait for a purge to be accepted / take effect", min=1
         ),
     },
     settle_seconds=None,
-    expectations=(Expect(Purge.purge_survivors, "==", 0),),
+    expectations=(kit.Expect(Purge.purge_survivors, "==", 0),),
     unsafe="nothing (a diagnostic: --unsafe runs the same measurement)",
     unsafe_shows=(),
     typical_seconds=1,
     timeout_seconds=300,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it starts no consumer (a diagnostic of the backend): nothing of yours to judge"
     ),
 )

@@ -5,58 +5,39 @@ from __future__ import annotations
 
 import time
 
-from scenarios.kit import (
-    BLACK_BOX,
-    EXACTLY_ONCE,
-    FAIL,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Metrics,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Role,
-    Scenario,
-    Topic,
-    consumers,
-    metric,
-)
+from scenarios import kit
 
-CONSUMER_CALLS = (Fn.RECEIVE, Fn.DELETE, Fn.RELEASE)
+CONSUMER_CALLS = (kit.Fn.RECEIVE, kit.Fn.DELETE, kit.Fn.RELEASE)
 SAMPLE_SECONDS = 0.25
 MAX_CALL_RATE = 10  # the error-storm bound: refused calls per second, all consumers together
 
 
-class Outage(Metrics):
-    backlog_growth = metric("how much the backlog grew during the outage")
-    outage_calls = metric("calls the consumers saw refused during the outage")
-    outage_call_rate = metric("those per second of the outage")
-    recovery_seconds = metric("from the outage's end to an empty queue")
-    outage_rolled_back = metric("1 when the deny was lifted and verified afterwards")
+class Outage(kit.Metrics):
+    backlog_growth = kit.metric("how much the backlog grew during the outage")
+    outage_calls = kit.metric("calls the consumers saw refused during the outage")
+    outage_call_rate = kit.metric("those per second of the outage")
+    recovery_seconds = kit.metric("from the outage's end to an empty queue")
+    outage_rolled_back = kit.metric("1 when the deny was lifted and verified afterwards")
 
 
-def failed_calls(lab: Lab, start: float, end: float) -> int:
+def failed_calls(lab: kit.Lab, start: float, end: float) -> int:
     """Calls the consumers saw refused between ``start`` and ``end`` (epoch seconds)."""
-    names = {c.name for c in lab.children if c.role is Role.CONSUMER}
+    names = {c.name for c in lab.children if c.role is kit.Role.CONSUMER}
     return sum(
         1
         for op in lab.history()
-        if op.process in names and op.f in CONSUMER_CALLS and op.type == FAIL
+        if op.process in names and op.f in CONSUMER_CALLS and op.type == kit.FAIL
         and start <= op.time <= end
     )  # fmt: skip
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     backoff = 0.0 if unsafe else p["backoff_seconds"]
     for _ in range(p["consumers"]):
-        lab.consumer(ConsumerKnobs(max_messages=10, error_backoff_seconds=backoff))
+        lab.consumer(kit.ConsumerKnobs(max_messages=10, error_backoff_seconds=backoff))
     sending = p["lead_seconds"] + p["outage_seconds"]
     producer = lab.producer(
-        ProducerKnobs(continuous=True, n=10, rate=p["rate"], duration=sending), wait=False
+        kit.ProducerKnobs(continuous=True, n=10, rate=p["rate"], duration=sending), wait=False
     )
     lab.pause(p["lead_seconds"])  # the consumers keep up before the outage
     before = peak = lab.depth().total
@@ -81,10 +62,10 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     )
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="queue-outage",
-    topic=Topic.ENDPOINT,
-    category=Category.FAST,
+    topic=kit.Topic.ENDPOINT,
+    category=kit.Category.FAST,
     summary="Consumers denied for a while: they back off, the backlog grows, then drains.",
     demonstrates=(
         "For a few seconds every consumer call on the queue is refused (AccessDenied), as "
@@ -97,26 +78,28 @@ SCENARIO = Scenario(
         "queue policy does (removed and verified afterwards), and policy changes take up to "
         "a minute to apply there: run it with --set outage_seconds=90 on AWS."
     ),
-    resources=ResourceSet(max_receive_count=6),
+    resources=kit.ResourceSet(max_receive_count=6),
     method=method,
     relies_on=("redelivery-after-visibility-timeout",),
     intolerance="it measures the consumers' call rate, which other faults would blur",
     metrics=Outage,
     params={
-        "consumers": consumers(2),
-        "rate": Param(10.0, "producer messages per second (it stops when the outage ends)", min=1),
-        "lead_seconds": Param(1.5, "how long the consumers run before the outage"),
-        "outage_seconds": Param(3.0, "how long the consumers are denied", min=0.5),
-        "backoff_seconds": Param(0.5, "ERROR_BACKOFF_SECONDS: first wait after a refusal"),
+        "consumers": kit.consumers(2),
+        "rate": kit.Param(
+            10.0, "producer messages per second (it stops when the outage ends)", min=1
+        ),
+        "lead_seconds": kit.Param(1.5, "how long the consumers run before the outage"),
+        "outage_seconds": kit.Param(3.0, "how long the consumers are denied", min=0.5),
+        "backoff_seconds": kit.Param(0.5, "ERROR_BACKOFF_SECONDS: first wait after a refusal"),
     },
     preconditions=(
-        Expect(Outage.outage_calls, ">=", 1),
-        Expect(Outage.backlog_growth, ">=", 1),
-        Expect(Outage.outage_rolled_back, "==", 1),
+        kit.Expect(Outage.outage_calls, ">=", 1),
+        kit.Expect(Outage.backlog_growth, ">=", 1),
+        kit.Expect(Outage.outage_rolled_back, "==", 1),
     ),
-    expectations=(*EXACTLY_ONCE, Expect(Outage.outage_call_rate, "<=", MAX_CALL_RATE)),
+    expectations=(*kit.EXACTLY_ONCE, kit.Expect(Outage.outage_call_rate, "<=", MAX_CALL_RATE)),
     unsafe="no backoff (ERROR_BACKOFF_SECONDS=0): a refused consumer retries at once",
-    unsafe_shows=(Expect(Outage.outage_call_rate, ">", MAX_CALL_RATE),),
+    unsafe_shows=(kit.Expect(Outage.outage_call_rate, ">", MAX_CALL_RATE),),
     typical_seconds=8,
-    black_box=BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )

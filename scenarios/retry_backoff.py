@@ -4,51 +4,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    FAIL,
-    INVOKE,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    consumers,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 RATE_WINDOW_SECONDS = 1.0  # the downstream's call rate is counted per second
 
 
-class Retries(Metrics):
-    outage_calls = metric("side-effect calls the downstream failed")
-    outage_call_rate = metric("those per second of the outage")
-    peak_call_rate = metric("the most side-effect calls in one second")
-    retried_messages = metric("messages given a retry delay")
-    first_retry_delay_s = metric("the mean delay of the messages' first retries")
-    last_retry_delay_s = metric(
+class Retries(kit.Metrics):
+    outage_calls = kit.metric("side-effect calls the downstream failed")
+    outage_call_rate = kit.metric("those per second of the outage")
+    peak_call_rate = kit.metric("the most side-effect calls in one second")
+    retried_messages = kit.metric("messages given a retry delay")
+    first_retry_delay_s = kit.metric("the mean delay of the messages' first retries")
+    last_retry_delay_s = kit.metric(
         "the mean delay of their last retries (full jitter: random, but the ceiling doubles)"
     )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     visibility = lab.resources.visibility_timeout
     outage = p["outage_factor"] * visibility
     lab.note(f"the downstream is down for {outage:g} s from the consumer's first call")
     for _ in range(p["consumers"]):
         lab.consumer(
-            ConsumerKnobs(
+            kit.ConsumerKnobs(
                 max_messages=10,
                 downstream_outage_seconds=outage,
                 retry_mode="immediate" if unsafe else "backoff",
@@ -56,20 +34,20 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
                 retry_cap_seconds=p["cap_factor"] * visibility,
             )
         )
-    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"]))
     lab.settle()
     for line in retry_timelines(lab.history()):
         lab.note(line)
 
 
-def retry_timelines(history: list[Op]) -> list[str]:
+def retry_timelines(history: list[kit.Op]) -> list[str]:
     """Each message's attempts, from its first: when, and the delay each retry asked for."""
     attempts: dict[str, list[float]] = defaultdict(list)
     delays: dict[str, list[str]] = defaultdict(list)
     for op in history:
-        if op.key and op.f == Fn.SIDE_EFFECT and op.type == INVOKE:
+        if op.key and op.f == kit.Fn.SIDE_EFFECT and op.type == kit.INVOKE:
             attempts[op.key].append(op.time)
-        if op.key and op.f == Fn.RETRY and op.type == INVOKE:
+        if op.key and op.f == kit.Fn.RETRY and op.type == kit.INVOKE:
             delays[op.key].append(f"{op.value.get('delay')}/{op.value.get('ceiling'):g}")
     lines = []
     for key, times in attempts.items():
@@ -89,14 +67,14 @@ def peak_rate(times: list[float], window: float) -> float:
     return most / window
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     outage = run.params["outage_factor"] * run.visibility_timeout
-    calls = [op for op in run.history if op.f == Fn.SIDE_EFFECT]
-    failed = sum(1 for op in calls if op.type == FAIL)
-    invoked = sorted(op.time for op in calls if op.type == INVOKE)
+    calls = [op for op in run.history if op.f == kit.Fn.SIDE_EFFECT]
+    failed = sum(1 for op in calls if op.type == kit.FAIL)
+    invoked = sorted(op.time for op in calls if op.type == kit.INVOKE)
     retries: dict[str, list[float]] = defaultdict(list)
     for op in run.history:
-        if op.key and op.f == Fn.RETRY and op.type == INVOKE:
+        if op.key and op.f == kit.Fn.RETRY and op.type == kit.INVOKE:
             retries[op.key].append(float(op.value.get("delay", 0)))
     firsts = [delays[0] for delays in retries.values()]
     lasts = [delays[-1] for delays in retries.values()]
@@ -110,10 +88,10 @@ def measure(run: Measured) -> dict[str, float]:
     }
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="retry-backoff",
-    topic=Topic.CONSUMER,
-    category=Category.FAST,
+    topic=kit.Topic.CONSUMER,
+    category=kit.Category.FAST,
     summary="A downstream outage: retries back off with full jitter and outlast it.",
     demonstrates=(
         "A downstream that fails every call for a few seconds, then recovers. The consumer "
@@ -132,28 +110,28 @@ SCENARIO = Scenario(
         "construction, whatever the jitter draws, while immediate retries make four attempts "
         "within about a second. The outage is timed by each consumer from its own first call."
     ),
-    resources=ResourceSet(max_receive_count=4),
+    resources=kit.ResourceSet(max_receive_count=4),
     method=method,
     metrics=Retries,
     measure=measure,
     params={
-        "messages": messages(4),
-        "consumers": consumers(1),
-        "outage_factor": Param(1.5, "outage length, in visibility timeouts", min=0.1),
-        "base_factor": Param(
+        "messages": kit.messages(4),
+        "consumers": kit.consumers(1),
+        "outage_factor": kit.Param(1.5, "outage length, in visibility timeouts", min=0.1),
+        "base_factor": kit.Param(
             1.0, "backoff: first retry's ceiling, in visibility timeouts", min=0.1
         ),
-        "cap_factor": Param(1.5, "backoff: the longest delay, in visibility timeouts", min=0.1),
+        "cap_factor": kit.Param(1.5, "backoff: the longest delay, in visibility timeouts", min=0.1),
     },
     preconditions=(
-        Expect(Retries.outage_calls, ">=", 1),
-        Expect(Retries.retried_messages, ">=", 1),
+        kit.Expect(Retries.outage_calls, ">=", 1),
+        kit.Expect(Retries.retried_messages, ">=", 1),
     ),
-    expectations=EXACTLY_ONCE,
+    expectations=kit.EXACTLY_ONCE,
     unsafe="backoff: failed messages are released at once (immediate retries)",
-    unsafe_shows=(Expect("dead_lettered", ">=", 1),),
+    unsafe_shows=(kit.Expect("dead_lettered", ">=", 1),),
     typical_seconds=7,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "the downstream outage is simulated inside queuelab's consumer and the verdict "
         "reads the timing of its retries from its history; the side-effect endpoint has "
         "no outage window yet"

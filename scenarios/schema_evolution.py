@@ -8,47 +8,30 @@ from concurrent.futures import ThreadPoolExecutor
 
 from queuelab.contract import orders
 from queuelab.targets.redrive import FALLBACK
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    INVOKE,
-    OK,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 from scenarios.shared.measures import Redrive
 
 
 class Upgrade(Redrive):
-    wrong_or_missing_state = metric(
+    wrong_or_missing_state = kit.metric(
         "orders whose state, as read by the consumer that did the side effect, is not what the "
         "producer meant (or that no consumer processed)"
     )
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     reader = "strict" if unsafe else "tolerant"
     old = [
         lab.consumer(
-            ConsumerKnobs(max_messages=10, schema_version=1, schema_reader=reader), f"v1-{i}"
+            kit.ConsumerKnobs(max_messages=10, schema_version=1, schema_reader=reader), f"v1-{i}"
         )
         for i in (1, 2)
     ]
     # A rolling upgrade of the producers: an upgraded one sends v2 orders next to an old one.
     producers = [
-        lab.producer(ProducerKnobs(n=p["orders"], schema_version=v), f"producer-v{v}", wait=False)
+        lab.producer(
+            kit.ProducerKnobs(n=p["orders"], schema_version=v), f"producer-v{v}", wait=False
+        )
         for v in (1, 2)
     ]
     for producer in producers:
@@ -57,7 +40,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     dead = lab.depth(lab.resources.dlq_url).total
     lab.metric(Upgrade.dead_lettered_before_redrive, dead)
     lab.note(f"{dead} orders in the DLQ; the consumers are upgraded")
-    new = ConsumerKnobs(max_messages=10, schema_version=2, schema_reader=reader)
+    new = kit.ConsumerKnobs(max_messages=10, schema_version=2, schema_reader=reader)
     for i in range(1, len(old) + 1):  # the new ones come up, then the old ones go
         lab.consumer(new, f"v2-{i}")
     with ThreadPoolExecutor(max_workers=len(old)) as pool:  # each finishes its long poll
@@ -67,34 +50,36 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     lab.metric(Upgrade.redrive_fallback, int(moved.method == FALLBACK))
     lab.note(f"after the upgrade: redrove {moved.moved} orders with {moved.method}")
     # A producer not upgraded yet: its v1 orders now reach v2 consumers only.
-    lab.producer(ProducerKnobs(n=p["late_orders"], schema_version=1), "producer-v1-late")
+    lab.producer(kit.ProducerKnobs(n=p["late_orders"], schema_version=1), "producer-v1-late")
     lab.settle()
 
 
-def wrong_or_missing(history: list[Op]) -> int:
+def wrong_or_missing(history: list[kit.Op]) -> int:
     """(pure) Orders whose state, as read by the consumer that did the side effect, is not
     what the producer meant (or that no consumer processed)."""
     meant = {
         str(op.value["subject"]): orders.expected_state(op.value["payload"])
         for op in history
-        if op.f == Fn.SEND and op.type == INVOKE and op.value.get("payload")
+        if op.f == kit.Fn.SEND and op.type == kit.INVOKE and op.value.get("payload")
     }
-    read = {op.key: op.value.get("state") for op in history if op.f == Fn.READ and op.type == OK}
+    read = {
+        op.key: op.value.get("state") for op in history if op.f == kit.Fn.READ and op.type == kit.OK
+    }
     done: dict[str, str | None] = {}
     for op in history:
-        if op.f == Fn.SIDE_EFFECT and op.type == OK and op.key:
+        if op.f == kit.Fn.SIDE_EFFECT and op.type == kit.OK and op.key:
             done[str(op.value.get("subject"))] = read.get(op.key)
     return sum(1 for subject, state in meant.items() if done.get(subject) != state)
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     return {Upgrade.wrong_or_missing_state: wrong_or_missing(run.history)}
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="schema-evolution",
-    topic=Topic.PIPELINE,
-    category=Category.FAST,
+    topic=kit.Topic.PIPELINE,
+    category=kit.Category.FAST,
     summary="A rolling upgrade of the order schema: a version field, an upcaster and a DLQ "
     "redrive after the upgrade process every order once, with the right state.",
     demonstrates=(
@@ -105,30 +90,30 @@ SCENARIO = Scenario(
         "upgraded (customer -> customer_id, USD); after the upgrade the DLQ is redriven to "
         "them. Every order is processed once, with the state its producer meant."
     ),
-    resources=ResourceSet(visibility_timeout=1, max_receive_count=2),
+    resources=kit.ResourceSet(visibility_timeout=1, max_receive_count=2),
     relies_on=("dlq-after-max-receives",),
     adapts_to=("move-task-to-source",),
     method=method,
     metrics=Upgrade,
     measure=measure,
     params={
-        "orders": Param(5, "orders sent by the v1 producer, then by the v2 producer", min=1),
-        "late_orders": Param(
+        "orders": kit.Param(5, "orders sent by the v1 producer, then by the v2 producer", min=1),
+        "late_orders": kit.Param(
             4, "v1 orders from a producer not yet upgraded, after the upgrade", min=1
         ),
     },
     preconditions=(
-        Expect(Upgrade.dead_lettered_before_redrive, ">=", 1),
-        Expect(Upgrade.redriven, ">=", 1),
+        kit.Expect(Upgrade.dead_lettered_before_redrive, ">=", 1),
+        kit.Expect(Upgrade.redriven, ">=", 1),
     ),
-    expectations=(*EXACTLY_ONCE, Expect(Upgrade.wrong_or_missing_state, "==", 0)),
+    expectations=(*kit.EXACTLY_ONCE, kit.Expect(Upgrade.wrong_or_missing_state, "==", 0)),
     unsafe="the tolerant reader and the upcaster (strict readers: v1 refuses v2, v2 refuses v1)",
     unsafe_shows=(
-        Expect("dead_lettered", ">=", 1),
-        Expect(Upgrade.wrong_or_missing_state, ">=", 1),
+        kit.Expect("dead_lettered", ">=", 1),
+        kit.Expect(Upgrade.wrong_or_missing_state, ">=", 1),
     ),
     typical_seconds=7,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "it judges two code versions of queuelab's consumer (SCHEMA_VERSION 1, then 2) and the "
         "state each one read; one command is one version, and the contract has no order schema"
     ),

@@ -10,21 +10,7 @@ import signal
 import time
 from dataclasses import dataclass
 
-from scenarios.kit import (
-    POISON_HANDLED,
-    POISON_MARKER,
-    Category,
-    Child,
-    ConsumerKnobs,
-    Lab,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Role,
-    Scenario,
-    Topic,
-)
+from scenarios import kit
 
 LEASE_SECONDS = 5.0  # longer than any stop plus work: a stopped holder is never taken over
 TICK = 0.2
@@ -86,20 +72,20 @@ class Mix:
         ).strip()
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     mix = Mix.draw(p["mix"])
     lab.note(f"mix {p['mix']}: {mix.describe()}; faults {mix.faults}")
-    knobs = ConsumerKnobs(
+    knobs = kit.ConsumerKnobs(
         max_messages=mix.batch,
         side_effect_delay_seconds=mix.work_seconds,
         crash_rate=mix.crash_rate,
-        reject_payload_marker=POISON_MARKER,
+        reject_payload_marker=kit.POISON_MARKER,
         idempotency_lease_seconds=LEASE_SECONDS,
     )
     for _ in range(mix.consumers):
         lab.consumer(knobs, retries=p["attempts"])
     lab.producer(
-        ProducerKnobs(
+        kit.ProducerKnobs(
             n=mix.messages, poison_count=mix.poison, malformed_count=mix.malformed, seed=p["mix"]
         ),
         wait=False,
@@ -108,7 +94,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
     )
     started = time.monotonic()
     rng = random.Random(p["mix"] + 1)
-    stopped: Child | None = None
+    stopped: kit.Child | None = None
     pending = {"kill": mix.kill_at, "stop": mix.stop_at}
     empty = 0
 
@@ -133,17 +119,17 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             stopped = None
         for _ in range(mix.consumers - sum(c.alive() for c in lab.consumers())):
             lab.consumer(knobs, retries=p["attempts"])
-        producing = any(c.alive() for c in lab.children if c.role is Role.PRODUCER)
+        producing = any(c.alive() for c in lab.children if c.role is kit.Role.PRODUCER)
         empty = empty + 1 if not producing and lab.depth().total == 0 else 0
         return empty >= 2 and stopped is None
 
     lab.drained = bool(lab.wait_for(supervise, p["settle_seconds"], "the queue to drain", TICK))
 
 
-SOAK = Scenario(
+SOAK = kit.Scenario(
     name="soak",
-    topic=Topic.ENDPOINT,
-    category=Category.SLOW,
+    topic=kit.Topic.ENDPOINT,
+    category=kit.Category.SLOW,
     summary="A randomized mix of faults and chaos, safeguards on: nothing lost or doubled.",
     demonstrates=(
         "Everything at once, at random moments: throttling, 5xx, dropped connections and "
@@ -152,15 +138,15 @@ SOAK = Scenario(
         "Dead consumers are restarted, as an orchestrator would. With every safeguard on, "
         "nothing is lost and no side effect happens twice."
     ),
-    resources=ResourceSet(visibility_timeout=1, max_receive_count=10),
+    resources=kit.ResourceSet(visibility_timeout=1, max_receive_count=10),
     method=method,
     relies_on=("redelivery-after-visibility-timeout", "dlq-after-max-receives"),
     params={
-        "mix": Param(1, "the mix's seed (queuelab soak draws one per run)"),
-        "attempts": Param(8, "AWS_MAX_ATTEMPTS for every process", min=1),
+        "mix": kit.Param(1, "the mix's seed (queuelab soak draws one per run)"),
+        "attempts": kit.Param(8, "AWS_MAX_ATTEMPTS for every process", min=1),
     },
     settle_seconds=90.0,
-    expectations=POISON_HANDLED,
+    expectations=kit.POISON_HANDLED,
     unsafe="nothing (every safeguard stays on; a soak has no negative control)",
     unsafe_shows=(),
     typical_seconds=12,

@@ -5,42 +5,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scenarios.kit import (
-    EXACTLY_ONCE,
-    FAIL,
-    OK,
-    Category,
-    ConsumerKnobs,
-    Expect,
-    Fn,
-    Lab,
-    Measured,
-    Metrics,
-    Op,
-    Param,
-    Params,
-    ProducerKnobs,
-    ResourceSet,
-    Scenario,
-    Topic,
-    messages,
-    metric,
-    not_black_box,
-)
+from scenarios import kit
 
 HOT_SHARE = 0.5  # back within half a visibility timeout of its last receive: a hot loop
 SAFE = {"timeout": "visibility-timeout", "backoff": "backoff"}
 
 
-class Release(Metrics):
-    failed_attempts = metric("side-effect calls the downstream failed (the messages had to wait)")
-    hot_redeliveries = metric(
+class Release(kit.Metrics):
+    failed_attempts = kit.metric(
+        "side-effect calls the downstream failed (the messages had to wait)"
+    )
+    hot_redeliveries = kit.metric(
         "receives of a message within half a visibility timeout of its previous receive"
     )
-    fastest_return_s = metric("the shortest time between two receives of one message")
+    fastest_return_s = kit.metric("the shortest time between two receives of one message")
 
 
-def method(lab: Lab, p: Params, unsafe: bool) -> None:
+def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     visibility = lab.resources.visibility_timeout
     outage = p["outage_factor"] * visibility
     retry = "immediate" if unsafe else SAFE[p["retry"]]
@@ -53,7 +34,7 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
         )
     )
     lab.consumer(
-        ConsumerKnobs(
+        kit.ConsumerKnobs(
             max_messages=10,
             downstream_outage_seconds=outage,
             retry_mode=retry,
@@ -61,16 +42,16 @@ def method(lab: Lab, p: Params, unsafe: bool) -> None:
             retry_cap_seconds=2 * visibility,
         )
     )
-    lab.producer(ProducerKnobs(n=p["messages"]))
+    lab.producer(kit.ProducerKnobs(n=p["messages"]))
     lab.settle()
 
 
-def returns(history: list[Op]) -> list[float]:
+def returns(history: list[kit.Op]) -> list[float]:
     """(pure) For each receive of a message after its first, the seconds since its previous."""
     seen: dict[str, float] = {}
     gaps: dict[str, list[float]] = defaultdict(list)
     for op in history:
-        if op.f != Fn.RECEIVE or op.type != OK:
+        if op.f != kit.Fn.RECEIVE or op.type != kit.OK:
             continue
         for message in op.value.get("messages", []):
             key = message["key"]
@@ -80,9 +61,9 @@ def returns(history: list[Op]) -> list[float]:
     return [gap for key_gaps in gaps.values() for gap in key_gaps]
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     gaps = returns(run.history)
-    failed = sum(1 for op in run.history if op.f == Fn.SIDE_EFFECT and op.type == FAIL)
+    failed = sum(1 for op in run.history if op.f == kit.Fn.SIDE_EFFECT and op.type == kit.FAIL)
     measured: dict[str, float] = {
         Release.failed_attempts: failed,
         Release.hot_redeliveries: sum(
@@ -94,10 +75,10 @@ def measure(run: Measured) -> dict[str, float]:
     return measured
 
 
-SCENARIO = Scenario(
+SCENARIO = kit.Scenario(
     name="visibility-zero-release",
-    topic=Topic.CONSUMER,
-    category=Category.FAST,
+    topic=kit.Topic.CONSUMER,
+    category=kit.Category.FAST,
     summary="A failed message released with visibility 0 comes straight back: a hot loop that "
     "dead-letters it before the downstream recovers.",
     demonstrates=(
@@ -111,28 +92,31 @@ SCENARIO = Scenario(
     ),
     # Six receives: a backoff's jitter may draw 1 s delays, and five attempts still outlast
     # the outage; a hot loop burns all six within a second.
-    resources=ResourceSet(max_receive_count=6),
+    resources=kit.ResourceSet(max_receive_count=6),
     relies_on=("redelivery-after-visibility-timeout", "dlq-after-max-receives"),
     method=method,
     metrics=Release,
     measure=measure,
     params={
-        "messages": messages(3),
-        "outage_factor": Param(
+        "messages": kit.messages(3),
+        "outage_factor": kit.Param(
             1.5, "the downstream's outage, in visibility timeouts", min=0.5, max=2.5
         ),
-        "retry": Param(
+        "retry": kit.Param(
             "timeout",
             "the safe run's retry: the visibility timeout runs out, or a backoff",
             choices=tuple(SAFE),
         ),
     },
-    preconditions=(Expect(Release.failed_attempts, ">=", 1),),
-    expectations=(*EXACTLY_ONCE, Expect(Release.hot_redeliveries, "==", 0)),
+    preconditions=(kit.Expect(Release.failed_attempts, ">=", 1),),
+    expectations=(*kit.EXACTLY_ONCE, kit.Expect(Release.hot_redeliveries, "==", 0)),
     unsafe="waiting before a retry: a failed message is released with visibility 0",
-    unsafe_shows=(Expect(Release.hot_redeliveries, ">=", 1), Expect("dead_lettered", ">=", 1)),
+    unsafe_shows=(
+        kit.Expect(Release.hot_redeliveries, ">=", 1),
+        kit.Expect("dead_lettered", ">=", 1),
+    ),
     typical_seconds=6,
-    black_box=not_black_box(
+    black_box=kit.not_black_box(
         "the downstream outage is simulated inside queuelab's consumer; the side-effect "
         "endpoint has no outage window yet"
     ),

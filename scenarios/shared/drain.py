@@ -4,42 +4,42 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scenarios.kit import OK, Fn, Measured, Metrics, metric, receives
+from scenarios import kit
 
 WINDOW_SECONDS = 10  # messages per second over time: deletes counted per window
 
 
-class Drain(Metrics):
-    backlog = metric("messages waiting when the consumers started")
-    drain_seconds = metric("from the first message received to the last one deleted")
-    oldest_age_s = metric(
+class Drain(kit.Metrics):
+    backlog = kit.metric("messages waiting when the consumers started")
+    drain_seconds = kit.metric("from the first message received to the last one deleted")
+    oldest_age_s = kit.metric(
         "the longest a message waited, from its SentTimestamp to its first receive"
     )
 
 
 class DrainRates(Drain):
-    drain_rate = metric("messages deleted per second over the drain")
-    slowest_rate = metric("the fewest messages deleted per second in a 10 s window")
-    fastest_rate = metric("the most messages deleted per second in a 10 s window")
+    drain_rate = kit.metric("messages deleted per second over the drain")
+    slowest_rate = kit.metric("the fewest messages deleted per second in a 10 s window")
+    fastest_rate = kit.metric("the most messages deleted per second in a 10 s window")
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     first: dict[str, float] = {}
-    received = receives(run.history)
+    received = kit.receives(run.history)
     for op, message in received:
         if message.get("sent_at"):
             first.setdefault(message["key"], op.time - message["sent_at"])
-    deleted = [op.time for op in run.history if op.f == Fn.DELETE and op.type == OK]
+    deleted = [op.time for op in run.history if op.f == kit.Fn.DELETE and op.type == kit.OK]
     measured = {Drain.oldest_age_s: round(max(first.values(), default=0.0), 2)}
     if received and deleted:  # else unmeasured
         measured[Drain.drain_seconds] = round(max(deleted) - received[0][0].time, 2)
     return measured
 
 
-def measure_rates(run: Measured) -> dict[str, float]:
+def measure_rates(run: kit.Measured) -> dict[str, float]:
     """``measure``, and the rates per 10 s window (the last, partial one left out)."""
     measured = measure(run)
-    deleted = sorted(op.time for op in run.history if op.f == Fn.DELETE and op.type == OK)
+    deleted = sorted(op.time for op in run.history if op.f == kit.Fn.DELETE and op.type == kit.OK)
     seconds = measured.get(Drain.drain_seconds)
     if not seconds:
         return measured  # unmeasured

@@ -5,40 +5,40 @@ from __future__ import annotations
 from collections import defaultdict
 
 from queuelab.contract.files import read_log, read_state
-from scenarios.kit import INVOKE, ConsumerKnobs, Fn, Lab, Measured, Metrics, metric, not_black_box
+from scenarios import kit
 from scenarios.shared.measures import inversions
 
 STATE_FILE = "entities.json"
 LOG_FILE = "versions.log"
-NOT_BLACK_BOX = not_black_box(
+NOT_BLACK_BOX = kit.not_black_box(
     "its updates are applied to the lab's entity state (VERSION_STATE_PATH); the consumer "
     "contract has no versioned-update API to check a foreign consumer's state against"
 )
 
 
-class Versions(Metrics):
-    entities = metric("entities updated")
-    stale_entities = metric("entities whose final state is below the newest version sent")
-    out_of_order = metric("updates that arrived after a newer one for the same entity")
-    stale_if_blind = metric(
+class Versions(kit.Metrics):
+    entities = kit.metric("entities updated")
+    stale_entities = kit.metric("entities whose final state is below the newest version sent")
+    out_of_order = kit.metric("updates that arrived after a newer one for the same entity")
+    stale_if_blind = kit.metric(
         "entities whose last update to arrive is not their newest: what a blind apply would "
         "leave behind (the run really tested reconciliation)"
     )
 
 
-def knobs(lab: Lab, reconcile: bool) -> ConsumerKnobs:
-    return ConsumerKnobs(
+def knobs(lab: kit.Lab, reconcile: bool) -> kit.ConsumerKnobs:
+    return kit.ConsumerKnobs(
         version_state_path=lab.path(STATE_FILE),
         version_log_path=lab.path(LOG_FILE),
         versioning_enabled=reconcile,
     )
 
 
-def measure(run: Measured) -> dict[str, float]:
+def measure(run: kit.Measured) -> dict[str, float]:
     newest: dict[str, int] = {}
     for op in run.history:
         payload = op.value.get("payload") or {}
-        if op.f == Fn.SEND and op.type == INVOKE and "entity_id" in payload:
+        if op.f == kit.Fn.SEND and op.type == kit.INVOKE and "entity_id" in payload:
             entity = payload["entity_id"]
             newest[entity] = max(newest.get(entity, 0), payload["version"])
     state = read_state(run.run_dir / STATE_FILE)
