@@ -1,4 +1,5 @@
-"""Everything a scenario file needs, in one import: the declaration, the lab its method
+"""Everything a scenario file needs, in one import (``from scenarios import kit``, then
+``kit.Scenario``, ``kit.Lab``, ``kit.EXACTLY_ONCE``...): the declaration, the lab its method
 drives, the knobs of the processes it starts, the history's vocabulary, and the
 expectations and parameters most scenarios share.
 
