@@ -23,12 +23,15 @@ export PATH := $(abspath $(BIN)):$(PATH)
 endif
 NODE_EXAMPLE := examples/node
 NODE_DEPS := $(NODE_EXAMPLE)/node_modules/.package-lock.json
-# The Node example's dependencies, when npm is there (its test says why it skips otherwise).
-TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS))
+# The Node Lambda handler's runtime interface client (aws-lambda-ric) for queuelab.esm.
+NODE_LAMBDA := examples/lambda/node
+NODE_LAMBDA_DEPS := $(NODE_LAMBDA)/node_modules/.package-lock.json
+# The Node examples' dependencies, when npm is there (their tests say why they skip otherwise).
+TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA_DEPS))
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo scenarios scenarios-fast scenarios-slow test test-fast lint bench \
-	bench-backend browser examples-node local-up local-down infra-up infra-down preflight validate clean
+	bench-backend browser examples-node examples-lambda-node local-up local-down infra-up infra-down preflight validate clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -76,6 +79,13 @@ $(NODE_DEPS): $(NODE_EXAMPLE)/package.json $(NODE_EXAMPLE)/package-lock.json
 	cd $(NODE_EXAMPLE) && npm ci --no-audit --no-fund --loglevel=error
 
 examples-node: $(NODE_DEPS) ## Install the Node example consumer's dependencies (npm ci)
+
+# aws-lambda-ric ships a prebuilt native client; its install scripts (a build from source)
+# are off in examples/lambda/node/.npmrc.
+$(NODE_LAMBDA_DEPS): $(NODE_LAMBDA)/package.json $(NODE_LAMBDA)/package-lock.json
+	cd $(NODE_LAMBDA) && npm ci --no-audit --no-fund --loglevel=error
+
+examples-lambda-node: $(NODE_LAMBDA_DEPS) ## Install aws-lambda-ric for the Node Lambda handler (npm ci)
 
 # Scenarios that measure a timing window (marked alone) run after the others, one at a time;
 # exit code 5 (no test selected, e.g. ARGS names one file) is not a failure there.
@@ -133,4 +143,4 @@ validate: $(BASE) ## Check every scenario's resources on AWS (TARGET=local: the 
 	$(BIN)/queuelab doctor --target $(or $(TARGET),aws)
 
 clean: ## Remove the virtualenv, run files and the Node example's dependencies
-	rm -rf $(VENV) .queuelab $(NODE_EXAMPLE)/node_modules
+	rm -rf $(VENV) .queuelab $(NODE_EXAMPLE)/node_modules $(NODE_LAMBDA)/node_modules
