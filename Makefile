@@ -80,8 +80,8 @@ $(NODE_DEPS): $(NODE_EXAMPLE)/package.json $(NODE_EXAMPLE)/package-lock.json
 
 examples-node: $(NODE_DEPS) ## Install the Node example consumer's dependencies (npm ci)
 
-# aws-lambda-ric ships a prebuilt native client; its install scripts (a build from source)
-# are off in examples/lambda/node/.npmrc.
+# aws-lambda-ric builds its native client at install (curl and aws-lambda-cpp, from the
+# sources it ships: cmake, make, g++): about 4 minutes on 2 cores, the first time.
 $(NODE_LAMBDA_DEPS): $(NODE_LAMBDA)/package.json $(NODE_LAMBDA)/package-lock.json
 	cd $(NODE_LAMBDA) && npm ci --no-audit --no-fund --loglevel=error
 
