@@ -8,7 +8,8 @@ environments get the same endpoint and region and credentials of their own: with
 mapping's (``--env AWS_ACCESS_KEY_ID=...`` overrides either).
 
 Exit codes: 0 after a stop; 2 when the configuration is refused (the AWS error on stderr,
-nothing read from the queue); 1 when the queue cannot be read at start.
+nothing read from the queue) or the runtime's interface client is missing (Node: no
+aws-lambda-ric beside the code); 1 when the queue cannot be read at start.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from queuelab.contract import clients, faults, lifeline, witness
 from queuelab.contract.history import History
 from queuelab.contract.processes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from queuelab.esm import source
+from queuelab.esm import environment, source
 from queuelab.esm.command import Command
 from queuelab.esm.errors import ValidationError
 from queuelab.esm.service import Service, Settings
@@ -74,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sqs = clients.sqs(settings)
         queue = source.describe(sqs, command.queue_url)
         command.mapping.validate(queue, command.function)
-    except (ValidationError, faults.FaultSpecError) as err:
+        environment.command(command.function)  # its runtime interface client is there
+    except (ValidationError, faults.FaultSpecError, FileNotFoundError) as err:
         print(f"queuelab.esm: {err}", file=sys.stderr)
         return EXIT_USAGE
     except (ClientError, BotoCoreError) as err:
