@@ -40,7 +40,7 @@ def start_esm(endpoint: Endpoint, tmp_path: Path) -> Iterator[Start]:
 
     def start(
         queue_url: str, handler: str, *, mapping: Mapping | None = None,
-        env: dict[str, str] | None = None, **options: Any,
+        env: dict[str, str] | None = None, token: str = TOKEN, **options: Any,
     ) -> Running:  # fmt: skip
         directory = tmp_path / f"esm-{len(started) + 1}"
         directory.mkdir()
@@ -62,7 +62,7 @@ def start_esm(endpoint: Endpoint, tmp_path: Path) -> Iterator[Start]:
             log_dir=str(directory / "logs"), **options,
         )  # fmt: skip
         process_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        process_env |= endpoint.env() | {"AWS_ACCESS_KEY_ID": f"ql-{TOKEN}-esm"}
+        process_env |= endpoint.env() | {"AWS_ACCESS_KEY_ID": f"ql-{token}-esm"}
         log = directory / "esm.log"
         running = Running(main.start(command, process_env, log), directory, log)
         started.append(running)

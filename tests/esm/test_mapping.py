@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from esm_processes import Running, Start
 
+from queuelab.backend import Endpoint
+from queuelab.backend.control import Control
+from queuelab.check.witness import summarize
+from queuelab.contract import witness
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn
 from queuelab.contract.messages import RUN_ATTRIBUTE
 from queuelab.esm.mapping import Mapping
@@ -197,16 +203,26 @@ def test_throttled_invocations_return_after_the_visibility_timeout(
     assert not esm.invoked() and not esm.ops(Fn.ENVIRONMENT)
 
 
+@pytest.mark.parametrize(
+    ("faults", "error_type"),
+    [
+        ("Invoke:error=1", "queuelab.InjectedError"),
+        ("lambda:throttle=1", "TooManyRequestsException"),
+    ],
+)
 def test_the_nemesis_throttles_and_fails_invocations(
-    sqs: Any, queue: Queue, start_esm: Start
+    sqs: Any, queue: Queue, start_esm: Start, faults: str, error_type: str
 ) -> None:
-    """queuelab.contract.faults applied to invocations (operation Invoke)."""
+    """queuelab.contract.faults applied to invocations (operation Invoke, group lambda); an
+    unscoped SQS fault would apply too, an SQS-scoped one does not."""
     url = queue(visibility=30)
     send(sqs, url, ["a", "b"])
-    esm = start_esm(url, "batches.ok", faults="Invoke:error=1", seed=3)
+    esm = start_esm(url, "batches.ok", faults=f"sqs:latency=1ms,{faults}", seed=3)
     wait_until(lambda: esm.ops(Fn.INVOCATION, FAIL), 20, "a failed invocation")
     esm.stop()
-    assert esm.ops(Fn.INVOCATION, FAIL)[0].value["error_type"] == "queuelab.InjectedError"
+    failed = esm.ops(Fn.INVOCATION, FAIL)[0].value
+    assert failed["error_type"] == error_type
+    assert failed.get("throttled_by", "fault") == "fault"
     assert not esm.invoked()
 
 
@@ -319,3 +335,28 @@ def test_other_runs_messages_are_filtered_out(sqs: Any, queue: Queue, start_esm:
     esm.stop()
     assert [line["body"] for line in esm.invoked()] == ["mine"]
     assert len(esm.ops(Fn.STRAY)) == 1
+
+
+def test_its_history_agrees_with_the_witness(
+    sqs: Any, queue: Queue, start_esm: Start, endpoint: Endpoint, tmp_path: Path
+) -> None:
+    """The mapping signs with its own key (``ql-<token>-esm``): every receive and delete the
+    endpoint served is in its history, and nothing in its history was not served, with the
+    nemesis throttling a fifth of its SQS calls (queuelab.check.witness)."""
+    url = queue(visibility=2)
+    token = uuid.uuid4().hex[:8]
+    control = Control(endpoint.url)
+    control.register(
+        token, tmp_path / witness.FILE, "sqs:throttle=0.2", seed=5, queues=[url.rsplit("/", 1)[1]]
+    )
+    try:
+        send(sqs, url, [f"m{i}" for i in range(30)] + ["flaky"])
+        esm = start_esm(url, "batches.flaky", token=token)
+        drained(sqs, url, esm, 31)
+        assert esm.stop() == 0
+    finally:
+        control.forget(token)
+    records = witness.read(tmp_path / witness.FILE)
+    summary = summarize(records, esm.ops())
+    assert (summary.unconfirmed, summary.unrecorded) == (0, 0), summary.samples
+    assert summary.faults_injected > 0 and {r.caller for r in records} == {"esm"}
