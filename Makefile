@@ -24,13 +24,16 @@ export PATH := $(abspath $(BIN)):$(PATH)
 endif
 NODE_EXAMPLE := examples/node
 NODE_DEPS := $(NODE_EXAMPLE)/node_modules/.package-lock.json
-# The Node example's dependencies, when npm is there (its test says why it skips otherwise).
-TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS))
+# The Node Lambda handler's runtime interface client (aws-lambda-ric) for queuelab.esm.
+NODE_LAMBDA := examples/lambda/node
+NODE_LAMBDA_DEPS := $(NODE_LAMBDA)/node_modules/.package-lock.json
+# The Node examples' dependencies, when npm is there (their tests say why they skip otherwise).
+TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA_DEPS))
 
 .DEFAULT_GOAL := help
 .PHONY: help venv upgrade-deps demo scenarios scenarios-fast scenarios-slow test test-fast lint \
-	bench bench-backend browser examples-node local-up local-down infra-up infra-down preflight \
-	validate docs docs-build docs-gen clean
+	bench bench-backend browser examples-node examples-lambda-node local-up local-down infra-up \
+	infra-down preflight validate docs docs-build docs-gen clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -107,6 +110,13 @@ $(NODE_DEPS): $(NODE_EXAMPLE)/package.json $(NODE_EXAMPLE)/package-lock.json
 
 examples-node: $(NODE_DEPS) ## Install the Node example consumer's dependencies (npm ci)
 
+# aws-lambda-ric builds its native client at install (curl and aws-lambda-cpp, from the
+# sources it ships: cmake, make, g++): about 4 minutes on 2 cores, the first time.
+$(NODE_LAMBDA_DEPS): $(NODE_LAMBDA)/package.json $(NODE_LAMBDA)/package-lock.json
+	cd $(NODE_LAMBDA) && npm ci --no-audit --no-fund --loglevel=error
+
+examples-lambda-node: $(NODE_LAMBDA_DEPS) ## Install aws-lambda-ric for the Node Lambda handler (npm ci)
+
 # Scenarios that measure a timing window (marked alone) run after the others, one at a time;
 # exit code 5 (no test selected, e.g. ARGS names one file) is not a failure there.
 test: $(INFRA) browser $(TEST_NODE) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
@@ -173,5 +183,5 @@ preflight: $(BASE) ## Check the local tools (and the Pulumi CLI, for AWS)
 validate: $(BASE) ## Check every scenario's resources on AWS (TARGET=local: the local-up server)
 	$(BIN)/queuelab doctor --target $(or $(TARGET),aws)
 
-clean: ## Remove the virtualenv, run files, the built docs site and the Node example's dependencies
-	rm -rf $(VENV) .queuelab site $(NODE_EXAMPLE)/node_modules
+clean: ## Remove the virtualenv, run files, the built docs site and the Node examples' dependencies
+	rm -rf $(VENV) .queuelab site $(NODE_EXAMPLE)/node_modules $(NODE_LAMBDA)/node_modules

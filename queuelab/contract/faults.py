@@ -47,9 +47,12 @@ DYNAMODB_OPERATIONS = (
     "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem",
     "BatchGetItem", "TransactWriteItems", "TransactGetItems", "DescribeTable",
 )  # fmt: skip
+# A Lambda function's invocations by queuelab.esm (the mapping applies its own spec to them).
+LAMBDA_OPERATIONS = ("Invoke",)
 GROUPS: dict[str, tuple[str, ...]] = {
     "sqs": SQS_OPERATIONS,
     "dynamodb": DYNAMODB_OPERATIONS,
+    "lambda": LAMBDA_OPERATIONS,
     "send": ("SendMessage", "SendMessageBatch"),
     "receive": ("ReceiveMessage",),
     "delete": ("DeleteMessage", "DeleteMessageBatch"),
@@ -116,7 +119,7 @@ def _number(part: str, fault: str, raw: str) -> float:
 
 
 def _operations(part: str, scope: str) -> frozenset[str]:
-    known = set(SQS_OPERATIONS) | set(DYNAMODB_OPERATIONS)
+    known = set(SQS_OPERATIONS) | set(DYNAMODB_OPERATIONS) | set(LAMBDA_OPERATIONS)
     operations: set[str] = set()
     for name in scope.split("+"):
         if name in GROUPS:

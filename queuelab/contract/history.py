@@ -63,6 +63,11 @@ class Fn(StrEnum):
     # Visibility changes that extend or reschedule a lease (ChangeMessageVisibility).
     HEARTBEAT = "heartbeat"  # invoke {message_id, visibility} then ok / fail {error}
     RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail
+    # The Lambda service on loopback (``python -m queuelab.esm``, queuelab/esm/):
+    INVOCATION = "invocation"  # invoke {request_id, environment, cold, keys, message_ids}
+    # then ok {shape, deleted, returned, overtaken} / fail {error_type, returned}
+    ENVIRONMENT = "environment"  # ok {event: start, environment, pid} / info {event: kill,
+    # environment, reason}: an execution environment started cold, or killed
 
 
 OPERATIONS: dict[str, Fn] = {f.value: f for f in Fn}  # by the name a history line gives

@@ -1,0 +1,5 @@
+import sys
+
+from queuelab.esm.main import main
+
+sys.exit(main())
