@@ -17,6 +17,7 @@ import pytest
 import scenarios
 from queuelab.check.verdict import Status
 from queuelab.run import foreign, watch
+from queuelab.run.drivers import Consumer
 from queuelab.run.runner import Result, run_scenario
 from queuelab.run.scenario import Category, Scenario
 from queuelab.targets.session import Session
@@ -29,7 +30,9 @@ MISBEHAVING = [sys.executable, str(Path(__file__).parent / "consumers" / "misbeh
 
 
 def run(session: Session, tmp_path: Path, name: str, command: list[str]) -> Result:
-    return run_scenario(session, scenarios.get(name), runs_root=tmp_path, consumer_command=command)
+    return run_scenario(
+        session, scenarios.get(name), runs_root=tmp_path, consumer=Consumer.of(command)
+    )
 
 
 def why(result: Result) -> str:
