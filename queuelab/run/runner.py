@@ -226,6 +226,7 @@ class Run:
             self.errors.append(_failure(self.run_dir, "reading the history", err))
             return self.finish(Verdict(Status.ERROR, (), tuple(self.errors)), ledger.Ledger(), seen)
         ops = self.driver.ops(ops)  # a consumer judged from outside: as the endpoints saw it
+        history.write_all(self.run_dir / history.OPERATIONS_FILE, ops)  # what the report draws
         seen = replace(seen, side_effects=self.driver.side_effects(ops, seen.side_effects))
         preconditions = self.scenario.preconditions
         if self.session.control is not None:
