@@ -31,11 +31,16 @@ def _outcome(record: Record, entry_ok: bool = True) -> str:
     return OK if record.delivered else INFO
 
 
-def _released(handle: Mapping[str, Any]) -> bool:
+def _seconds(handle: Mapping[str, Any]) -> int:
+    """The visibility a ChangeMessageVisibility asked for (-1: unreadable)."""
     try:
-        return int(str(handle.get("visibility"))) == 0
+        return int(str(handle.get("visibility")))
     except ValueError:
-        return False
+        return -1
+
+
+def _released(handle: Mapping[str, Any]) -> bool:
+    return _seconds(handle) == 0
 
 
 def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, str]) -> list[Op]:
@@ -64,8 +69,15 @@ def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, st
         f = Fn.DELETE
         handles = record.handles
     elif record.op in VISIBILITY:
-        f = Fn.RELEASE
-        handles = [h for h in record.handles if _released(h)]
+        made = []
+        for h in record.handles:  # a release (0), or an extension or backoff (above 0)
+            key, value = key_of(h) or None, {"message_id": h.get("message_id", "")}
+            f = Fn.RELEASE if _released(h) else Fn.VISIBILITY
+            if f is Fn.VISIBILITY:
+                value["visibility"] = _seconds(h)
+            made.append(Op(t0, p, INVOKE, f, key, value))
+            made.append(Op(t1, p, _outcome(record, bool(h.get("ok"))), f, key, value))
+        return made
     else:
         return []
     made = []

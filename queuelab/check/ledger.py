@@ -137,8 +137,9 @@ def count_early_redeliveries(
     bound counts, and a slow process cannot make a redelivery look early. A release
     (ChangeMessageVisibility 0) or a retry (a new, maybe shorter, visibility) ends the lease
     from its invoke on, whatever its outcome: another consumer may get the message before
-    the releasing one records the answer. Once a retry or a heartbeat is confirmed, the
-    lease is its visibility from its invoke.
+    the releasing one records the answer. Once a retry, a heartbeat or any other visibility
+    change is confirmed, the lease is its visibility from its invoke: whatever value a
+    consumer asks for, what follows is its own doing, never an early redelivery.
     ``excused``: message ids the endpoint handed out again on purpose (AWS-like delivery).
     """
     tolerance = min(0.5, visibility_timeout / 2)
@@ -148,9 +149,9 @@ def count_early_redeliveries(
     early = 0
     for op in history:
         message_id = op.value.get("message_id", "")
-        if op.f == Fn.RELEASE or (op.f == Fn.RETRY and op.type == INVOKE):
+        if op.f == Fn.RELEASE or (op.f in (Fn.RETRY, Fn.VISIBILITY) and op.type == INVOKE):
             lease_from.pop(message_id, None)
-        if op.f in (Fn.RETRY, Fn.HEARTBEAT):
+        if op.f in (Fn.RETRY, Fn.HEARTBEAT, Fn.VISIBILITY):
             if op.type == INVOKE:
                 seconds = float(op.value.get("delay", op.value.get("visibility", 0)))
                 changes[(op.process, message_id)] = (op.time, seconds)

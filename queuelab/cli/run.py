@@ -32,6 +32,7 @@ from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
 from queuelab.run.batch import run_many
+from queuelab.run.drivers import Consumer
 from queuelab.run.params import ParamError
 from queuelab.run.result import Result
 from queuelab.run.runner import run_scenario
@@ -239,7 +240,7 @@ def run(
                     seed=seed,
                     sink=sink,
                     cancel=cancel,
-                    consumer_command=foreign,
+                    consumer=Consumer.of(foreign),
                 )
 
             def finished(result: Result) -> None:

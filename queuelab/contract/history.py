@@ -63,6 +63,9 @@ class Fn(StrEnum):
     # Visibility changes that extend or reschedule a lease (ChangeMessageVisibility).
     HEARTBEAT = "heartbeat"  # invoke {message_id, visibility} then ok / fail {error}
     RETRY = "retry"  # invoke {message_id, receive_count, delay, ceiling} then ok / fail
+    # A consumer judged from outside: a ChangeMessageVisibility to a value above 0, as the
+    # endpoint saw it (an extension or a backoff: only the consumer knows which).
+    VISIBILITY = "visibility"  # invoke {message_id, visibility} then ok / fail
     # The Lambda service on loopback (``python -m queuelab.esm``, queuelab/esm/):
     INVOCATION = "invocation"  # invoke {request_id, environment, cold, keys, message_ids}
     # then ok {shape, deleted, returned, overtaken} / fail {error_type, returned}
@@ -193,3 +196,11 @@ def read(paths: Iterable[Path]) -> list[Op]:
 
 def read_dir(directory: Path) -> list[Op]:
     return read(sorted(directory.glob("*.jsonl")))
+
+
+OPERATIONS_FILE = "operations.jsonl"  # every operation the checker read, in a run directory
+
+
+def write_all(path: Path, ops: Iterable[Op]) -> None:
+    """Write ``ops`` as one file (what the checker read: the report draws the same)."""
+    path.write_text("".join(op.to_json() + "\n" for op in ops))

@@ -21,20 +21,41 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from queuelab.contract.history import Fn
+from queuelab.contract.history import Fn, History
 from queuelab.esm import fifo, records, responses
 from queuelab.esm.batching import Batch
-from queuelab.esm.invoker import THROTTLE_ERROR, Attempt
-from queuelab.esm.source import key_of, run_of
-
-if TYPE_CHECKING:
-    from queuelab.esm.service import Service
+from queuelab.esm.invoker import THROTTLE_ERROR, Attempt, Invoker
+from queuelab.esm.mapping import Mapping, Queue
+from queuelab.esm.source import Source, key_of, run_of
 
 log = logging.getLogger("queuelab.esm")
 THROTTLE_FIRST, THROTTLE_MAX = 0.2, 5.0
 SHORT_POLL_PAUSE = 0.05  # between short polls while a window's last second runs out
+
+
+class Service(Protocol):
+    """What a poller needs of the mapping that runs it (``queuelab.esm.service.Service``)."""
+
+    mapping: Mapping
+    queue: Queue
+    history: History
+    run_id: str
+    receive_wait: int
+    source: Source
+    invoker: Invoker
+
+    @property
+    def stopping(self) -> bool: ...
+
+    def wants(self, index: int) -> bool: ...
+
+    def found(self, messages: bool) -> None: ...
+
+    def backed_off(self) -> None: ...
+
+    def sleep(self, seconds: float) -> None: ...
 
 
 class Poller:

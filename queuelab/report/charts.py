@@ -32,6 +32,9 @@ MARK_STYLE: dict[str, tuple[str, float, str | None]] = {
     "reject": ("v", 7, "#d62728"),
     "skip": ("o", 6, "none"),
     "release": ("<", 7, "#9467bd"),
+    "extend": (">", 6, "#17becf"),
+    "visibility": (">", 6, "#8c564b"),
+    "retry later": ("<", 6, "#ff7f0e"),
     "crash": ("X", 10, "#d62728"),
     "signal": ("s", 6, "#7f7f7f"),
 }

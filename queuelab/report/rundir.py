@@ -1,5 +1,6 @@
-"""A finished run as its directory holds it: the journal, the histories, the events. The
-report is built from these alone, so it can be made again for an old run."""
+"""A finished run as its directory holds it: the journal, the operations the checker read
+(every consumer's, whoever wrote it: ``operations.jsonl``; an older run's histories), the
+events. The report is built from these alone, so it can be made again for an old run."""
 
 from __future__ import annotations
 
@@ -34,7 +35,13 @@ class RunDir:
             data = json.loads(file.read_text())
         except ValueError as err:
             raise NotARun(f"{file} is not JSON: {err}") from None
-        return cls(path, data, history.read_dir(path / "history"), events.read(path))
+        everything = path / history.OPERATIONS_FILE
+        ops = (
+            history.read([everything])
+            if everything.exists()
+            else history.read_dir(path / "history")
+        )
+        return cls(path, data, ops, events.read(path))
 
     @property
     def name(self) -> str:

@@ -17,6 +17,7 @@ SAMPLED_AT_LEAST = 10  # rows kept for a sample of the unflagged, however many a
 # Flags, most serious first: what the ledger counts as an anomaly, then what the lesson is.
 ANOMALIES = ("duplicate", "lost", "unexpected", "stuck", "early redelivery")
 NOTABLE = ("concurrent", "dead-lettered", "redelivered", "rejected", "crashed", "released")
+VISIBILITY_CHANGES = (Fn.HEARTBEAT, Fn.RETRY, Fn.VISIBILITY)  # a new lease length
 # Operations drawn as marks: (function, history type) -> mark name.
 MARKS: dict[tuple[Fn, str], str] = {
     (Fn.SEND, OK): "sent",
@@ -26,6 +27,9 @@ MARKS: dict[tuple[Fn, str], str] = {
     (Fn.REJECT, OK): "reject",
     (Fn.SKIP, OK): "skip",
     (Fn.RELEASE, INVOKE): "release",
+    (Fn.HEARTBEAT, OK): "extend",
+    (Fn.VISIBILITY, OK): "visibility",
+    (Fn.RETRY, OK): "retry later",
     (Fn.CRASH, INFO): "crash",
     (Fn.SIGNAL, OK): "signal",
 }
@@ -96,14 +100,15 @@ class MessageTimeline:
 
 def _leases(ops: list[Op], visibility: float, t0: float) -> dict[str, list[Lease]]:
     """Each receive's lease: ended by a delete (the message is gone, whoever deleted it),
-    by that process's release, else expired after the visibility timeout. A lease also
-    says until when its process worked on the message (up to its next receive of it)."""
+    by that process's release, else expired after the visibility timeout, or after the
+    visibility its holder last set (a heartbeat, a retry's backoff, any change the endpoint
+    saw). A lease also says until when its process worked on the message (up to its next
+    receive of it)."""
     leases: dict[str, list[Lease]] = defaultdict(list)
-    open_: dict[tuple[str, str], tuple[float, int]] = {}  # (key, process) -> start, count
+    open_: dict[tuple[str, str], tuple[float, int, float]] = {}  # start, count, expires
 
     def close(key: str, process: str, at: float, how: str) -> None:
-        start, count = open_.pop((key, process))
-        expires = start + visibility
+        start, count, expires = open_.pop((key, process))
         if at > expires:
             at, how = expires, "expired"
         leases[key].append(Lease(start - t0, at - t0, process, count, how, start - t0))
@@ -114,15 +119,20 @@ def _leases(ops: list[Op], visibility: float, t0: float) -> dict[str, list[Lease
                 key = str(message.get("key") or message.get("message_id"))
                 if (key, op.process) in open_:
                     close(key, op.process, op.time, "expired")
-                open_[(key, op.process)] = (op.time, int(message.get("receive_count") or 1))
+                count = int(message.get("receive_count") or 1)
+                open_[(key, op.process)] = (op.time, count, op.time + visibility)
         elif op.key and op.f == Fn.DELETE and op.type == OK:
             for key, process in [held for held in open_ if held[0] == op.key]:
                 how = "delete" if process == op.process else f"deleted by {op.process}"
                 close(key, process, op.time, how)
         elif op.f == Fn.RELEASE and op.type == INVOKE and (op.key, op.process) in open_:
             close(str(op.key), op.process, op.time, "release")
+        elif op.f in VISIBILITY_CHANGES and op.type == OK and (op.key, op.process) in open_:
+            start, count, _ = open_[(str(op.key), op.process)]
+            seconds = float(op.value.get("delay", op.value.get("visibility", visibility)))
+            open_[(str(op.key), op.process)] = (start, count, op.time + seconds)
     for key, process in list(open_):
-        close(key, process, open_[(key, process)][0] + visibility, "expired")
+        close(key, process, open_[(key, process)][2], "expired")
     by_key: dict[str, list[Op]] = defaultdict(list)
     for op in ops:
         if op.key and op.f != Fn.RECEIVE:

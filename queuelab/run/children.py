@@ -72,7 +72,7 @@ class Child:
     stopped_by_lab: bool = False
     allowed: frozenset[int] = frozenset()  # exit codes the scenario expects besides 0
     metrics_url: str = ""  # a consumer's /metrics, scraped while it runs
-    foreign: bool = False  # started from --consumer-command (queuelab.run.foreign)
+    foreign: bool = False  # started from --consumer-command (queuelab.run.drivers.command)
     started: float = field(default_factory=time.monotonic)
 
     def alive(self) -> bool:

@@ -4,19 +4,48 @@ ledger, what was left at the end, notes, timeline, processes)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from queuelab.check.ledger import SOURCES, Ledger, Observation
 from queuelab.check.verdict import Verdict
 
 if TYPE_CHECKING:
-    from queuelab.run.runner import Run
+    from queuelab.check.witness import Witnessed
+    from queuelab.run.drivers import Consumer
+    from queuelab.run.lab import Lab
+    from queuelab.run.scenario import Scenario
+    from queuelab.targets.conformance import Row
+    from queuelab.targets.outputs import SetOutputs
+    from queuelab.targets.session import Session
 
 FILE = "journal.json"
 
 
-def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, duration: float) -> None:
+class Recorded(Protocol):
+    """What the journal reads of a run (``queuelab.run.runner.Run``)."""
+
+    scenario: Scenario
+    run_id: str
+    run_dir: Path
+    session: Session
+    semantics: list[Row]
+    unsafe: bool
+    consumer: Consumer
+    params: Mapping[str, Any]
+    resources: SetOutputs
+    faults: str
+    seed: int
+    witnessed: Witnessed | None
+    lab: Lab | None
+    reset_notes: list[str]
+
+
+def write(
+    run: Recorded, verdict: Verdict, counted: Ledger, seen: Observation, duration: float
+) -> None:
     lab = run.lab
     journal = {
         "scenario": run.scenario.name,
@@ -26,8 +55,8 @@ def write(run: Run, verdict: Verdict, counted: Ledger, seen: Observation, durati
         "backend": run.session.backend.to_dict() if run.session.backend else None,
         "semantics": [row.to_dict() for row in run.semantics],
         "unsafe": run.unsafe,
-        # A consumer the lab did not write: judged black-box (queuelab.run.foreign).
-        "consumer_command": list(run.consumer_command) or None,
+        # A consumer the lab did not write: judged black-box (queuelab.run.drivers.command).
+        "consumer_command": list(run.consumer.command) or None,
         "params": dict(run.params),
         "resources": asdict(run.resources),
         "duration_s": round(duration, 2),

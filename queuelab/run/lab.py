@@ -1,7 +1,9 @@
 """What a scenario's method works with: start producers and consumers as real subprocesses,
-watch the queue, wait for things to settle. The lab owns every process it starts and stops
-them all in ``close()``, whatever happened. It knows the processes only through the
-contract (``queuelab.contract``): their commands, their knobs, their exit codes."""
+watch the queue, wait for things to settle. The lab owns every process it starts (``spawn``
+is the one place that starts them) and stops them all in ``close()``, whatever happened. It
+knows the processes only through the contract (``queuelab.contract``): their commands,
+their knobs, their exit codes; and the consumer only through its driver
+(``queuelab.run.drivers``), whoever wrote it."""
 
 from __future__ import annotations
 
@@ -9,27 +11,24 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from queuelab.backend.control import Control
 from queuelab.backend.settings import AWS, BackendSettings
-from queuelab.check.ledger import in_hand
 from queuelab.contract import clients, history
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import Op
-from queuelab.contract.processes import (
-    CONSUMER_MODULE,
-    EXIT_FAILED,
-    PRODUCER_MODULE,
-)
+from queuelab.contract.processes import EXIT_FAILED, PRODUCER_MODULE
 from queuelab.contract.producer_knobs import ProducerKnobs
-from queuelab.run import outage, processes
+from queuelab.run import processes
 from queuelab.run.children import Child, Role
+from queuelab.run.drivers.base import ConsumerDriver, LabTimeout
+from queuelab.run.drivers.own import OwnConsumer
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
 from queuelab.run.metrics import Metrics, check_declared
 from queuelab.system import spawn
@@ -42,13 +41,9 @@ from queuelab.targets.pacing import EXACT, Pacing
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-    from queuelab.run.foreign import Foreign
-
 T = TypeVar("T")
 
-
-class LabTimeout(RuntimeError):
-    """Something the method waited for did not happen in time: the run cannot be judged."""
+__all__ = ["Lab", "LabTimeout"]
 
 
 @dataclass
@@ -63,7 +58,7 @@ class Lab:
     token: str | None = None  # the run's token: each process signs with its own key
     control: Control | None = None  # the embedded server's nemesis, if the target has one
     faults: str = ""  # the run's fault spec (switched by ``impaired``)
-    foreign: Foreign | None = None  # --consumer-command: consumer slots start that instead
+    driver: ConsumerDriver = field(default_factory=OwnConsumer)  # who the consumer slots run
     children: list[Child] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -89,15 +84,19 @@ class Lab:
 
     # -- processes -----------------------------------------------------------------------
 
-    def _env(self, name: str, extra: dict[str, str]) -> dict[str, str]:
+    def environment(self, name: str, extra: dict[str, str]) -> dict[str, str]:
+        """A process's environment: the target's settings, its own credentials (the witness
+        knows it by them), its history file, the run id; then ``extra``."""
         return (
             processes.environment(name, self.settings, self.run_id, self.run_dir, self.token)
             | extra
         )
 
-    def _spawn(self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float,
-               foreign: bool = False) -> Child:  # fmt: skip
-        """``foreign``: a process we did not write (no lifeline: it would not watch it)."""
+    def spawn(self, name: str, role: Role, argv: list[str], env: dict[str, str], grace: float,
+              foreign: bool = False) -> Child:  # fmt: skip
+        """Start one of the run's processes (the one place that does): its log in the run
+        directory, a lifeline unless it is ``foreign`` (a process we did not write: it would
+        not watch one)."""
         if any(child.name == name for child in self.children):
             raise ValueError(f"a process named {name!r} already exists in this run")
         log_path = self.run_dir / "logs" / f"{name}.log"
@@ -110,21 +109,11 @@ class Lab:
     def consumer(
         self, knobs: ConsumerKnobs | None = None, name: str | None = None, *, retries: int = 0
     ) -> Child:
-        """Start ``python -m consumer`` with the run's resources and these knobs; ``retries``
-        sets AWS_MAX_ATTEMPTS (1: the SDK never retries; 0: the target's default)."""
-        knobs = knobs or ConsumerKnobs()
+        """Start a consumer on the run's queue with these knobs, through the run's driver
+        (queuelab's consumer, a command, a Lambda handler); ``retries`` sets AWS_MAX_ATTEMPTS
+        (1: the SDK never retries; 0: the target's default)."""
         name = name or f"consumer-{len(self.consumers()) + 1}"
-        if self.foreign is not None:
-            return self.foreign.consumer(self, knobs, name, retries)
-        wiring = processes.consumer_wiring(self.resources, name, processes.free_port(self.ports))
-        env = wiring.to_env() | knobs.to_env() | processes.attempts(retries)
-        # A graceful stop finishes the message in hand: its work, then a poll at most.
-        grace = 5.0 + knobs.side_effect_delay_seconds + self.resources.receive_wait
-        argv = [sys.executable, "-m", CONSUMER_MODULE]
-        child = self._spawn(name, Role.CONSUMER, argv, self._env(name, env), grace)
-        port = knobs.metrics_port or wiring.metrics_port
-        child.metrics_url = f"http://127.0.0.1:{port}/metrics"
-        return child
+        return self.driver.start(self, knobs or ConsumerKnobs(), name, retries)
 
     def producer(
         self,
@@ -141,8 +130,8 @@ class Lab:
         failed or their outcome is unknown) is part of the scenario, not a problem."""
         argv = [sys.executable, "-m", PRODUCER_MODULE, *knobs.to_argv()]
         extra = {"QUEUE_URL": self.resources.queue_url, "PROCESS_NAME": name}
-        env = self._env(name, extra | processes.attempts(retries))
-        child = self._spawn(name, Role.PRODUCER, argv, env, grace=10.0)
+        env = self.environment(name, extra | processes.attempts(retries))
+        child = self.spawn(name, Role.PRODUCER, argv, env, grace=10.0)
         if may_fail:
             child.allowed = frozenset({EXIT_FAILED})
         if wait:
@@ -161,8 +150,12 @@ class Lab:
         return check
 
     def wait_exit(self, child: Child, timeout: float) -> int:
-        if child.foreign and self.foreign is not None:  # watched while it runs
-            return self.foreign.wait_exit(self, child, timeout)
+        """Wait for a process about to end (a producer done, a consumer's crash)."""
+        if child.role is Role.CONSUMER:
+            return self.driver.wait_exit(self, child, timeout)
+        return self.wait_process(child, timeout)
+
+    def wait_process(self, child: Child, timeout: float) -> int:
         exited = self._guarded(lambda: child.popen.poll() is not None)
         if not poll(exited, self._within_limit(timeout), interval=0.05):
             raise LabTimeout(f"{child.name} did not exit within {timeout:.0f} s")
@@ -170,27 +163,22 @@ class Lab:
         return child.exit_code
 
     def stop(self, child: Child) -> int | None:
-        """SIGTERM (graceful) then, after the child's grace period, SIGKILL. A consumer's
-        metrics are scraped first: its last counts go to the report."""
-        if child.foreign and self.foreign is not None:
-            return self.foreign.stop(child)
+        """SIGTERM (graceful) then, after the child's grace period, SIGKILL (a consumer as
+        its driver says)."""
+        if child.role is Role.CONSUMER:
+            return self.driver.stop(self, child)
+        return self.stop_process(child)
+
+    def stop_process(self, child: Child) -> int | None:
         if child.alive():
             child.stopped_by_lab = True
-            values = processes.scrape(child)
-            if values is not None:
-                self.emit(Event(Kind.METRICS, self.run_id, {"name": child.name, "values": values}))
         child.exit_code = spawn.stop(child.popen, child.grace)
         return child.exit_code
 
     def terminate_mid_work(self, child: Child, timeout: float) -> str:
         """SIGTERM a consumer while it has a message in hand whose side effect is not done
-        yet; the message's key. Ours: once its history shows one; a foreign one: while its
-        next side-effect request is held (``queuelab.run.foreign``)."""
-        if child.foreign and self.foreign is not None:
-            return self.foreign.terminate_mid_work(self, child, timeout)
-        key = self.wait_for(lambda: in_hand(self.history(), child.name), timeout, "work in hand")
-        self.signal(child, signal.SIGTERM)
-        return str(key)
+        yet; the message's key (how the driver knows that moment: ``queuelab.run.drivers``)."""
+        return self.driver.terminate_mid_work(self, child, timeout)
 
     def signal(self, child: Child, signum: int = signal.SIGTERM) -> None:
         """Send a signal as an operator would (its exit is then not a surprise)."""
@@ -207,8 +195,7 @@ class Lab:
 
     def _watch(self) -> None:
         """A consumer we did not write that misbehaves ends the method (ConsumerFailed)."""
-        if self.foreign is not None:
-            self.foreign.watch.check()
+        self.driver.watch()
 
     def wait_for(
         self, condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2
@@ -260,9 +247,23 @@ class Lab:
         self.drained = outcome == "drained"
         return self.drained
 
-    def outage(self) -> AbstractContextManager[impairment.Rollback]:
-        """Consumers denied for the block, producers still send (``queuelab.run.outage``)."""
-        return outage.deny_consumers(self)
+    @contextmanager
+    def outage(self) -> Iterator[impairment.Rollback]:
+        """The consumers are denied for the block while producers still send: the nemesis on
+        the embedded backend, a deny statement in the queue policy elsewhere. The rollback
+        always runs; the metric ``outage_rolled_back`` says whether it was verified."""
+        impaired = impairment.for_run(
+            self.sqs, self.resources, self.run_id, self.control, self.token, self.faults
+        )
+        with impaired as rollback:
+            self.note(f"outage begins: {rollback.how}")
+            try:
+                yield rollback
+            finally:
+                self.note("outage ends")
+        self.metric("outage_rolled_back", int(rollback.lifted and rollback.verified))
+        for text in rollback.notes:
+            self.note(text)
 
     def purge(self) -> bool:
         """Purge the run's queue; False when the target refuses (one is still running)."""
@@ -284,10 +285,9 @@ class Lab:
         return (self.backend or AWS).dedup_window_seconds
 
     def history(self) -> list[Op]:
-        """Every operation so far: as our processes recorded them, and a foreign consumer's
-        as the endpoints saw them (``queuelab.check.blackbox``)."""
-        ours = history.read_dir(self.run_dir / "history")
-        return self.foreign.ops(ours) if self.foreign is not None else ours
+        """Every operation so far: as our processes recorded them, and a consumer judged from
+        outside as the endpoints saw it (``queuelab.check.blackbox``)."""
+        return self.driver.ops(history.read_dir(self.run_dir / "history"))
 
     def path(self, name: str) -> str:
         """A file in the run directory (side-effect logs, version state...), as a knob."""
@@ -310,11 +310,9 @@ class Lab:
     def close(self) -> list[str]:
         """Stop every process still running, all at once (each finishes the work in hand
         within its own grace); return problems with the ones that ended."""
-        if self.foreign is not None:
-            self.foreign.stop_all()
+        self.driver.stop_all(self, self.consumers())
         running = [child for child in self.children if child.alive()]
         if running:
             with ThreadPoolExecutor(max_workers=len(running)) as pool:
                 list(pool.map(self.stop, running))
-        problems = self.foreign.watch.unreported() if self.foreign is not None else []
-        return problems + processes.endings(self.children, self.note)
+        return processes.endings(self.children, self.note)

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,8 +25,9 @@ from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
 from queuelab.run import journal, skips
 from queuelab.run.children import Ending
+from queuelab.run.drivers import OURS, Consumer, ConsumerDriver
+from queuelab.run.drivers.own import OwnConsumer
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
-from queuelab.run.foreign import Foreign
 from queuelab.run.lab import Lab, LabTimeout
 from queuelab.run.metrics import check_declared
 from queuelab.run.params import Params
@@ -65,8 +66,8 @@ class Run:
     errors: list[str] = field(default_factory=list)
     reset_notes: list[str] = field(default_factory=list)
     witnessed: witnessing.Witnessed | None = None
-    consumer_command: Sequence[str] = ()  # a consumer the lab did not write (black-box)
-    foreign: Foreign | None = None
+    consumer: Consumer = OURS  # whose consumer the run judges
+    driver: ConsumerDriver = field(default_factory=OwnConsumer)  # opened when the method starts
     cancel: threading.Event = field(default_factory=threading.Event)  # set by an interrupt
     semantics: list[conformance.Row] = field(default_factory=list)
     refused: bool = False  # the target lacks a behaviour the scenario relies on: nothing ran
@@ -171,11 +172,9 @@ class Run:
         lab = self.lab
         with Sampler(sqs, self.resources, lambda: lab.children, self.emit, self.run_id):
             try:
-                if self.consumer_command:
-                    lab.foreign = self.foreign = Foreign.start(
-                        list(self.consumer_command), self.run_dir, self.token,
-                        self.session.settings, self.faults, self.seed,
-                    )  # fmt: skip
+                lab.driver = self.driver = self.consumer.open(
+                    self.run_dir, self.token, self.session.settings, self.faults, self.seed
+                )
                 self.scenario.method(lab, self.params, self.unsafe)
             except LabTimeout as err:
                 self.errors.append(str(err))
@@ -186,11 +185,10 @@ class Run:
                 self.close()
 
     def close(self) -> None:
-        """Stop every process of the run (ours and a foreign consumer's endpoint)."""
+        """Stop every process of the run, then what the consumer's driver started."""
         if self.lab is not None:
             self.errors += self.lab.close()
-        if self.foreign is not None:
-            self.errors += self.foreign.close()
+        self.errors += self.driver.close()
 
     def observe(self) -> ledger.Observation | None:
         self.enter(Phase.OBSERVE)
@@ -227,17 +225,17 @@ class Run:
         except history.UnknownOperation as err:  # judged on part of it, a verdict would lie
             self.errors.append(_failure(self.run_dir, "reading the history", err))
             return self.finish(Verdict(Status.ERROR, (), tuple(self.errors)), ledger.Ledger(), seen)
-        if self.foreign is not None:  # its operations and side effects, seen from outside
-            ops = self.foreign.ops(ops)
-            seen = replace(seen, side_effects=self.foreign.side_effects(ops))
+        ops = self.driver.ops(ops)  # a consumer judged from outside: as the endpoints saw it
+        history.write_all(self.run_dir / history.OPERATIONS_FILE, ops)  # what the report draws
+        seen = replace(seen, side_effects=self.driver.side_effects(ops, seen.side_effects))
         preconditions = self.scenario.preconditions
         if self.session.control is not None:
             children = self.lab.children if self.lab else []
             killed = {c.name for c in children if c.code() == -9}
             crashed = {c.name for c in children if c.ending() is Ending.CRASHED_ON_PURPOSE}
             records = witness.read(self.run_dir / witness.FILE)
-            foreign = set(self.foreign.children) if self.foreign else set()
-            self.witnessed = witnessing.summarize(records, ops, killed, foreign, crashed)
+            outsiders = self.driver.outsiders()
+            self.witnessed = witnessing.summarize(records, ops, killed, outsiders, crashed)
             preconditions += tuple(Expect(name, "==", 0) for name in witnessing.AGREES)
         counted = ledger.compute(
             ops, seen, self.resources.visibility_timeout, self.run_id, self.witnessed
@@ -286,16 +284,17 @@ def run_scenario(
     seed: int | None = None,
     sink: Sink = ignore,
     cancel: threading.Event | None = None,
-    consumer_command: Sequence[str] = (),
+    consumer: Consumer = OURS,
 ) -> Result:
     """Run one scenario; ``faults`` (a ``queuelab.contract.faults`` spec) is added to the
     scenario's own, ``seed`` (random if None) fixes which requests get them; ``sink`` sees
     its events as they happen (the run directory's ``events.jsonl`` gets them too); setting
     ``cancel`` interrupts it as Ctrl-C would (how ``--jobs`` stops runs on other threads);
-    ``consumer_command`` (argv) is a consumer the lab did not write, judged black-box (its
-    negative controls are the consumer's own business: no ``unsafe`` with it)."""
-    if unsafe and consumer_command:
-        raise ValueError("--unsafe turns off our consumer's safeguards: not with a foreign one")
+    ``consumer`` is whose consumer the run judges: queuelab's (default) or one the lab did
+    not write, judged black-box (its negative controls are its own business: no ``unsafe``
+    with it)."""
+    if unsafe and not consumer.ours:
+        raise ValueError("--unsafe turns off our consumer's safeguards: not with another one")
     params = resolve_params(scenario, overrides or {})
     resources = session.outputs[scenario.resource_key(unsafe)]
     run_id = new_run_id(scenario.name)
@@ -305,10 +304,10 @@ def run_scenario(
     seed = random.randrange(2**31) if seed is None else seed
     emit = fan_out((EventLog(run_dir), sink))
     run = Run(session, scenario, unsafe, params, resources, run_id, run_dir, emit, faults=spec,
-              seed=seed, consumer_command=tuple(consumer_command))  # fmt: skip
+              seed=seed, consumer=consumer)  # fmt: skip
     if cancel is not None:
         run.cancel = cancel
-    why_not = skips.reason(session, scenario, faults, bool(consumer_command))
+    why_not = skips.reason(session, scenario, faults, not consumer.ours)
     if why_not:
         return run.finish(
             Verdict(Status.SKIPPED, (), (why_not,)), ledger.Ledger(), ledger.Observation()

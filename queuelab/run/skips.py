@@ -3,7 +3,7 @@ never passed."""
 
 from __future__ import annotations
 
-from queuelab.run.foreign import black_box_skip
+from queuelab.run.drivers.command import black_box_skip
 from queuelab.run.scenario import Scenario
 from queuelab.targets.session import Session
 

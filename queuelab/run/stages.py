@@ -19,8 +19,8 @@ def _start(
     lab: Lab, command: str, role: Role, name: str, knobs: OrdersKnobs | RelayKnobs | PollerKnobs
 ) -> Child:
     argv = [sys.executable, "-m", PIPELINE_MODULE, command]
-    env = lab._env(name, knobs.to_env())
-    return lab._spawn(name, role, argv, env, GRACE_SECONDS)
+    env = lab.environment(name, knobs.to_env())
+    return lab.spawn(name, role, argv, env, GRACE_SECONDS)
 
 
 def orders(

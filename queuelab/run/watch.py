@@ -12,14 +12,10 @@ from pathlib import Path
 from queuelab.check import blackbox
 from queuelab.contract import external, witness
 from queuelab.run.children import Child, Ending
+from queuelab.run.drivers.base import ConsumerFailed
 from queuelab.run.external import FLOOD_PER_SECOND
-from queuelab.run.lab import LabTimeout
 
 STARTUP_SECONDS = 15.0  # a consumer that has not called ReceiveMessage by then hangs
-
-
-class ConsumerFailed(LabTimeout):
-    """A foreign consumer did something that leaves the run unjudgeable."""
 
 
 @dataclass

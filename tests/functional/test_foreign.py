@@ -16,7 +16,13 @@ import pytest
 
 import scenarios
 from queuelab.check.verdict import Status
-from queuelab.run import foreign, watch
+from queuelab.contract import history
+from queuelab.contract.history import OK, Fn
+from queuelab.report import timeline
+from queuelab.report.rundir import RunDir
+from queuelab.run import watch
+from queuelab.run.drivers import Consumer
+from queuelab.run.drivers import command as foreign
 from queuelab.run.runner import Result, run_scenario
 from queuelab.run.scenario import Category, Scenario
 from queuelab.targets.session import Session
@@ -29,7 +35,9 @@ MISBEHAVING = [sys.executable, str(Path(__file__).parent / "consumers" / "misbeh
 
 
 def run(session: Session, tmp_path: Path, name: str, command: list[str]) -> Result:
-    return run_scenario(session, scenarios.get(name), runs_root=tmp_path, consumer_command=command)
+    return run_scenario(
+        session, scenarios.get(name), runs_root=tmp_path, consumer=Consumer.of(command)
+    )
 
 
 def why(result: Result) -> str:
@@ -47,6 +55,24 @@ def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
 
 BLACK_BOX = [pytest.param(s.name, id=s.name, marks=marks(s)) for s in scenarios.ALL
              if s.black_box.runs]  # fmt: skip
+
+
+def test_a_foreign_consumers_report_draws_what_the_endpoints_saw(
+    session: Session, tmp_path: Path
+) -> None:
+    result = run(session, tmp_path, "happy", CORRECT)
+    assert result.status is Status.PASSED, why(result)
+    # The operations the checker read are kept, the consumer's among them...
+    ops = history.read([result.run_dir / history.OPERATIONS_FILE])
+    done = {(op.f, op.type) for op in ops if op.process.startswith("consumer-")}
+    assert {(Fn.RECEIVE, OK), (Fn.SIDE_EFFECT, OK), (Fn.DELETE, OK)} <= done
+    # ...and the report draws them: its leases, side effects and deletes, its completions
+    drawn = RunDir.load(result.run_dir)
+    rows = timeline.message_timeline(drawn).rows
+    assert all(row.leases and row.leases[0].process.startswith("consumer-") for row in rows)
+    marks = {mark.kind for row in rows for mark in row.marks}
+    assert {"side effect", "delete"} <= marks
+    assert len(timeline.queue_series(drawn).completed_t) == 20
 
 
 @pytest.mark.parametrize("name", BLACK_BOX)

@@ -61,7 +61,7 @@ def test_a_refused_receive_fails_and_one_whose_answer_was_lost_is_unknown() -> N
     assert [op.type for op in ops if op.f == Fn.RECEIVE] == [INVOKE, FAIL, INVOKE, INFO]
 
 
-def test_deletes_are_per_receipt_handle_and_only_a_visibility_of_zero_is_a_release() -> None:
+def test_deletes_are_per_handle_and_a_visibility_change_is_a_release_or_a_new_lease() -> None:
     deletes = record("DeleteMessageBatch", handles=[handle("a"), handle("b", ok=False)])
     visibility = record(
         "ChangeMessageVisibilityBatch", t0=2.0, handles=[handle("c", visibility="0"),
@@ -72,8 +72,10 @@ def test_deletes_are_per_receipt_handle_and_only_a_visibility_of_zero_is_a_relea
 
     assert shape(ops) == [  # one batch: invoked together, answered together
         (INVOKE, Fn.DELETE, "a"), (INVOKE, Fn.DELETE, "b"), (OK, Fn.DELETE, "a"),
-        (FAIL, Fn.DELETE, "b"), (INVOKE, Fn.RELEASE, "c"), (OK, Fn.RELEASE, "c"),
+        (FAIL, Fn.DELETE, "b"), (INVOKE, Fn.RELEASE, "c"), (INVOKE, Fn.VISIBILITY, "d"),
+        (OK, Fn.RELEASE, "c"), (OK, Fn.VISIBILITY, "d"),
     ]  # fmt: skip
+    assert [op.value["visibility"] for op in ops if op.f == Fn.VISIBILITY] == [30, 30]
 
 
 def test_only_the_named_processes_are_made_from_the_witness() -> None:

@@ -102,7 +102,7 @@ def test_the_consumer_command_reaches_every_run_split_as_a_shell_would(
     given: list[Any] = []
 
     def fake_run(session: Any, scenario: Any, **kwargs: Any) -> Result:
-        given.append(kwargs["consumer_command"])
+        given.append(list(kwargs["consumer"].command))
         return result(scenario.name, Status.PASSED)
 
     monkeypatch.setattr(run_command, "run_scenario", fake_run)

@@ -19,7 +19,8 @@ from queuelab.contract.knobs import KnobError
 from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnobs
 from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run.children import Child, Role
-from queuelab.run.foreign import untranslatable
+from queuelab.run.drivers.base import ConsumerDriver, Host
+from queuelab.run.drivers.command import untranslatable
 from queuelab.run.lab import Lab
 from queuelab.run.scenario import Scenario, resolve_params
 from queuelab.targets.impairment import Rollback
@@ -54,7 +55,7 @@ class DryLab(Lab):
 
     started_env: list[tuple[Role, list[str], dict[str, str]]]
 
-    def _spawn(
+    def spawn(
         self,
         name: str,
         role: Role,
@@ -148,37 +149,21 @@ def test_a_misspelled_knob_in_a_method_fails_the_rehearsal(tmp_path: Path) -> No
         rehearse(broken, True, tmp_path)
 
 
-class FakeForeign:
-    """Stands for ``queuelab.run.foreign.Foreign``: records the knobs of every slot."""
+class FakeCommand(ConsumerDriver):
+    """Stands for a command's driver (``queuelab.run.drivers.command``): records the knobs
+    of every slot, and starts what a foreign consumer would be."""
+
+    kind = "command"
 
     def __init__(self) -> None:
         self.knobs: list[ConsumerKnobs] = []
-        self.watch = self
 
-    def consumer(self, lab: Lab, knobs: ConsumerKnobs, name: str, attempts: int) -> Child:
+    def start(self, host: Host, knobs: ConsumerKnobs, name: str, retries: int) -> Child:
         self.knobs.append(knobs)
-        return lab._spawn(name, Role.CONSUMER, ["your-consumer"], {}, 1.0, foreign=True)
+        return host.spawn(name, Role.CONSUMER, ["your-consumer"], {}, 1.0, foreign=True)
 
-    def wait_exit(self, lab: Lab, child: Child, timeout: float) -> int:
-        return 0
-
-    def terminate_mid_work(self, lab: Lab, child: Child, timeout: float) -> str:
+    def terminate_mid_work(self, host: Host, child: Child, timeout: float) -> str:
         return "key"
-
-    def stop(self, child: Child) -> int:
-        return 0
-
-    def stop_all(self) -> None:
-        pass
-
-    def check(self) -> None:
-        pass
-
-    def unreported(self) -> list[str]:
-        return []
-
-    def ops(self, ours: list[Any]) -> list[Any]:
-        return ours
 
 
 BLACK_BOX = [pytest.param(s, id=s.name) for s in scenarios.ALL if s.black_box.runs]
@@ -190,8 +175,8 @@ def test_a_black_box_scenario_asks_only_for_chaos_the_lab_can_do_from_outside(
 ) -> None:
     outputs = Outputs("us-east-1", "local", {scenario.resource_key(False): RESOURCES})
     lab = DryLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
-    lab.started_env, lab.declared, foreign = [], scenario.metrics, FakeForeign()
-    lab.foreign = foreign  # type: ignore[assignment]
+    lab.started_env, lab.declared, foreign = [], scenario.metrics, FakeCommand()
+    lab.driver = foreign
 
     scenario.method(lab, resolve_params(scenario, {}), False)
     lab.close()

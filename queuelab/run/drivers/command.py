@@ -33,14 +33,13 @@ from queuelab.contract.messages import subject_of
 from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run import processes
 from queuelab.run.children import Child, Role
+from queuelab.run.drivers.base import ConsumerDriver, ConsumerFailed, Host, LabTimeout
 from queuelab.run.effect_endpoint import EffectEndpoint
 from queuelab.run.external import Caller, ExternalSystem, Trigger
-from queuelab.run.lab import LabTimeout
-from queuelab.run.watch import ConsumerFailed, Watch
+from queuelab.run.watch import Watch
 from queuelab.system import spawn
 
 if TYPE_CHECKING:
-    from queuelab.run.lab import Lab
     from queuelab.run.scenario import Scenario
 
 STOP_GRACE_SECONDS = 10.0  # SIGTERM to it, then SIGKILL for its whole process group
@@ -79,27 +78,30 @@ def untranslatable(knobs: ConsumerKnobs) -> list[str]:
 
 
 @dataclass
-class Foreign:
+class CommandConsumer(ConsumerDriver):
+    kind = "command"
+    judged_from_outside = True
+
     argv: list[str]
     run_dir: Path
     token: str
     settings: clients.AwsSettings
     system: ExternalSystem
     endpoint: EffectEndpoint
-    watch: Watch
+    watching: Watch
     children: dict[str, Child] = field(default_factory=dict)
     payloads: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @classmethod
-    def start(
+    def open(
         cls, argv: list[str], run_dir: Path, token: str, settings: clients.AwsSettings,
         fault_spec: str, seed: int,
-    ) -> Foreign:  # fmt: skip
+    ) -> CommandConsumer:  # fmt: skip
         decider = faults.Decider(faults.parse(fault_spec), seed) if fault_spec else None
         system = ExternalSystem(run_dir / external.FILE, decider=decider)
         endpoint = EffectEndpoint(token, system)
         made = cls(argv, run_dir, token, settings, system, endpoint, Watch(" ".join(argv), run_dir))
-        made.watch.children = made.children
+        made.watching.children = made.children
         system.payload_of, system.on_flood = made.payload_of, made.flooded
         system.alive = made.alive
         return made
@@ -110,7 +112,7 @@ class Foreign:
 
     # -- starting and stopping -----------------------------------------------------------
 
-    def consumer(self, lab: Lab, knobs: ConsumerKnobs, name: str, attempts: int) -> Child:
+    def start(self, host: Host, knobs: ConsumerKnobs, name: str, retries: int) -> Child:
         refused = untranslatable(knobs)
         if refused:
             raise ValueError(
@@ -128,26 +130,29 @@ class Foreign:
             kill = self._killer(name, "after side effect")
             caller.triggers.append(Trigger("after", kill, at=knobs.crash_after_side_effect))
         self.system.add(caller)
-        env = processes.environment(name, self.settings, lab.run_id, lab.run_dir, lab.token)
+        env = processes.environment(name, self.settings, host.run_id, host.run_dir, host.token)
         env.pop(HISTORY_PATH_ENV)  # its ops come from the witness and the external system
         env |= {
-            external.QUEUE_URL_ENV: lab.resources.queue_url,
+            external.QUEUE_URL_ENV: host.resources.queue_url,
             external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name),
-        } | processes.attempts(attempts)
+        } | processes.attempts(retries)
         grace = STOP_GRACE_SECONDS + knobs.side_effect_delay_seconds
         try:
-            child = lab._spawn(name, Role.CONSUMER, self.argv, env, grace, foreign=True)
+            child = host.spawn(name, Role.CONSUMER, self.argv, env, grace, foreign=True)
         except OSError as err:
             raise ConsumerFailed(f"{name} could not start `{self.command}`: {err}") from None
         self.children[name] = child
         return child
 
-    def stop(self, child: Child) -> int | None:
+    def stop(self, host: Host, child: Child) -> int | None:
         child.stopped_by_lab = child.stopped_by_lab or child.alive()
         child.exit_code = spawn.stop_group(child.popen, child.grace)
         return child.exit_code
 
-    def stop_all(self) -> None:
+    def stop_all(self, host: Host, consumers: list[Child]) -> None:
+        self._stop_children()
+
+    def _stop_children(self) -> None:
         """SIGTERM every foreign consumer at once (as a container runtime does), SIGKILL its
         whole process group after the grace period (a long poll may take a while), reap."""
         alive = [c for c in self.children.values() if c.alive()]
@@ -162,12 +167,22 @@ class Foreign:
             spawn.signal_group(child.popen, signal.SIGKILL)  # and whatever it left behind
             child.exit_code = spawn.stop(child.popen, 1.0)
 
+    def watch(self) -> None:
+        self.watching.check()
+
     def close(self) -> list[str]:
-        """Stop everything; problems left (the endpoint must have logged every request)."""
-        self.stop_all()
+        """Stop everything; problems left: what a consumer did that no wait raised, and the
+        endpoint must have logged every request."""
+        self._stop_children()
         drained = self.system.drain(timeout=STOP_GRACE_SECONDS)
         self.endpoint.close()
-        return [] if drained else ["the side-effect endpoint was still serving requests"]
+        problems = self.watching.unreported()
+        return problems + (
+            [] if drained else ["the side-effect endpoint was still serving requests"]
+        )
+
+    def outsiders(self) -> set[str]:
+        return set(self.children)
 
     def alive(self, name: str) -> bool:
         child = self.children.get(name)
@@ -190,16 +205,16 @@ class Foreign:
 
         return kill
 
-    def wait_exit(self, lab: Lab, child: Child, timeout: float) -> int:
+    def wait_exit(self, host: Host, child: Child, timeout: float) -> int:
         """Wait for a consumer the lab is about to stop (a crash knob), watching it."""
         try:
-            lab.wait_for(lambda: not child.alive(), timeout, f"{child.name} exiting")
+            host.wait_for(lambda: not child.alive(), timeout, f"{child.name} exiting")
         except ConsumerFailed:
             raise
         except LabTimeout:
             records = witness.read(self.run_dir / witness.FILE)
             calls = external.read(self.run_dir / external.FILE)
-            raise ConsumerFailed(self.watch.says(child.name, (
+            raise ConsumerFailed(self.watching.says(child.name, (
                 f"{child.name} was still running after {timeout:.0f} s "
                 f"({blackbox.activity(records, calls, child.name)}); the lab stops it during "
                 "a side-effect request (POST $SIDE_EFFECT_URL), so it must make one"
@@ -207,7 +222,7 @@ class Foreign:
         child.exit_code = child.popen.wait()
         return child.exit_code
 
-    def terminate_mid_work(self, lab: Lab, child: Child, timeout: float) -> str:
+    def terminate_mid_work(self, host: Host, child: Child, timeout: float) -> str:
         """Hold ``child``'s next side-effect request, SIGTERM it, and let the
         request go on only if it is still running a moment later (a graceful stop finishes
         the work in hand; an immediate exit abandons it, never performed)."""
@@ -227,14 +242,14 @@ class Foreign:
         caller = self.system.callers[child.name]
         caller.triggers.append(trigger)
         try:
-            lab.wait_for(trigger.fired.is_set, timeout, f"a side-effect request of {child.name}")
+            host.wait_for(trigger.fired.is_set, timeout, f"a side-effect request of {child.name}")
         finally:
             if not trigger.fired.is_set():
                 caller.triggers.remove(trigger)
         return trigger.id
 
     def flooded(self, name: str, rate: int) -> None:
-        self.watch.flooded(name, rate)
+        self.watching.flooded(name, rate)
         child = self.children.get(name)
         if child is not None:
             child.stopped_by_lab = True
@@ -263,7 +278,7 @@ class Foreign:
         )
         return sorted(ours + theirs, key=lambda op: op.time)
 
-    def side_effects(self, ops: list[Op]) -> dict[str, int]:
+    def side_effects(self, ops: list[Op], observed: dict[str, int]) -> dict[str, int]:
         """Performances by subject, from the side-effect endpoint's log."""
         subjects = {
             op.key: subject_of(op.value.get("payload"), op.key)
