@@ -50,6 +50,7 @@ SCENARIO = kit.Scenario(
     },
     settle_seconds=50.0,
     preconditions=(kit.Expect(Drain.backlog, ">=", 1), kit.Expect("redeliveries", ">=", 1)),
+    applies=(kit.HOLDS_PAST_VISIBILITY,),
     expectations=kit.EXACTLY_ONCE,
     unsafe="no idempotency during the burst",
     unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),

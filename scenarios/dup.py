@@ -37,6 +37,7 @@ SCENARIO = kit.Scenario(
     },
     settle_seconds=40.0,
     preconditions=(kit.Expect("redeliveries", ">=", 1),),
+    applies=(kit.HOLDS_PAST_VISIBILITY,),
     expectations=kit.EXACTLY_ONCE,
     unsafe="idempotency off (no claim, no check-before-doing): both consumers do the work",
     unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),

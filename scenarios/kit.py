@@ -11,7 +11,7 @@ tested safe and ``--unsafe``, and given its catalogue row and page, with nothing
 from __future__ import annotations
 
 from queuelab.check.ledger import receives
-from queuelab.check.verdict import Expect
+from queuelab.check.verdict import Applies, Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.contract.messages import POISON_MARKER
@@ -32,11 +32,13 @@ from queuelab.targets.plan import ResourceSet
 
 __all__ = [
     "ALL_DELIVERED",
+    "BATCHES",
     "BLACK_BOX",
     "DLQ_EMPTY",
     "DRAINED",
     "EXACTLY_ONCE",
     "FAIL",
+    "HOLDS_PAST_VISIBILITY",
     "INFO",
     "INVOKE",
     "NOTHING_AMISS",
@@ -47,6 +49,7 @@ __all__ = [
     "POISON_HANDLED",
     "POISON_MARKER",
     "QUEUE_EMPTY",
+    "Applies",
     "Category",
     "Child",
     "ConsumerKnobs",
@@ -94,6 +97,19 @@ NOTHING_AMISS = (NOTHING_LOST, NOTHING_UNEXPECTED, NO_DUPLICATES, QUEUE_EMPTY, D
 
 # Every message's side effect once, nothing left anywhere.
 EXACTLY_ONCE = (ALL_DELIVERED, *NOTHING_AMISS)
+
+
+# What failure modes need of a consumer's design (``Scenario.applies``), in words for a
+# consumer that does not give it to them.
+BATCHES = Applies(
+    Expect("largest_batch", ">=", 2),
+    "it takes one message per receive, so no batch ever held a message of another kind",
+)
+HOLDS_PAST_VISIBILITY = Applies(
+    Expect("held_past_visibility", ">=", 1),
+    "it deleted, released or extended every message within its visibility timeout, so none "
+    "came back to another consumer while it still worked on it",
+)
 
 
 def messages(default: int, help: str = "messages to send") -> Param:

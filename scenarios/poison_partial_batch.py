@@ -56,6 +56,7 @@ SCENARIO = kit.Scenario(
         kit.Expect(Batches.mixed_batches, ">=", 1),
         kit.Expect(Batches.poison_received, ">=", 1),
     ),
+    applies=(kit.BATCHES,),
     expectations=kit.POISON_HANDLED,
     unsafe="all-or-nothing batches: one poison message fails the whole batch",
     unsafe_shows=(kit.Expect("dead_lettered", ">", "poison"),),

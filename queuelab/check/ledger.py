@@ -55,6 +55,8 @@ SOURCES = {
     "rejected": "history",
     "recovered": "history + final state (+ witness: sends whose answer was lost)",
     "early_redeliveries": "history (- witness: duplicates handed out on purpose)",
+    "largest_batch": "operations (what the consumer's design met)",
+    "held_past_visibility": "operations (what the consumer's design met)",
     "faults_injected": "witness",
     "ambiguous": "witness",
     "duplicate_deliveries": "witness",

@@ -275,6 +275,7 @@ def run(
 
 
 def all_passed(results: list[Result]) -> bool:
-    """Every run passed or was skipped (with its reason), and at least one ran."""
+    """Every run passed, was skipped or was not applicable (with its reason), and at least
+    one ran."""
     ran = [r for r in results if r.status is not Status.SKIPPED]
-    return bool(ran) and all(r.status is Status.PASSED for r in ran)
+    return bool(ran) and all(r.status.ok for r in ran)

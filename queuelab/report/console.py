@@ -15,6 +15,7 @@ STYLE = {
     Status.ERROR: "yellow",
     Status.INTERRUPTED: "magenta",
     Status.SKIPPED: "blue",
+    Status.NOT_APPLICABLE: "cyan",
 }
 
 

@@ -42,8 +42,8 @@ def testcase(result: Result) -> TestCase:
         problem = Failure("; ".join(broken or result.reasons), "failed")
         problem.text = "\n".join(broken or result.reasons)
         case.result = [problem]
-    elif result.status.value == "skipped":  # a verdict the runner may give (not run here)
-        case.result = [Skipped("; ".join(result.reasons) or "skipped")]
+    elif result.status in (Status.SKIPPED, Status.NOT_APPLICABLE):  # nothing to fix here
+        case.result = [Skipped("; ".join(result.reasons) or result.status.value)]
     elif result.status in (Status.ERROR, Status.INTERRUPTED):
         error = Error("; ".join(result.reasons) or result.status.value, result.status.value)
         error.text = "\n".join(result.reasons)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from queuelab.check import ledger
+from queuelab.check import design, ledger
 from queuelab.check import witness as witnessing
 from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
@@ -205,6 +205,7 @@ class Run:
     def measure(self, ops: list[history.Op], observation: ledger.Observation) -> dict[str, float]:
         lab = self.lab
         extra: dict[str, float] = {"drained": int(lab.drained), **lab.metrics} if lab else {}
+        extra |= design.measure(ops, self.resources.visibility_timeout)
         if self.scenario.measure is None:
             return extra
         try:
@@ -246,7 +247,8 @@ class Run:
         if self.refused:  # nothing ran: the reasons are the behaviours the target lacks
             verdict = Verdict(Status.ERROR, (), tuple(self.errors))
         else:
-            verdict = judge(counted, s.expectations, preconditions, self.errors)
+            verdict = judge(counted, s.expectations, preconditions, self.errors, s.applies,
+                            s.anomalies)  # fmt: skip
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:

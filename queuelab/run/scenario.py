@@ -15,8 +15,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from queuelab.check import design
 from queuelab.check.ledger import LEDGER_FIELDS, Observation
-from queuelab.check.verdict import Expect
+from queuelab.check.verdict import ANOMALIES, Applies, Expect
 from queuelab.check.witness import METRICS as WITNESSED
 from queuelab.contract.history import Op
 from queuelab.run.metrics import Metrics
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from queuelab.run.lab import Lab
 
 # What the lab measures in every run, besides the ledger and the scenario's own metrics.
-RUN_METRICS = ("drained",)
+RUN_METRICS = ("drained", *design.METRICS)
 SETTLE = "settle_seconds"  # every scenario that waits for its queue to empty has it
 
 
@@ -114,6 +115,9 @@ class Scenario:
     params: Mapping[str, Param] = field(default_factory=dict)
     settle_seconds: float | None = 30.0  # lab.settle()'s wait; None: the method never settles
     preconditions: tuple[Expect, ...] = ()  # the failure mode really happened
+    # What the failure mode needs of the consumer's design: a consumer for which one does not
+    # hold had no chance to fail this way (``not applicable``, saying why, never ``error``).
+    applies: tuple[Applies, ...] = ()
     metrics: type[Metrics] = Metrics  # its own metrics (measure's and lab.metric's)
     measure: Callable[[Measured], dict[str, float]] | None = None
     typical_seconds: float = 10.0
@@ -164,10 +168,18 @@ class Scenario:
 
     def _check_metrics(self) -> None:
         known = {*LEDGER_FIELDS, *RUN_METRICS, *WITNESSED, *self.metrics.declared()}
-        for expect in (*self.expectations, *self.preconditions, *self.unsafe_shows):
+        designs = tuple(a.expect for a in self.applies)
+        for expect in (*self.expectations, *self.preconditions, *self.unsafe_shows, *designs):
             for name in (expect.metric, expect.target):
                 if isinstance(name, str) and name not in known:
                     raise ValueError(f"{self.name}: {expect} names an unknown metric {name!r}")
+
+    @property
+    def anomalies(self) -> tuple[str, ...]:
+        """What a run reports as failed whatever else happened: the ledger's anomalies and
+        what the negative control must show."""
+        shown = (e.metric for e in self.unsafe_shows)
+        return tuple(dict.fromkeys((*ANOMALIES, *shown)))
 
     @property
     def has_negative_control(self) -> bool:

@@ -44,6 +44,7 @@ class ScenarioDoc:
     demonstrates: str
     params: tuple[ParamDoc, ...]
     preconditions: tuple[str, ...]  # the failure mode really happened (else: error)
+    applies: tuple[tuple[str, str], ...]  # (what the design must allow, why not otherwise)
     expectations: tuple[str, ...]  # what the verdict checks
     unsafe: str  # what --unsafe turns off
     unsafe_shows: tuple[str, ...]  # what the checker must then report (none: a diagnostic)
@@ -122,6 +123,7 @@ def read(scenario: Scenario) -> ScenarioDoc:
             for name, p in scenario.params.items()
         ),
         preconditions=tuple(str(e) for e in scenario.preconditions),
+        applies=tuple((str(a.expect), a.why_not) for a in scenario.applies),
         expectations=tuple(str(e) for e in scenario.expectations),
         unsafe=scenario.unsafe,
         unsafe_shows=tuple(str(e) for e in scenario.unsafe_shows),

@@ -15,6 +15,13 @@ from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnob
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run.scenario import RUN_METRICS
 
+RUN_SOURCES = {
+    "drained": "the runner: the queue emptied while the consumers ran",
+    "largest_batch": "the operations: the most messages one receive handed a consumer",
+    "held_past_visibility": "the operations: leases that ran out while their holder still "
+    "had the message (neither deleted nor released it in time)",
+}
+
 # (heading, the command that reads them, the page that tells what the process does, model)
 PROCESSES: tuple[tuple[str, str, str, type[KnobModel]], ...] = (
     ("Consumer", "python -m consumer` or `queuelab consume", "../consumer.md", ConsumerKnobs),
@@ -83,7 +90,7 @@ def semantics(catalogue: Sequence[SemanticDoc], docs: Sequence[ScenarioDoc]) -> 
 
 def ledger(docs: Sequence[ScenarioDoc]) -> str:
     counts = [(code(n), SOURCES.get(n, "")) for n in (*LEDGER_FIELDS, *WITNESS_METRICS)]
-    run = [(code(n), "the runner: the queue emptied while the consumers ran") for n in RUN_METRICS]
+    run = [(code(n), RUN_SOURCES[n]) for n in RUN_METRICS]
     measured: dict[str, tuple[str, list[str]]] = {}
     for d in docs:
         for metric, help in d.measures:

@@ -139,10 +139,20 @@ def _checks_section(doc: ScenarioDoc, baseline: Sequence[str]) -> str:
         if doc.preconditions
         else ""
     )
+    design = (
+        page(
+            "A consumer whose design rules the failure mode out is `not applicable`, not an "
+            "`error`, when the failure mode did not happen:",
+            bullets(f"{code(e)}, else: {why}" for e, why in doc.applies),
+        )
+        if doc.applies
+        else ""
+    )
     return page(
         "## What the verdict checks",
         bullets(code(e) for e in doc.expectations) or "Nothing beyond what every verdict checks.",
         pre,
+        design,
         f"Every verdict also requires {_checks(baseline)} "
         "([how a verdict is computed](../verdicts.md)).",
     )
