@@ -13,7 +13,7 @@ NOISE_SHARE = 0.1
 
 
 class Backpressure(kit.Metrics):
-    peak_depth = kit.metric("the most messages waiting or in flight at one sample")
+    peak_depth = kit.metric("the most messages waiting (visible) at one sample")
     consumers_at_end = kit.metric("consumers running when the producer stopped")
     outpaced = kit.metric(
         "1 when the backlog grew over the first 5 samples (one consumer was too few)"
@@ -50,7 +50,9 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
         completed = sum(1 for op in lab.history() if op.f == kit.Fn.DELETE and op.type == kit.OK)
         lab.sample(visible=depth.visible, in_flight=depth.in_flight, consumers=consumers,
                    completed=completed)  # fmt: skip
-        depths.append(depth.visible + depth.in_flight)
+        # The backlog is what waits: a consumer that takes 10 at a time keeps 10 in flight,
+        # and each one added would look like growth if in-flight messages counted.
+        depths.append(depth.visible)
         now = time.monotonic()
         # The scaler reacts to any upward trend over a short window (the verdict tolerates
         # noise over a longer one), so it does not stop right at the verdict's limit.

@@ -24,6 +24,8 @@ STATE_STYLE = {
     "clean": "green",
     "crashed on purpose": "yellow",
     "stopped": "magenta",
+    "killed": "magenta",
+    "allowed": "green",
     "unexpected": "red",
 }
 SAMPLE_LOG_SECONDS = 2.0  # the plain log writes the queue's counts at most this often

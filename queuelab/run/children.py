@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -9,6 +10,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from queuelab.contract.processes import EXIT_CRASH, EXIT_OK, signal_exit
+
+KILLED_CODES = (-signal.SIGKILL, 128 + signal.SIGKILL)  # Popen's, a shell's
 
 
 class Role(StrEnum):
@@ -32,6 +35,7 @@ class Ending(StrEnum):
     )
     CRASHED_ON_PURPOSE = "crashed on purpose"  # a chaos crash point fired
     STOPPED = "stopped"  # ended by a signal the lab sent (a stop, a SIGTERM mid-work)
+    KILLED = "killed"  # SIGKILLed by the lab: a kill on purpose, or a stop that outlasted its grace
     UNEXPECTED = "unexpected"  # anything else: the run cannot be judged
 
 
@@ -48,6 +52,8 @@ def ending(
         return Ending.RUNNING
     if foreign and not stopped_by_lab:
         return Ending.UNEXPECTED
+    if foreign and code in KILLED_CODES:
+        return Ending.KILLED
     if foreign:
         return Ending.CLEAN if code == EXIT_OK else Ending.STOPPED
     if code == EXIT_OK:
@@ -56,6 +62,8 @@ def ending(
         return Ending.ALLOWED
     if role in CRASHABLE and code == EXIT_CRASH:
         return Ending.CRASHED_ON_PURPOSE
+    if stopped_by_lab and code in KILLED_CODES:
+        return Ending.KILLED
     if stopped_by_lab and signal_exit(code):
         return Ending.STOPPED
     return Ending.UNEXPECTED
@@ -72,6 +80,7 @@ class Child:
     stopped_by_lab: bool = False
     allowed: frozenset[int] = frozenset()  # exit codes the scenario expects besides 0
     metrics_url: str = ""  # a consumer's /metrics, scraped while it runs
+    slow_shutdown: bool = False  # still running when its graceful stop's grace ran out
     foreign: bool = False  # started from --consumer-command (queuelab.run.drivers.command)
     started: float = field(default_factory=time.monotonic)
 
@@ -98,6 +107,7 @@ class Child:
             "role": self.role.value,
             "exit_code": self.code(),
             "ending": self.ending().value,
+            **({"slow_shutdown": True} if self.slow_shutdown else {}),
             "log": str(self.log_path),
             **({"foreign": True} if self.foreign else {}),
         }

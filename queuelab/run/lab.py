@@ -26,7 +26,7 @@ from queuelab.contract.history import Op
 from queuelab.contract.processes import EXIT_FAILED, PRODUCER_MODULE
 from queuelab.contract.producer_knobs import ProducerKnobs
 from queuelab.run import processes
-from queuelab.run.children import Child, Role
+from queuelab.run.children import KILLED_CODES, Child, Role
 from queuelab.run.drivers.base import ConsumerDriver, LabTimeout
 from queuelab.run.drivers.own import OwnConsumer
 from queuelab.run.events import Event, Kind, Phase, Sink, ignore
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 T = TypeVar("T")
-
-__all__ = ["Lab", "LabTimeout"]
 
 
 @dataclass
@@ -72,6 +70,7 @@ class Lab:
     cancel: threading.Event = field(default_factory=threading.Event)  # set: stop waiting
     settle_seconds: float = 30.0  # settle()'s wait unless the method gives one
     declared: type[Metrics] = Metrics  # the scenario's own metrics: lab.metric's names
+    impaired: bool = False  # an outage began: the consumers met the faults it injects
 
     def _within_limit(self, timeout: float) -> float:
         """``timeout``, cut to what is left of the scenario's time limit (and the run not
@@ -170,9 +169,12 @@ class Lab:
         return self.stop_process(child)
 
     def stop_process(self, child: Child) -> int | None:
-        if child.alive():
+        """SIGTERM, then SIGKILL if it still runs after its grace (a slow shutdown)."""
+        running = child.alive()
+        if running:
             child.stopped_by_lab = True
         child.exit_code = spawn.stop(child.popen, child.grace)
+        child.slow_shutdown = running and child.exit_code in KILLED_CODES
         return child.exit_code
 
     def terminate_mid_work(self, child: Child, timeout: float) -> str:
@@ -249,13 +251,13 @@ class Lab:
 
     @contextmanager
     def outage(self) -> Iterator[impairment.Rollback]:
-        """The consumers are denied for the block while producers still send: the nemesis on
-        the embedded backend, a deny statement in the queue policy elsewhere. The rollback
-        always runs; the metric ``outage_rolled_back`` says whether it was verified."""
+        """The consumers denied for the block while producers still send (the nemesis, or a
+        deny in the queue policy); the rollback always runs (metric ``outage_rolled_back``)."""
         impaired = impairment.for_run(
             self.sqs, self.resources, self.run_id, self.control, self.token, self.faults
         )
         with impaired as rollback:
+            self.impaired = True
             self.note(f"outage begins: {rollback.how}")
             try:
                 yield rollback

@@ -85,7 +85,14 @@ def endings(children: list[Child], note: Callable[[str], None]) -> list[str]:
         if child.foreign:
             continue
         ending = child.ending()
-        if ending is Ending.STOPPED:
+        if child.slow_shutdown:
+            note(
+                f"{child.name} was still running {child.grace:g} s after SIGTERM (a slow "
+                "shutdown): the lab killed it"
+            )
+        elif ending is Ending.KILLED:
+            note(f"{child.name} was killed (SIGKILL)")
+        elif ending is Ending.STOPPED:
             note(f"{child.name} ended by a signal (exit code {child.code()})")
         elif ending is Ending.UNEXPECTED:
             problems.append(f"{child.name} exited with code {child.code()} (see {child.log_path})")

@@ -19,21 +19,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from queuelab.check import design, ledger
+from queuelab.check import ledger
 from queuelab.check import witness as witnessing
 from queuelab.check.verdict import Expect, Status, Verdict, judge
 from queuelab.contract import clients, history, witness
-from queuelab.run import journal, skips
+from queuelab.run import journal, run_metrics, skips
 from queuelab.run.children import Ending
 from queuelab.run.drivers import OURS, Consumer, ConsumerDriver
+from queuelab.run.drivers.base import LabTimeout
 from queuelab.run.drivers.own import OwnConsumer
 from queuelab.run.events import Event, EventLog, Kind, Phase, Sink, fan_out, ignore
-from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.lab import Lab
 from queuelab.run.metrics import check_declared
 from queuelab.run.params import Params
 from queuelab.run.result import Interrupted, Result, new_run_id
 from queuelab.run.sampler import Sampler
-from queuelab.run.scenario import SETTLE, Measured, Scenario, resolve_params
+from queuelab.run.scenario import DIED, SETTLE, Measured, Scenario, resolve_params
 from queuelab.targets import conformance, observe, reset
 from queuelab.targets.outputs import SetOutputs
 from queuelab.targets.session import Session
@@ -203,13 +204,11 @@ class Run:
         return observation
 
     def measure(self, ops: list[history.Op], observation: ledger.Observation) -> dict[str, float]:
-        lab = self.lab
-        extra: dict[str, float] = {"drained": int(lab.drained), **lab.metrics} if lab else {}
-        extra |= design.measure(ops, self.resources.visibility_timeout)
+        visibility = self.resources.visibility_timeout
+        extra = run_metrics.measure(self.lab, ops, visibility, self.faults, self.driver)
         if self.scenario.measure is None:
             return extra
         try:
-            visibility = self.resources.visibility_timeout
             run = Measured(ops, observation, self.run_dir, self.params, self.unsafe, visibility)
             measured = self.scenario.measure(run)
             check_declared(measured, self.scenario.metrics, "measure")
@@ -247,8 +246,9 @@ class Run:
         if self.refused:  # nothing ran: the reasons are the behaviours the target lacks
             verdict = Verdict(Status.ERROR, (), tuple(self.errors))
         else:
-            verdict = judge(counted, s.expectations, preconditions, self.errors, s.applies,
-                            s.anomalies)  # fmt: skip
+            survived = Expect(DIED, "==", 0)
+            verdict = judge(counted, (survived, *s.expectations), preconditions, self.errors,
+                            s.applies, (*s.anomalies, DIED))  # fmt: skip
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from queuelab.run.lab import Lab
 
 # What the lab measures in every run, besides the ledger and the scenario's own metrics.
-RUN_METRICS = ("drained", *design.METRICS)
+DIED = "consumers_died"  # consumers that exited by themselves under the run's faults
+RUN_METRICS = ("drained", "slow_shutdowns", DIED, *design.METRICS)
 SETTLE = "settle_seconds"  # every scenario that waits for its queue to empty has it
 
 

@@ -87,3 +87,12 @@ class Watch:
     def unreported(self) -> list[str]:
         """Problems no wait raised (the method ended first), for the verdict."""
         return [self.says(n, p) for n, p in self._found() if p not in self.reported]
+
+    def deaths(self) -> list[str]:
+        """What each consumer that exited by itself said, as the problems say it (under a
+        fault the scenario injects, dying is the consumer's failure, not the lab's)."""
+        return [
+            self.says(c.name, self._exited(c))
+            for c in self.children.values()
+            if c.ending() is Ending.UNEXPECTED
+        ]

@@ -169,6 +169,19 @@ def test_a_misbehaving_consumer_is_an_error_saying_what_it_did(
     assert result.duration_s < 20
 
 
+@pytest.mark.slow
+def test_a_consumer_that_dies_under_the_faults_a_scenario_injects_fails_saying_so(
+    session: Session, tmp_path: Path
+) -> None:
+    # Given a consumer that gives up on the first error it did not expect, and an outage
+    result = run(session, tmp_path, "queue-outage", [*MISBEHAVING, "die-on-error"])
+    # Then surviving the outage is what failed: named, with what the consumer said
+    assert result.status is Status.FAILED, why(result)
+    assert result.ledger.extra["consumers_died"] >= 1, why(result)
+    assert "consumers_died == 0" in result.reasons[0]
+    assert "its last output: giving up" in " ".join(result.reasons), why(result)
+
+
 def test_a_consumer_that_cannot_start_is_an_error(session: Session, tmp_path: Path) -> None:
     result = run(session, tmp_path, "happy", [str(tmp_path / "no-such-consumer")])
     assert result.status is Status.ERROR, why(result)

@@ -16,7 +16,7 @@ from queuelab.run.children import Ending, Role, ending
         (Role.PRODUCER, 0, True, Ending.CLEAN),
         (Role.CONSUMER, EXIT_CRASH, False, Ending.CRASHED_ON_PURPOSE),
         (Role.PRODUCER, EXIT_CRASH, False, Ending.UNEXPECTED),  # producers have no crash knob
-        (Role.CONSUMER, -9, True, Ending.STOPPED),  # SIGKILL after the grace period
+        (Role.CONSUMER, -9, True, Ending.KILLED),  # SIGKILL after the grace period (or chaos)
         (Role.CONSUMER, 128 + 15, True, Ending.STOPPED),  # second SIGTERM: exits at once
         (Role.CONSUMER, -9, False, Ending.UNEXPECTED),  # killed by someone else
         (Role.CONSUMER, 2, True, Ending.UNEXPECTED),  # a bad knob is never the lab's doing
@@ -35,7 +35,7 @@ def test_an_exit_code_is_classified_by_role_and_by_who_stopped_the_process(
         (0, False, Ending.UNEXPECTED),  # a consumer runs until the lab stops it
         (EXIT_CRASH, False, Ending.UNEXPECTED),  # our crash code means nothing to it
         (0, True, Ending.CLEAN),
-        (-9, True, Ending.STOPPED),
+        (-9, True, Ending.KILLED),  # killed by the lab, not stopped
         (1, True, Ending.STOPPED),  # after the lab's signal, any exit will do
     ],
 )

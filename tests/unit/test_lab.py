@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from queuelab.contract.clients import AwsSettings
-from queuelab.run.lab import Lab, LabTimeout
+from queuelab.run.drivers.base import LabTimeout
+from queuelab.run.lab import Lab
 from queuelab.targets.outputs import Outputs, SetOutputs
 
 RESOURCES = SetOutputs("q", "arn:q", "d", "arn:d", "s", "e", False, 2, 1, 2)

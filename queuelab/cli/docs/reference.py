@@ -17,6 +17,10 @@ from queuelab.run.scenario import RUN_METRICS
 
 RUN_SOURCES = {
     "drained": "the runner: the queue emptied while the consumers ran",
+    "slow_shutdowns": "the runner: consumers still running when their graceful stop's grace "
+    "ran out (killed)",
+    "consumers_died": "the runner: consumers that exited by themselves while the run "
+    "injected faults (a failure of the consumer: surviving them is what is tested)",
     "largest_batch": "the operations: the most messages one receive handed a consumer",
     "held_past_visibility": "the operations: leases that ran out while their holder still "
     "had the message (neither deleted nor released it in time)",

@@ -118,6 +118,11 @@ class ConsumerDriver(ABC):
         side effects went elsewhere (the side-effect endpoint)."""
         return observed
 
+    def deaths(self) -> list[str]:
+        """What each consumer that exited by itself left in the run's problems (queuelab's
+        own consumer never does: its exits are the lab's problems)."""
+        return []
+
     def outsiders(self) -> set[str]:
         """The processes whose history is not their own word (the witness check skips them)."""
         return set()

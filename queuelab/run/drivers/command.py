@@ -163,6 +163,7 @@ class CommandConsumer(ConsumerDriver):
         for child in alive:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+            child.slow_shutdown = child.alive()  # still running after its grace: killed
         for child in self.children.values():
             spawn.signal_group(child.popen, signal.SIGKILL)  # and whatever it left behind
             child.exit_code = spawn.stop(child.popen, 1.0)
@@ -180,6 +181,9 @@ class CommandConsumer(ConsumerDriver):
         return problems + (
             [] if drained else ["the side-effect endpoint was still serving requests"]
         )
+
+    def deaths(self) -> list[str]:
+        return self.watching.deaths()
 
     def outsiders(self) -> set[str]:
         return set(self.children)

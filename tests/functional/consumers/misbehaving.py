@@ -27,8 +27,23 @@ if mode == "ignore-sigterm":
 if mode == "orphan":  # leaves a process behind in its group
     subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", *sys.argv[2:]])
 while True:
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    try:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    except Exception as err:  # "die-on-error": an error it did not expect ends it
+        if mode != "die-on-error":
+            raise
+        print(f"giving up: {err}", file=sys.stderr)
+        sys.exit(1)
+    messages = received.get("Messages", [])
     for message in messages:
+        if mode == "die-on-error":  # otherwise correct: the side effect, keyed, then the delete
+            body = json.loads(message["Body"])
+            request = urllib.request.Request(
+                effect_url, json.dumps({"id": body["id"]}).encode(), method="POST",
+                headers={"Idempotency-Key": body["id"], "Content-Type": "application/json"},
+            )  # fmt: skip
+            urllib.request.urlopen(request).close()
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         if mode == "flood":  # asks the external system whether it is done, without pause
             url = f"{effect_url}/{json.loads(message['Body'])['id']}"
             while True:
