@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 BASE := $(VENV)/.installed-base
 INFRA := $(VENV)/.installed-infra
 DOCS_TOOLS := $(VENV)/.installed-docs
+EXAMPLES := $(VENV)/.installed-examples
 ARGS ?=
 # Test processes: the functional tests mostly wait on queues and subprocesses, so more
 # workers than cores pay off (each worker has its own embedded server).
@@ -27,12 +28,17 @@ NODE_DEPS := $(NODE_EXAMPLE)/node_modules/.package-lock.json
 # The Node Lambda handler's runtime interface client (aws-lambda-ric) for queuelab.esm.
 NODE_LAMBDA := examples/lambda/node
 NODE_LAMBDA_DEPS := $(NODE_LAMBDA)/node_modules/.package-lock.json
+# The bbc sqs-consumer library example (docs/libraries.md).
+SQS_CONSUMER := examples/node-sqs-consumer
+SQS_CONSUMER_DEPS := $(SQS_CONSUMER)/node_modules/.package-lock.json
 # The Node examples' dependencies, when npm is there (their tests say why they skip otherwise).
-TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA_DEPS))
+TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA_DEPS) \
+	$(SQS_CONSUMER_DEPS))
 
 .DEFAULT_GOAL := help
 .PHONY: help venv upgrade-deps demo scenarios scenarios-fast scenarios-slow test test-fast lint \
-	bench bench-backend browser examples-node examples-lambda-node local-up local-down infra-up \
+	bench bench-backend browser examples-node examples-lambda-node examples-sqs-consumer \
+	examples-powertools local-up local-down infra-up \
 	infra-down preflight validate docs docs-build docs-gen clean
 
 help: ## List the targets
@@ -67,6 +73,13 @@ $(DOCS_TOOLS): $(BASE)
 	@$(PIP) -e '.[docs]'
 	@touch $@
 
+# The library examples' Python dependencies (aws-lambda-powertools): the Powertools example and
+# its test need them, the scenarios do not.
+$(EXAMPLES): $(BASE)
+	@echo "installing the library examples' dependencies (aws-lambda-powertools) into .venv"
+	@$(PIP) -e '.[examples]'
+	@touch $@
+
 venv: $(INFRA) ## Create/update the virtualenv (with the test tools and the Pulumi SDK)
 
 # A fresh resolution in a throwaway virtualenv (the newest versions pyproject.toml allows: moto
@@ -77,8 +90,8 @@ upgrade-deps: ## Resolve constraints.txt again, reinstall .venv with it, run the
 	@fresh=$$(mktemp -d) && trap 'rm -rf "$$fresh"' EXIT \
 	&& echo "resolving the dependencies afresh ($$($(PYTHON) --version), in $$fresh)" \
 	&& $(PYTHON) -m venv "$$fresh" \
-	&& "$$fresh/bin/python" -m pip install $(PIP_QUIET) --no-compile -e '.[dev,infra,docs]' \
-	&& { echo "# Every dependency of queuelab and its dev, infra and docs extras, as make upgrade-deps"; \
+	&& "$$fresh/bin/python" -m pip install $(PIP_QUIET) --no-compile -e '.[dev,infra,docs,examples]' \
+	&& { echo "# Every dependency of queuelab and its dev, infra, docs and examples extras, as make upgrade-deps"; \
 		echo "# resolved them for $$($(PYTHON) --version). The Makefile installs with -c $(CONSTRAINTS)."; \
 		"$$fresh/bin/python" -m pip freeze --exclude-editable --disable-pip-version-check; } \
 		> $(CONSTRAINTS).new \
@@ -90,8 +103,10 @@ upgrade-deps: ## Resolve constraints.txt again, reinstall .venv with it, run the
 demo: $(BASE) ## One failure mode end to end: dup with its safeguard on, then off (under a minute)
 	$(BIN)/queuelab demo
 
-# The Node example needs its dependencies first.
-CONSUMER_DEPS := $(if $(findstring examples/node,$(CONSUMER_COMMAND)),$(NODE_DEPS))
+# The Node example needs its dependencies first, and so do the library examples.
+CONSUMER_DEPS := $(if $(findstring examples/node/,$(CONSUMER_COMMAND)),$(NODE_DEPS)) \
+	$(if $(findstring $(SQS_CONSUMER),$(CONSUMER_COMMAND)),$(SQS_CONSUMER_DEPS)) \
+	$(if $(findstring examples/powertools,$(CONSUMER_COMMAND)),$(EXAMPLES))
 
 scenarios: $(BASE) $(CONSUMER_DEPS) ## Run every scenario on the embedded backend
 	$(BIN)/queuelab run --all $(ARGS)
@@ -117,16 +132,23 @@ $(NODE_LAMBDA_DEPS): $(NODE_LAMBDA)/package.json $(NODE_LAMBDA)/package-lock.jso
 
 examples-lambda-node: $(NODE_LAMBDA_DEPS) ## Install aws-lambda-ric for the Node Lambda handler (npm ci)
 
+$(SQS_CONSUMER_DEPS): $(SQS_CONSUMER)/package.json $(SQS_CONSUMER)/package-lock.json
+	cd $(SQS_CONSUMER) && npm ci --no-audit --no-fund --loglevel=error
+
+examples-sqs-consumer: $(SQS_CONSUMER_DEPS) ## Install the bbc sqs-consumer library example (npm ci)
+
+examples-powertools: $(EXAMPLES) ## Install aws-lambda-powertools for the Powertools example
+
 # Scenarios that measure a timing window (marked alone) run after the others, one at a time;
 # exit code 5 (no test selected, e.g. ARGS names one file) is not a failure there.
-test: $(INFRA) browser $(TEST_NODE) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
+test: $(INFRA) $(EXAMPLES) browser $(TEST_NODE) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not alone" $(ARGS)
 	$(BIN)/python -m pytest -m alone $(ARGS) || test $$? -eq 5
 
 # The quick loop leaves out the catalogue matrix (every scenario safe and --unsafe, for real:
 # make test and make scenarios run it) and the slow tests; each scenario's method is still
 # rehearsed safe and --unsafe against a lab without processes (tests/unit).
-test-fast: $(INFRA) browser $(TEST_NODE) ## The quick loop (about 90 s): all but the scenario matrix, the slow and the alone tests
+test-fast: $(INFRA) $(EXAMPLES) browser $(TEST_NODE) ## The quick loop (about 90 s): all but the scenario matrix, the slow and the alone tests
 	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow and not alone and not catalogue" $(ARGS)
 
 # The pages of docs/ made from the declarations (scenarios, knobs, the CLI, the SQS semantics,
@@ -184,4 +206,5 @@ validate: $(BASE) ## Check every scenario's resources on AWS (TARGET=local: the 
 	$(BIN)/queuelab doctor --target $(or $(TARGET),aws)
 
 clean: ## Remove the virtualenv, run files, the built docs site and the Node examples' dependencies
-	rm -rf $(VENV) .queuelab site $(NODE_EXAMPLE)/node_modules $(NODE_LAMBDA)/node_modules
+	rm -rf $(VENV) .queuelab site $(NODE_EXAMPLE)/node_modules $(NODE_LAMBDA)/node_modules \
+		$(SQS_CONSUMER)/node_modules

@@ -3,9 +3,10 @@
 For every resource set of the plan: a dead-letter queue, a source queue (whose redrive policy
 names that DLQ unless the plan says ``max_receive_count=None``), a redrive-allow policy on the
 DLQ that admits only its source queue, a TLS-only queue policy on both queues, a status table
-(TTL on ``STATUS_TTL_ATTRIBUTE``) and a side-effects table, all tagged with ``plan.tags``;
-and the pipeline's extras where the plan asks: tables by role (orders, outbox, state) and a
-claim-check bucket (private, encrypted, TLS only, claim checks expiring).
+(TTL on ``STATUS_TTL_ATTRIBUTE``), a side-effects table and the consumer's own table (TTL on
+``CONSUMER_TTL_ATTRIBUTE``), all tagged with ``plan.tags``; and the pipeline's extras where
+the plan asks: tables by role (orders, outbox, state) and a claim-check bucket (private,
+encrypted, TLS only, claim checks expiring).
 ``build`` returns the resources and the one stack output the runner reads, shaped exactly like
 ``queuelab.outputs.Outputs.to_dict()``. Nothing is created when this module is imported.
 """
@@ -102,7 +103,7 @@ def check_names(items: Iterable[ResourceSet], prefix: str) -> None:
             (item.dlq_name(prefix), QUEUE_NAME),
             (item.status_table(prefix), TABLE_NAME),
             (item.side_effects_table(prefix), TABLE_NAME),
-            *((item.table_name(role, prefix), TABLE_NAME) for role in item.tables),
+            *((item.table_name(role, prefix), TABLE_NAME) for role in item.roles),
             *(((item.bucket_name(prefix), BUCKET_NAME),) if item.bucket else ()),
         )
         if not pattern.fullmatch(name)
@@ -238,8 +239,13 @@ def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
             _tls_only(f"{dlq_name}-tls-only", dlq),
         ),
         tables={
-            role: _table(item.table_name(role, prefix), tables.TABLE_KEYS[role], tags, None)
-            for role in item.tables
+            role: _table(
+                item.table_name(role, prefix),
+                tables.TABLE_KEYS[role],
+                tags,
+                ttl_attribute=tables.TABLE_TTL.get(role),
+            )
+            for role in item.roles
         },
         bucket=claim_check_bucket(item.bucket_name(prefix), tags) if item.bucket else None,
     )

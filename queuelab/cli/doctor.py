@@ -49,7 +49,7 @@ def _by_name(sqs: SQSClient, item: ResourceSet) -> SetOutputs:
         visibility_timeout=item.visibility_timeout,
         receive_wait=item.receive_wait,
         max_receive_count=item.max_receive_count,
-        tables={role: item.table_name(role) for role in item.tables},
+        tables={role: item.table_name(role) for role in item.roles},
         bucket=item.bucket_name() if item.bucket else "",
     )
 

@@ -25,6 +25,9 @@ from pathlib import Path
 FILE = "external.jsonl"
 QUEUE_URL_ENV = "QUEUE_URL"
 SIDE_EFFECT_URL_ENV = "SIDE_EFFECT_URL"
+# The consumer's own DynamoDB table at the same endpoint (contract version 2): its key schema
+# is ``contract.tables.CONSUMER_TABLE_KEY`` / ``CONSUMER_TTL_ATTRIBUTE``.
+STATE_TABLE_ENV = "STATE_TABLE"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 

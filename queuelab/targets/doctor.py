@@ -21,6 +21,7 @@ from queuelab.contract.tables import (
     STATUS_TABLE_KEY,
     STATUS_TTL_ATTRIBUTE,
     TABLE_KEYS,
+    TABLE_TTL,
 )
 from queuelab.targets.outputs import SetOutputs
 from queuelab.targets.plan import ResourceSet, tags
@@ -202,17 +203,19 @@ def check_extras(
     tables: dict[str, TableFacts],
     bucket: BucketFacts | None,
 ) -> list[Row]:
-    """The pipeline's tables (by role) and the claim-check bucket, against the plan (pure)."""
+    """The tables by role (the consumer's own, the pipeline's) and the claim-check bucket,
+    against the plan (pure)."""
     rows = []
     wanted_tags = tags(item.key, stack)
-    for role in item.tables:
+    for role in item.roles:
         table = tables.get(role, TableFacts(exists=False))
         rows.append(Row(item.key, f"{role} table exists", "yes", _yes(table.exists)))
         if table.exists:
-            rows += [
-                Row(item.key, f"{role} table key", TABLE_KEYS[role], table.hash_key),
-                _tag_row(item.key, f"{role} table tags", table.tags, wanted_tags),
-            ]
+            rows.append(Row(item.key, f"{role} table key", TABLE_KEYS[role], table.hash_key))
+            if role in TABLE_TTL:
+                ttl = table.ttl_attribute or "off"
+                rows.append(Row(item.key, f"{role} table TTL", TABLE_TTL[role], ttl))
+            rows.append(_tag_row(item.key, f"{role} table tags", table.tags, wanted_tags))
     if item.bucket:
         found = bucket or BucketFacts(exists=False)
         rows.append(Row(item.key, "bucket exists", "yes", _yes(found.exists)))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from queuelab.contract.claim_check import EXPIRE_DAYS, PREFIX
+from queuelab.contract.tables import CONSUMER
 
 PROJECT = "queuelab"
 DEFAULT_PREFIX = "queuelab"
@@ -23,9 +24,9 @@ DEFAULT_REGION = "us-east-1"
 
 @dataclass(frozen=True)
 class ResourceSet:
-    """One queue, its dead-letter queue, a status table and a side-effects table; and, for
-    the pipeline scenarios, tables of their own (roles of ``contract.tables.TABLE_KEYS``) and
-    an S3 bucket for claim-checked payloads."""
+    """One queue, its dead-letter queue, a status table, a side-effects table and the
+    consumer's own table; and, for the pipeline scenarios, tables of their own (roles of
+    ``contract.tables.TABLE_KEYS``) and an S3 bucket for claim-checked payloads."""
 
     key: str = ""  # a scenario's resources take its name (queuelab.run.scenario)
     description: str = ""
@@ -36,6 +37,12 @@ class ResourceSet:
     content_based_dedup: bool = False  # FIFO: the SHA-256 of the body is the deduplication id
     tables: tuple[str, ...] = ()  # extra tables, by role: orders, outbox, state
     bucket: bool = False  # an S3 bucket for claim-checked payloads
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every table of the set by role: those the scenario declares, then the consumer's
+        own (every set has one: a foreign consumer's STATE_TABLE)."""
+        return (*self.tables, *(() if CONSUMER in self.tables else (CONSUMER,)))
 
     def _name(self, prefix: str, suffix: str = "") -> str:
         return f"{prefix}-{self.key}{suffix}"

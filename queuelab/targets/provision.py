@@ -117,8 +117,9 @@ def provision_set(
         ttl_attribute=tables.STATUS_TTL_ATTRIBUTE,
     )
     _table(ddb, item.side_effects_table(prefix), tables.SIDE_EFFECTS_TABLE_KEY, tags, None)
-    for role in item.tables:
-        _table(ddb, item.table_name(role, prefix), tables.TABLE_KEYS[role], tags, None)
+    for role in item.roles:
+        name, key = item.table_name(role, prefix), tables.TABLE_KEYS[role]
+        _table(ddb, name, key, tags, ttl_attribute=tables.TABLE_TTL.get(role))
     if item.bucket:
         if s3 is None:
             raise ValueError(f"{item.key} needs an S3 bucket: provision with an S3 client")
@@ -134,7 +135,7 @@ def provision_set(
         visibility_timeout=item.visibility_timeout,
         receive_wait=item.receive_wait,
         max_receive_count=item.max_receive_count,
-        tables={role: item.table_name(role, prefix) for role in item.tables},
+        tables={role: item.table_name(role, prefix) for role in item.roles},
         bucket=item.bucket_name(prefix) if item.bucket else "",
     )
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from queuelab.cli.infra import save_outputs
 from queuelab.cli.main import app
+from queuelab.contract.tables import CONSUMER
 from queuelab.targets import guard
 from queuelab.targets.outputs import Outputs
 from queuelab.targets.session import Session
@@ -94,6 +95,19 @@ def test_guard_refuses_a_queue_without_the_labs_tags(
             guard.check_owned(sqs, dynamodb, session.outputs, resources)
     finally:
         sqs.tag_queue(QueueUrl=resources.dlq_url, Tags={"project": "queuelab"})
+
+
+def test_guard_refuses_a_consumer_table_without_the_labs_tags(
+    session: Session, sqs: Any, dynamodb: Any
+) -> None:
+    resources = session.outputs["purge-timing"]
+    arn = dynamodb.describe_table(TableName=resources.table(CONSUMER))["Table"]["TableArn"]
+    dynamodb.untag_resource(ResourceArn=arn, TagKeys=["project"])
+    try:
+        with pytest.raises(guard.NotOurs, match=r"-consumer: it lacks the tag"):
+            guard.check_owned(sqs, dynamodb, session.outputs, resources)
+    finally:
+        dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "project", "Value": "queuelab"}])
 
 
 def test_guard_refuses_a_queue_whose_tags_cannot_be_read(

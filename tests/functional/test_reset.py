@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from queuelab.contract.tables import CONSUMER
 from queuelab.targets.observe import depth
 from queuelab.targets.reset import reset
 from queuelab.targets.session import Session
@@ -34,3 +35,16 @@ def test_after_purging_a_queue_that_held_messages_the_reset_waits_out_the_purge(
     assert time.monotonic() - started >= 0.5
     assert any("waited" in note for note in notes)
     assert depth(sqs, resources.queue_url).total == 0
+
+
+def test_the_consumers_own_table_starts_every_run_empty(
+    session: Session, sqs: Any, dynamodb: Any
+) -> None:
+    resources = session.outputs["purge-timing"]
+    table = resources.table(CONSUMER)  # every set has one (a foreign consumer's STATE_TABLE)
+    record = {"id": {"S": "left over"}, "status": {"S": "INPROGRESS"}}
+    dynamodb.put_item(TableName=table, Item=record)
+
+    reset(sqs, dynamodb, resources)
+
+    assert dynamodb.scan(TableName=table)["Count"] == 0

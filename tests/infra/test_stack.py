@@ -44,7 +44,7 @@ BUCKET_PRIVATE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_EXPIRY = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_PARTS = (BUCKET, BUCKET_SSE, BUCKET_PRIVATE, BUCKET_EXPIRY, BUCKET_POLICY)
-EXTRA_TABLES = sum(len(item.tables) for item in PLAN)  # the pipeline's tables
+EXTRA_TABLES = sum(len(item.roles) for item in PLAN)  # the consumer's and the pipeline's
 BUCKETS = sum(item.bucket for item in PLAN)
 
 
@@ -262,7 +262,7 @@ def test_every_dlq_admits_redrive_only_from_its_own_source_queue(run: Run) -> No
         }, item.key
 
 
-def test_tables_are_on_demand_with_the_planned_hash_keys_and_ttl_on_status_only(
+def test_tables_are_on_demand_with_the_planned_hash_keys_and_ttl_on_status_and_consumer(
     run: Run,
 ) -> None:
     for item in PLAN:
@@ -280,11 +280,16 @@ def test_tables_are_on_demand_with_the_planned_hash_keys_and_ttl_on_status_only(
             "enabled": True,
         }
         assert not side_effects.inputs.get("ttl", {}).get("enabled"), side_effects.name
-        for role in item.tables:
+        assert tables.CONSUMER in item.roles, item.key
+        for role in item.roles:
             extra = run.named(TABLE, item.table_name(role, DEFAULT_PREFIX))
             assert extra.inputs["billingMode"] == "PAY_PER_REQUEST", extra.name
             assert extra.inputs["hashKey"] == tables.TABLE_KEYS[role], extra.name
-            assert not extra.inputs.get("ttl", {}).get("enabled"), extra.name
+            if role == tables.CONSUMER:  # the contract's schema: id, TTL on expiration
+                assert extra.inputs["hashKey"] == "id", extra.name
+                assert extra.inputs["ttl"] == {"attributeName": "expiration", "enabled": True}
+            else:
+                assert not extra.inputs.get("ttl", {}).get("enabled"), extra.name
 
 
 def parts_of(run: Run, bucket: Recorded) -> dict[str, Recorded]:
@@ -345,7 +350,7 @@ def test_every_queue_and_table_is_tagged_with_project_stack_and_scenario(run: Ru
             run.dlq(item, DEFAULT_PREFIX),
             run.named(TABLE, item.status_table(DEFAULT_PREFIX)),
             run.named(TABLE, item.side_effects_table(DEFAULT_PREFIX)),
-            *(run.named(TABLE, item.table_name(r, DEFAULT_PREFIX)) for r in item.tables),
+            *(run.named(TABLE, item.table_name(r, DEFAULT_PREFIX)) for r in item.roles),
         ):
             assert resource.inputs["tags"] == expected, resource.name
 
@@ -370,7 +375,7 @@ def test_the_one_export_is_read_by_the_runners_output_reader(run: Run) -> None:
             visibility_timeout=item.visibility_timeout,
             receive_wait=item.receive_wait,
             max_receive_count=item.max_receive_count,
-            tables={role: item.table_name(role, DEFAULT_PREFIX) for role in item.tables},
+            tables={role: item.table_name(role, DEFAULT_PREFIX) for role in item.roles},
             bucket=item.bucket_name(DEFAULT_PREFIX) if item.bucket else "",
         )
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import scenarios
-from queuelab.targets.doctor import QueueFacts, TableFacts, check_set
+from queuelab.contract.tables import CONSUMER
+from queuelab.targets.doctor import QueueFacts, TableFacts, check_extras, check_set
 from queuelab.targets.outputs import SetOutputs
 
 ITEM = scenarios.get("poison").resources
@@ -40,3 +41,17 @@ def test_each_deviation_is_named() -> None:
     assert failing(queue=QueueFacts(True, "arn:q", False, wrong_count, 2, TAGS)) == [
         "redrive policy"
     ]
+
+
+def consumer_failing(table: TableFacts | None) -> list[str]:
+    found = {} if table is None else {CONSUMER: table}
+    return [row.check for row in check_extras(ITEM, "dev", found, None) if not row.ok]
+
+
+def test_every_set_has_the_consumers_own_table_with_the_contracts_schema() -> None:
+    assert CONSUMER in ITEM.roles and CONSUMER not in ITEM.tables
+    assert consumer_failing(TableFacts(True, "id", "expiration", TAGS)) == []
+    assert consumer_failing(None) == ["consumer table exists"]
+    assert consumer_failing(TableFacts(True, "pk", "expiration", TAGS)) == ["consumer table key"]
+    assert consumer_failing(TableFacts(True, "id", "", TAGS)) == ["consumer table TTL"]
+    assert consumer_failing(TableFacts(True, "id", "expiration", {})) == ["consumer table tags"]

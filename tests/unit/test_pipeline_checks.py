@@ -12,6 +12,7 @@ from queuelab.backend.lab.protocol import s3_request
 from queuelab.contract import orders
 from queuelab.contract.claim_check import Pointer, pointer_body, pointer_of
 from queuelab.contract.history import FAIL, INVOKE, OK, Fn, Op
+from queuelab.contract.tables import CONSUMER, CONSUMER_TABLE_KEY, CONSUMER_TTL_ATTRIBUTE
 from queuelab.targets.doctor import BucketFacts, TableFacts, check_extras
 from scenarios.claim_check import measure_sends
 from scenarios.dlq_watch import measure_alerts
@@ -129,9 +130,14 @@ def test_a_key_sent_twice_is_counted_once_per_extra_send() -> None:
 
 
 def failing(item: str, tables: dict[str, TableFacts], bucket: BucketFacts | None) -> list[str]:
+    """The failing checks, every set's consumer table healthy unless ``tables`` says."""
+    tags = {"project": "queuelab", "stack": "dev", "scenario": item}
+    consumer = TableFacts(True, CONSUMER_TABLE_KEY, CONSUMER_TTL_ATTRIBUTE, tags)
     return [
         r.check
-        for r in check_extras(scenarios.get(item).resources, "dev", tables, bucket)
+        for r in check_extras(
+            scenarios.get(item).resources, "dev", {CONSUMER: consumer} | tables, bucket
+        )
         if not r.ok
     ]
 

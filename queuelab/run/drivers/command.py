@@ -2,7 +2,8 @@
 
 Each consumer slot a scenario asks for (``lab.consumer(knobs)``) starts CMD in its own
 session with the contract's environment (``queuelab.contract.external``): the standard AWS
-variables with the process's own credentials, ``QUEUE_URL`` and ``SIDE_EFFECT_URL``. The
+variables with the process's own credentials, ``QUEUE_URL``, ``SIDE_EFFECT_URL`` and
+``STATE_TABLE`` (the set's consumer table, emptied before each run). The
 knobs the lab can apply from outside become the side-effect endpoint's: a crash after
 receive is a SIGKILL while the N-th side-effect request is held, before it is performed; a
 crash after the side effect a SIGKILL once it was performed, before it is answered; slow
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from queuelab.check import blackbox
-from queuelab.contract import clients, external, faults, history, witness
+from queuelab.contract import clients, external, faults, history, tables, witness
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.files import append_line
 from queuelab.contract.history import INFO, INVOKE, OK, Fn, Op
@@ -135,6 +136,7 @@ class CommandConsumer(ConsumerDriver):
         env |= {
             external.QUEUE_URL_ENV: host.resources.queue_url,
             external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name),
+            external.STATE_TABLE_ENV: host.resources.table(tables.CONSUMER),
         } | processes.attempts(retries)
         grace = STOP_GRACE_SECONDS + knobs.side_effect_delay_seconds
         try:
