@@ -50,6 +50,8 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
         completed = sum(1 for op in lab.history() if op.f == kit.Fn.DELETE and op.type == kit.OK)
         lab.sample(visible=depth.visible, in_flight=depth.in_flight, consumers=consumers,
                    completed=completed)  # fmt: skip
+        if not depths and depth.total == 0:
+            continue  # nothing sent yet (a loaded machine starts the producer late)
         # The backlog is what waits: a consumer that takes 10 at a time keeps 10 in flight,
         # and each one added would look like growth if in-flight messages counted.
         depths.append(depth.visible)

@@ -29,7 +29,6 @@ def held_past_visibility(ops: Iterable[Op], visibility_timeout: float) -> int:
     released by it before the end of the visibility timeout (or of the visibility it last
     set). Each one was a chance for another consumer to receive the message mid-work."""
     ends: dict[tuple[str, str], float] = {}  # (process, message id) -> when its lease ends
-    asked: dict[tuple[str, str], float] = {}  # a change's seconds, from its invoke
     ran_out = 0
     for op in sorted(ops, key=lambda o: o.time):
         for (process, message_id), end in list(ends.items()):
@@ -42,13 +41,11 @@ def held_past_visibility(ops: Iterable[Op], visibility_timeout: float) -> int:
                 ends[(op.process, str(message["message_id"]))] = op.time + visibility_timeout
         elif op.f in ENDS and op.type == INVOKE:
             ends.pop((op.process, message_id), None)
-        elif op.f in CHANGES and op.type == INVOKE:
+        elif op.f in CHANGES and op.type == INVOKE and (op.process, message_id) in ends:
+            # Asked in time, it counts from the asking: its answer may come after the old end.
             seconds = op.value.get("delay", op.value.get("visibility"))
             if seconds is not None:
-                asked[(op.process, message_id)] = float(seconds)
-        elif op.f in CHANGES and op.type == OK and (op.process, message_id) in ends:
-            seconds = asked.pop((op.process, message_id), visibility_timeout)
-            ends[(op.process, message_id)] = op.time + seconds
+                ends[(op.process, message_id)] = op.time + float(seconds)
     return ran_out  # a lease still open at the end ran out after the run: not counted
 
 

@@ -25,4 +25,11 @@ def test_a_consumer_that_deletes_or_extends_in_time_never_held_a_message_past_it
     assert design.held_past_visibility(late, visibility_timeout=2.0) == 1
     assert design.held_past_visibility(in_time, visibility_timeout=2.0) == 0
     assert design.held_past_visibility(extended, visibility_timeout=2.0) == 0
+    answered_late = [
+        received,
+        op(2.9, "c1", INVOKE, Fn.HEARTBEAT, "a", message_id="m", visibility=5),
+        op(3.4, "c1", OK, Fn.HEARTBEAT, "a", message_id="m"),  # after the old end: 3.0
+        op(6.0, "c1", INVOKE, Fn.DELETE, "a", message_id="m"),
+    ]
+    assert design.held_past_visibility(answered_late, visibility_timeout=2.0) == 0
     assert design.largest_batch([received]) == 1
