@@ -247,8 +247,10 @@ class Run:
             verdict = Verdict(Status.ERROR, (), tuple(self.errors))
         else:
             survived = Expect(DIED, "==", 0)
+            # without the observation the ledger lacks the side effects: "lost" would lie
+            anomalies = (*s.anomalies, DIED) if observation is not None else (DIED,)
             verdict = judge(counted, (survived, *s.expectations), preconditions, self.errors,
-                            s.applies, (*s.anomalies, DIED))  # fmt: skip
+                            s.applies, anomalies)  # fmt: skip
         return self.finish(verdict, counted, seen)
 
     def interrupted(self) -> Result:

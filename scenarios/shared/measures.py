@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from queuelab.check.ledger import receives
-from queuelab.contract.history import OK, Fn, Op
+from queuelab.contract.history import INVOKE, OK, Fn, Op
 from queuelab.run.metrics import Metrics, metric
 
 
@@ -40,9 +40,27 @@ def inversions(sequence: list[int]) -> int:
     return count
 
 
+def receive_calls(history: list[Op]) -> list[tuple[str, float, float]]:
+    """Each completed receive call as (process, opened, answered): a long poll is open for
+    its whole wait, and every moment of it is a chance to be handed a message."""
+    opened: dict[str, list[float]] = {}
+    calls = []
+    for op in history:
+        if op.f != Fn.RECEIVE:
+            continue
+        if op.type == INVOKE:
+            opened.setdefault(op.process, []).append(op.time)
+        elif op.type == OK:
+            starts = opened.get(op.process) or [op.time]
+            calls.append((op.process, starts.pop(0), op.time))
+    return calls
+
+
 def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
-    """Receives other consumers completed while a crashed consumer's message was still
-    invisible: each one was a chance for later messages to overtake it."""
+    """Receive calls other consumers had open while a crashed consumer's message was still
+    invisible: each one was a chance for later messages to overtake it (a 20 s long poll
+    open across the window counts as much as many short ones)."""
+    calls = receive_calls(history)
     polls = 0
     for crash in (op for op in history if op.f == Fn.CRASH and op.key):
         leases = [
@@ -59,10 +77,9 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
         start, end = leases[-1], leases[-1] + visibility_timeout
         polls += sum(
             1
-            for op in history
-            if op.f == Fn.RECEIVE and op.type == OK and op.process != crash.process
-            and start < op.time < end
-        )  # fmt: skip
+            for process, opened, answered in calls
+            if process != crash.process and opened < end and answered > start
+        )
     return polls
 
 

@@ -43,6 +43,16 @@ def test_polls_count_only_while_the_crashed_message_is_invisible() -> None:
     assert polled_while_in_flight(history[:2] + history[3:], visibility_timeout=2) == 0
 
 
+def test_a_long_poll_open_across_the_in_flight_window_was_a_chance_to_overtake() -> None:
+    history = [
+        receive(10.0, "crashy", "m3"),
+        op(10.1, "crashy", INFO, Fn.CRASH, "m3"),
+        op(9.0, "long-poller", INVOKE, Fn.RECEIVE),  # a 20 s wait, open through 10..12
+        op(13.5, "long-poller", OK, Fn.RECEIVE, messages=[{"key": "m3"}]),
+    ]
+    assert polled_while_in_flight(history, visibility_timeout=2) == 1
+
+
 def test_a_blind_apply_would_be_stale_only_if_the_newest_did_not_arrive_last(
     tmp_path: Path,
 ) -> None:
