@@ -24,7 +24,9 @@ from __future__ import annotations
 from queuelab.backend import compat
 from queuelab.backend.behaviour import (
     attributes,
+    creation,
     fifo,
+    fifo_order,
     leases,
     move_tasks,
     purge,
@@ -161,6 +163,14 @@ BEHAVIOUR = (
         f"{SQS}.Message",
         V5_2_6,
         reads("_old_receipt_handles", INSTANCE, move_tasks),
+        reads("group_id", INSTANCE, fifo_order),
+        reads("sent_timestamp", INSTANCE, fifo_order),
+        reads("approximate_receive_count", INSTANCE, fifo_order),
+    ),
+    *on(
+        SQS,
+        V5_2_6,
+        reads("_filter_message_attributes", "(message, input_message_attributes)", receiving),
     ),
     *on(
         f"{SQS}.Queue",
@@ -170,6 +180,8 @@ BEHAVIOUR = (
         replaces("BASE_ATTRIBUTES", "list value", attributes.base_attributes),
         wraps("_set_attributes", "(self, attributes, now=None)", attributes.set_attributes),
         reads("_pending_messages", INSTANCE, purge),
+        reads("redrive_policy", INSTANCE, fifo_order),
+        reads("dead_letter_queue", INSTANCE, fifo_order),
         replaces("delete_message", "(self, receipt_handle)", leases.delete_message),
         wraps("add_message", "(self, message)", receiving.add_message),
     ),
@@ -193,6 +205,12 @@ BEHAVIOUR = (
         replaces("send_message_batch", "(self, queue_name, entries)", sending.send_message_batch),
         wraps("receive_message", RECEIVE, receiving.receive_message),
         replaces("purge_queue", "(self, queue_name)", purge.purge_queue),
+        wraps("create_queue", "(self, name, tags=None, **kwargs)", creation.create_queue),
+        wraps(
+            "set_queue_attributes",
+            "(self, queue_name, attributes)",
+            creation.set_queue_attributes,
+        ),
     ),
     *on(
         "moto.sqs.responses.SQSResponse",

@@ -165,6 +165,54 @@ CATALOGUE: tuple[Semantic, ...] = (
         API.format("StartMessageMoveTask"),
     ),
     Semantic(
+        "visibility-deleted-handle-refused",
+        "ChangeMessageVisibility with the receipt handle of a message already deleted is refused",
+        "InvalidParameterValue (Message does not exist or is not available for visibility "
+        "timeout change)",
+        API.format("ChangeMessageVisibility"),
+    ),
+    Semantic(
+        "receipt-handle-malformed-refused",
+        "a receipt handle that is not one is refused; a deleted message's handle deletes again "
+        "without error",
+        'ReceiptHandleIsInvalid (The input receipt handle "garbage" is not a valid receipt '
+        "handle.); the second delete accepted",
+        API.format("DeleteMessage"),
+    ),
+    Semantic(
+        "fifo-queue-delay-applies",
+        "FIFO: a message sent with DelaySeconds=0 still waits the queue's DelaySeconds",
+        "not received during the queue's 2 s delay, received after it",
+        API.format("SendMessage"),
+    ),
+    Semantic(
+        "fifo-batch-groups-together",
+        "FIFO: a receive returns each message group's messages together, in order",
+        "g1-m1, g1-m2, g1-m3, g2-m1 (sent g1-m1, g2-m1, g1-m2, g1-m3)",
+        API.format("ReceiveMessage"),
+    ),
+    Semantic(
+        "fifo-group-head-available",
+        "FIFO: a group whose first message is visible again is served while later ones are "
+        "still in flight, behind the groups that waited",
+        "g2-m1, g1-m1 once g1-m1 is released (g1-m2 still in flight)",
+        GUIDE.format("FIFO-key-terms"),
+    ),
+    Semantic(
+        "fifo-name-needs-fifo-attribute",
+        "CreateQueue refuses a .fifo name without FifoQueue=true, and FifoQueue=true without "
+        "the .fifo suffix",
+        "InvalidParameterValue, both",
+        API.format("CreateQueue"),
+    ),
+    Semantic(
+        "queue-type-fixed",
+        "a queue's type cannot change: FifoQueue is unknown to a standard queue, "
+        "FifoQueue=false is refused on a FIFO queue",
+        "InvalidAttributeName, then InvalidAttributeValue",
+        API.format("SetQueueAttributes"),
+    ),
+    Semantic(
         "purge-cooldown",
         "a second PurgeQueue of a queue within 60 s is refused",
         "PurgeQueueInProgress",

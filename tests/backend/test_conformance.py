@@ -29,6 +29,13 @@ STOCK_MOTO_DIFFERS = {
     "redrive-allow-policy-enforced",
     "move-task-to-source",
     "move-task-validation",
+    "visibility-deleted-handle-refused",
+    "receipt-handle-malformed-refused",
+    "fifo-queue-delay-applies",
+    "fifo-batch-groups-together",
+    "fifo-group-head-available",
+    "fifo-name-needs-fifo-attribute",
+    "queue-type-fixed",
 }
 
 

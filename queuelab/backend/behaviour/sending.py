@@ -9,7 +9,9 @@
 - Batches (SendMessageBatch API): malformed requests fail whole (ids, entry count, total
   size, a FIFO entry without a group or deduplication id); an entry that is too large or
   holds a refused character lands in ``Failed`` and the others are sent.
-- FIFO: deduplication and sequence numbers come from ``queuelab.backend.behaviour.fifo``.
+- FIFO: deduplication and sequence numbers come from ``queuelab.backend.behaviour.fifo``;
+  a message has the queue's delay (DelaySeconds=0 too), any other per-message delay is
+  refused.
 """
 
 from __future__ import annotations
@@ -79,9 +81,15 @@ def _check_fifo_ids(group_id: str | None, dedup_id: str | None) -> None:
 
 
 def _check_delay(queue: Any, delay_seconds: int | None) -> int:
+    """The message's delay. On a FIFO queue a message has the queue's delay: a per-message
+    DelaySeconds above 0 is refused, and 0 keeps the queue's (AWS, recorded by LocalStack's
+    test_fifo_queue_send_message_with_zero_delay_defaults_to_queue_delay; moto delivers it
+    at once)."""
     if delay_seconds is None:
         return int(queue.delay_seconds)
     delay = int(delay_seconds)
+    if queue.fifo_queue and delay == 0:
+        return int(queue.delay_seconds)
     if queue.fifo_queue and delay > 0:
         reason = "The request include parameter that is not valid for this queue type."
     elif not 0 <= delay <= MAX_DELAY_SECONDS:
