@@ -165,8 +165,9 @@ class EmbeddedBackend:
         self.stop()
 
 
-def start_detached(region: str, log_path: Path, settings: BackendSettings = LAB) -> Endpoint:
-    """Start a server that outlives this process (``queuelab local up``)."""
+def start_detached(region: str, log_path: Path, settings: BackendSettings) -> Endpoint:
+    """Start a server that outlives this process (``queuelab local up``: AWS's settings
+    unless asked for the lab's)."""
     popen, endpoint = _start(server_argv(settings=settings), False, region, log_path)
     assert popen.stdout is not None
     popen.stdout.close()
