@@ -135,3 +135,28 @@ def test_the_local_server_takes_the_lab_settings_when_asked(workdir: Path) -> No
     assert up.returncode == 0, up.stderr
     assert state["settings"] == {"purge_cooldown_seconds": 0.0, "dedup_window_seconds": 4.0}
     assert "the lab's, as" in " ".join(up.stdout.split())
+
+
+@pytest.mark.slow  # a whole local server, the plan provisioned and checked twice (~30 s)
+def test_doctor_finds_the_same_on_the_local_server_by_its_outputs_and_by_its_url(
+    workdir: Path,
+) -> None:
+    """`doctor` reads what `local up` provisioned (its saved outputs); `doctor --endpoint-url`
+    finds the same resources by the plan's names (the pipeline scenarios' tables and bucket
+    too): both check the same rows, all healthy."""
+    assert queuelab("local", "up", cwd=workdir).returncode == 0
+    url = json.loads((workdir / ".queuelab" / "local.json").read_text())["url"]
+    wide = {"COLUMNS": "240"}
+
+    by_outputs = queuelab("doctor", cwd=workdir, env=wide)
+    by_url = queuelab("doctor", "--endpoint-url", url, cwd=workdir, env=wide)
+
+    assert by_outputs.returncode == 0, by_outputs.stdout
+    assert by_url.returncode == 0, by_url.stdout
+    healthy = [line for line in by_outputs.stdout.splitlines() if "checks healthy" in line]
+    assert healthy and healthy == [
+        line for line in by_url.stdout.splitlines() if "checks healthy" in line
+    ]
+    total = int(healthy[0].split()[0])
+    assert healthy[0].startswith(f"{total} of {total} ")
+    assert total > 100  # every scenario's set, the pipeline's tables and bucket included
