@@ -25,6 +25,7 @@ from queuelab.backend import compat
 from queuelab.backend.behaviour import (
     attributes,
     creation,
+    dynamodb_requests,
     fifo,
     fifo_order,
     leases,
@@ -32,6 +33,7 @@ from queuelab.backend.behaviour import (
     purge,
     receiving,
     sending,
+    sqs_requests,
 )
 from queuelab.backend.compat import INSTANCE, Patch, adds, on, reads, replaces, wraps
 from queuelab.backend.lab import delivery
@@ -163,6 +165,7 @@ BEHAVIOUR = (
         f"{SQS}.Message",
         V5_2_6,
         reads("_old_receipt_handles", INSTANCE, move_tasks),
+        replaces("validate_attribute_name", "(name)", sending.validate_attribute_name),
         reads("group_id", INSTANCE, fifo_order),
         reads("sent_timestamp", INSTANCE, fifo_order),
         reads("approximate_receive_count", INSTANCE, fifo_order),
@@ -220,7 +223,22 @@ BEHAVIOUR = (
         adds("start_message_move_task", move_tasks.start_message_move_task),
         adds("list_message_move_tasks", move_tasks.list_message_move_tasks),
         adds("cancel_message_move_task", move_tasks.cancel_message_move_task),
+        wraps("call_action", "(self)", sqs_requests.call_action),
+        wraps("parse_parameters", "(self, request)", sqs_requests.parse_parameters),
+        reads("_get_action", "(self)", sqs_requests),
+        reads("serialized", "(self, action_result)", sqs_requests),
+        reads("querystring", INSTANCE, sqs_requests),
+        reads("body", INSTANCE, sqs_requests),
     ),
+)
+
+BEHAVIOUR += on(
+    f"{DYNAMODB}.responses.DynamoHandler",
+    V5_2_6,
+    wraps("call_action", "(self)", dynamodb_requests.call_action),
+    wraps("parse_parameters", "(self, request)", dynamodb_requests.parse_parameters),
+    reads("body", INSTANCE, dynamodb_requests),
+    reads("headers", INSTANCE, dynamodb_requests),
 )
 
 LAB = on(
