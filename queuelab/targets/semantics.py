@@ -182,7 +182,7 @@ CATALOGUE: tuple[Semantic, ...] = (
     Semantic(
         "fifo-queue-delay-applies",
         "FIFO: a message sent with DelaySeconds=0 still waits the queue's DelaySeconds",
-        "not received during the queue's 2 s delay, received after it",
+        "not received during the queue's 4 s delay, received after it",
         API.format("SendMessage"),
     ),
     Semantic(
@@ -213,9 +213,40 @@ CATALOGUE: tuple[Semantic, ...] = (
         API.format("SetQueueAttributes"),
     ),
     Semantic(
+        "message-body-required",
+        "SendMessage without a body (an empty one) is refused as a missing parameter",
+        "MissingParameter (The request must contain the parameter MessageBody.)",
+        API.format("SendMessage"),
+    ),
+    Semantic(
+        "receive-limits-refused",
+        "ReceiveMessage with MaxNumberOfMessages above 10 or WaitTimeSeconds above 20 is refused",
+        "InvalidParameterValue, both (Must be between 1 and 10, if provided.)",
+        API.format("ReceiveMessage"),
+    ),
+    Semantic(
+        "batch-size-checked-first",
+        "a batch of more than 10 entries is refused as too many, whatever its entries",
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest for 20 deletes of one handle",
+        API.format("DeleteMessageBatch"),
+    ),
+    Semantic(
+        "message-attribute-names",
+        "message attribute names: letters beyond ASCII accepted, an AWS. prefix refused, an "
+        "empty string value refused",
+        "attr.1øßä accepted; AWS.x and an empty value: InvalidParameterValue",
+        API.format("SendMessage"),
+    ),
+    Semantic(
+        "group-id-on-standard-queue",
+        "a standard queue takes a valid MessageGroupId and returns it; an invalid one is refused",
+        "MessageGroupId returned; 'group 123' refused with InvalidParameterValue",
+        API.format("SendMessage"),
+    ),
+    Semantic(
         "purge-cooldown",
-        "a second PurgeQueue of a queue within 60 s is refused",
-        "PurgeQueueInProgress",
+        "a second PurgeQueue of a queue within 60 s is refused, HTTP 403",
+        "PurgeQueueInProgress (HTTP 403)",
         API.format("PurgeQueue"),
         setting="purge_cooldown_seconds",
     ),

@@ -36,6 +36,11 @@ STOCK_MOTO_DIFFERS = {
     "fifo-group-head-available",
     "fifo-name-needs-fifo-attribute",
     "queue-type-fixed",
+    "message-body-required",
+    "receive-limits-refused",
+    "batch-size-checked-first",
+    "message-attribute-names",
+    "group-id-on-standard-queue",
 }
 
 

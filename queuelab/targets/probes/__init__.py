@@ -41,6 +41,12 @@ PROBES: dict[Probe, tuple[str, ...]] = {
     recorded.fifo_delay: ("fifo-queue-delay-applies",),
     recorded.fifo_groups: ("fifo-batch-groups-together", "fifo-group-head-available"),
     recorded.queue_types: ("fifo-name-needs-fifo-attribute", "queue-type-fixed"),
+    recorded.requests: (
+        "message-body-required",
+        "receive-limits-refused",
+        "batch-size-checked-first",
+    ),
+    recorded.attributes: ("message-attribute-names", "group-id-on-standard-queue"),
     queues.purge: ("purge-cooldown",),
 }
 # ``fifo_window`` takes how long to wait; ``queuelab.targets.conformance`` binds it.

@@ -11,7 +11,7 @@ from queuelab.targets.probes.scratch import Observations, Observed, Scratch, bod
 
 GONE = "Message does not exist or is not available for visibility timeout change"
 NOT_VALID = 'The input receipt handle "garbage" is not a valid receipt handle.'
-FIFO_DELAY_SECONDS = 2
+FIFO_DELAY_SECONDS = 4
 
 
 def _error(call: Any) -> tuple[str, str]:
@@ -124,5 +124,57 @@ def queue_types(s: Scratch) -> Observations:
             (unknown, modified) == ("InvalidAttributeName", "InvalidAttributeValue"),
             f"FifoQueue on a standard queue: {unknown or 'accepted'}; FifoQueue=false on a "
             f"FIFO queue: {modified or 'accepted'}",
+        ),
+    }
+
+
+def requests(s: Scratch) -> Observations:
+    url, _ = s.queue("requests")
+    body = _error(lambda: s.sqs.send_message(QueueUrl=url, MessageBody=""))
+    most = _error(lambda: s.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=11))
+    wait = _error(lambda: s.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=21))
+    entries = [{"Id": f"m{i}", "ReceiptHandle": "h"} for i in range(20)]
+    batch = _error(lambda: s.sqs.delete_message_batch(QueueUrl=url, Entries=entries))  # type: ignore[arg-type]
+    ranges = (most[0], wait[0]) == ("InvalidParameterValue", "InvalidParameterValue")
+    return {
+        "message-body-required": Observed(
+            body == ("MissingParameter", "The request must contain the parameter MessageBody."),
+            f"{body[0]}: {body[1]}" if body[0] else "accepted",
+        ),
+        "receive-limits-refused": Observed(
+            ranges and "Must be between 1 and 10, if provided." in most[1],
+            f"MaxNumberOfMessages=11: {most[0] or 'accepted'} ({most[1]}); "
+            f"WaitTimeSeconds=21: {wait[0] or 'accepted'}",
+        ),
+        "batch-size-checked-first": Observed(
+            batch[0] == "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+            batch[0] or "accepted",
+        ),
+    }
+
+
+def attributes(s: Scratch) -> Observations:
+    url, _ = s.queue("attributes")
+    value = {"StringValue": "Valid", "DataType": "String"}
+    unicode = _error(lambda: s.send(url, "m", MessageAttributes={"attr.1øßä": value}))
+    reserved = _error(lambda: s.send(url, "m", MessageAttributes={"AWS.x": value}))
+    empty = _error(
+        lambda: s.send(url, "m", MessageAttributes={"e": {"StringValue": "", "DataType": "String"}})
+    )
+    fair, _ = s.queue("fair")
+    s.send(fair, "m", MessageGroupId="test")
+    got = s.receive(fair, wait=1)
+    kept = got[0].get("Attributes", {}).get("MessageGroupId") if got else None
+    bad_group = _error(lambda: s.send(fair, "m", MessageGroupId="group 123"))
+    return {
+        "message-attribute-names": Observed(
+            not unicode[0]
+            and (reserved[0], empty[0]) == ("InvalidParameterValue", "InvalidParameterValue"),
+            f"attr.1øßä: {unicode[0] or 'accepted'}; AWS.x: {reserved[0] or 'accepted'}; "
+            f"empty value: {empty[0] or 'accepted'}",
+        ),
+        "group-id-on-standard-queue": Observed(
+            kept == "test" and bad_group[0] == "InvalidParameterValue",
+            f"returned: {kept}; 'group 123': {bad_group[0] or 'accepted'}",
         ),
     }
