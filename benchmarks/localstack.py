@@ -30,7 +30,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-VENV = Path(".queuelab/localstack-venv")
+VENV = Path(__file__).resolve().parent.parent / ".queuelab" / "localstack-venv"
 PACKAGES = [
     "localstack-core[base-runtime]",
     "cbor2<6",
