@@ -7,6 +7,7 @@ retries a 500 as a server fault, which changes what a scenario shows)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -313,3 +314,27 @@ def test_dynamodb_answers_a_malformed_request_as_its_front_end_does(
     assert (answer.status, answer.json_type) == (400, json_type)
     if message is not None:
         assert json.loads(answer.body)["message"] == message
+
+
+def test_the_query_protocol_still_sends_and_receives_in_batches(sqs: Any, unique: str) -> None:
+    """What an SDK of the query protocol sends (entries flattened, to the queue's URL): a
+    batch of two is sent, one of eleven refused as too many, and a receive answers both."""
+    url = make_queue(sqs, f"query-batch-{unique}")
+    entry = "SendMessageBatchRequestEntry"
+    two = {f"{entry}.{n}.{field}": f"{value}{n}" for n in (1, 2)
+           for field, value in (("Id", "m"), ("MessageBody", "body-"))}  # fmt: skip
+    eleven = {f"{entry}.{n}.{field}": f"{value}{n}" for n in range(1, 12)
+              for field, value in (("Id", "m"), ("MessageBody", "body-"))}  # fmt: skip
+
+    sent = query(url, "SendMessageBatch", **two)
+    refused = query(url, "SendMessageBatch", **eleven)
+    received = query(url, "ReceiveMessage", MaxNumberOfMessages="10", **{"AttributeName.1": "All"})
+
+    assert sent.status == 200 and sent.body.count("<SendMessageBatchResultEntry>") == 2
+    assert (refused.status, refused.code) == (
+        400,
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+    )
+    assert received.status == 200 and {"body-1", "body-2"} <= set(
+        re.findall(r"<Body>([^<]*)</Body>", received.body)
+    )
