@@ -8,7 +8,7 @@ import os
 import selectors
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlparse
@@ -50,16 +50,20 @@ class Endpoint:
         }
 
 
-def endpoint_settings(url: str, region: str) -> AwsSettings:
+def endpoint_settings(url: str, region: str, *, given: bool = False) -> AwsSettings:
     """Client settings for the embedded server or another compatible endpoint: the caller's
-    credentials if it has some, else dummy ones (moto accepts any)."""
+    credentials if it has some, else dummy ones (moto accepts any). ``given``: an endpoint
+    the user named (``--endpoint-url``), which may name one per service
+    (``clients.parse_endpoints``) and keeps the environment's per-service variables
+    (``AWS_ENDPOINT_URL_SQS``...) for the services it does not name."""
     from_env = AwsSettings.from_env()
-    return AwsSettings(
+    settings = AwsSettings(
         region=region,
-        endpoint_url=url,
         access_key_id=from_env.access_key_id or DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         secret_access_key=from_env.secret_access_key or DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        service_endpoints=from_env.service_endpoints if given else (),
     )
+    return settings.with_endpoints(url) if given else replace(settings, endpoint_url=url)
 
 
 def server_argv(stock: bool = False, settings: BackendSettings = LAB) -> list[str]:
@@ -165,8 +169,9 @@ class EmbeddedBackend:
         self.stop()
 
 
-def start_detached(region: str, log_path: Path, settings: BackendSettings = LAB) -> Endpoint:
-    """Start a server that outlives this process (``queuelab local up``)."""
+def start_detached(region: str, log_path: Path, settings: BackendSettings) -> Endpoint:
+    """Start a server that outlives this process (``queuelab local up``: AWS's settings
+    unless asked for the lab's)."""
     popen, endpoint = _start(server_argv(settings=settings), False, region, log_path)
     assert popen.stdout is not None
     popen.stdout.close()

@@ -24,12 +24,16 @@ from __future__ import annotations
 from queuelab.backend import compat
 from queuelab.backend.behaviour import (
     attributes,
+    creation,
+    dynamodb_requests,
     fifo,
+    fifo_order,
     leases,
     move_tasks,
     purge,
     receiving,
     sending,
+    sqs_requests,
 )
 from queuelab.backend.compat import INSTANCE, Patch, adds, on, reads, replaces, wraps
 from queuelab.backend.lab import delivery
@@ -161,6 +165,15 @@ BEHAVIOUR = (
         f"{SQS}.Message",
         V5_2_6,
         reads("_old_receipt_handles", INSTANCE, move_tasks),
+        replaces("validate_attribute_name", "(name)", sending.validate_attribute_name),
+        reads("group_id", INSTANCE, fifo_order),
+        reads("sent_timestamp", INSTANCE, fifo_order),
+        reads("approximate_receive_count", INSTANCE, fifo_order),
+    ),
+    *on(
+        SQS,
+        V5_2_6,
+        reads("_filter_message_attributes", "(message, input_message_attributes)", receiving),
     ),
     *on(
         f"{SQS}.Queue",
@@ -170,6 +183,8 @@ BEHAVIOUR = (
         replaces("BASE_ATTRIBUTES", "list value", attributes.base_attributes),
         wraps("_set_attributes", "(self, attributes, now=None)", attributes.set_attributes),
         reads("_pending_messages", INSTANCE, purge),
+        reads("redrive_policy", INSTANCE, fifo_order),
+        reads("dead_letter_queue", INSTANCE, fifo_order),
         replaces("delete_message", "(self, receipt_handle)", leases.delete_message),
         wraps("add_message", "(self, message)", receiving.add_message),
     ),
@@ -193,6 +208,12 @@ BEHAVIOUR = (
         replaces("send_message_batch", "(self, queue_name, entries)", sending.send_message_batch),
         wraps("receive_message", RECEIVE, receiving.receive_message),
         replaces("purge_queue", "(self, queue_name)", purge.purge_queue),
+        wraps("create_queue", "(self, name, tags=None, **kwargs)", creation.create_queue),
+        wraps(
+            "set_queue_attributes",
+            "(self, queue_name, attributes)",
+            creation.set_queue_attributes,
+        ),
     ),
     *on(
         "moto.sqs.responses.SQSResponse",
@@ -202,7 +223,22 @@ BEHAVIOUR = (
         adds("start_message_move_task", move_tasks.start_message_move_task),
         adds("list_message_move_tasks", move_tasks.list_message_move_tasks),
         adds("cancel_message_move_task", move_tasks.cancel_message_move_task),
+        wraps("call_action", "(self)", sqs_requests.call_action),
+        wraps("parse_parameters", "(self, request)", sqs_requests.parse_parameters),
+        reads("_get_action", "(self)", sqs_requests),
+        reads("serialized", "(self, action_result)", sqs_requests),
+        reads("querystring", INSTANCE, sqs_requests),
+        reads("body", INSTANCE, sqs_requests),
     ),
+)
+
+BEHAVIOUR += on(
+    f"{DYNAMODB}.responses.DynamoHandler",
+    V5_2_6,
+    wraps("call_action", "(self)", dynamodb_requests.call_action),
+    wraps("parse_parameters", "(self, request)", dynamodb_requests.parse_parameters),
+    reads("body", INSTANCE, dynamodb_requests),
+    reads("headers", INSTANCE, dynamodb_requests),
 )
 
 LAB = on(

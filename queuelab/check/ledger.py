@@ -135,8 +135,11 @@ def count_early_redeliveries(
     Only a faulty backend does that.
 
     The server starts a lease somewhere between a receive's invoke and its ok, so the
-    interval between two receives is at most (second ok) - (first invoke): only that upper
-    bound counts, and a slow process cannot make a redelivery look early. A release
+    interval between two receives is at most the wider of (second ok) - (first invoke) and
+    (first ok) - (second invoke): the history orders receives by when their ok was written,
+    and a process that wrote its ok late (frozen by SIGSTOP between the answer and the line,
+    or retrying after a lost answer) may have been served before the one written first.
+    Only that upper bound counts, so a slow process cannot make a redelivery look early. A release
     (ChangeMessageVisibility 0) or a retry (a new, maybe shorter, visibility) ends the lease
     from its invoke on, whatever its outcome: another consumer may get the message before
     the releasing one records the answer. Once a retry, a heartbeat or any other visibility
@@ -147,7 +150,8 @@ def count_early_redeliveries(
     tolerance = min(0.5, visibility_timeout / 2)
     receive_invoked: dict[str, float] = {}  # process -> its pending receive's invoke time
     changes: dict[tuple[str, str], tuple[float, float]] = {}  # (process, id) -> (at, seconds)
-    lease_from: dict[str, tuple[float, float]] = {}  # message id -> (earliest start, length)
+    # message id -> (earliest start, latest start: when its ok was written, length)
+    lease_from: dict[str, tuple[float, float, float]] = {}
     early = 0
     for op in history:
         message_id = op.value.get("message_id", "")
@@ -158,7 +162,8 @@ def count_early_redeliveries(
                 seconds = float(op.value.get("delay", op.value.get("visibility", 0)))
                 changes[(op.process, message_id)] = (op.time, seconds)
             elif op.type == OK and (op.process, message_id) in changes:
-                lease_from[message_id] = changes.pop((op.process, message_id))
+                at, seconds = changes.pop((op.process, message_id))
+                lease_from[message_id] = (at, op.time, seconds)
         if op.f != Fn.RECEIVE:
             continue
         if op.type == INVOKE:
@@ -170,9 +175,12 @@ def count_early_redeliveries(
         for message in op.value.get("messages", []):
             message_id = message["message_id"]
             previous = lease_from.get(message_id)
-            if previous is not None and op.time - previous[0] < previous[1] - tolerance:
-                early += message_id not in excused
-            lease_from[message_id] = (started_at, visibility_timeout)
+            if previous is not None:
+                first_start, first_ok, length = previous
+                widest = max(op.time - first_start, first_ok - started_at)
+                if widest < length - tolerance:
+                    early += message_id not in excused
+            lease_from[message_id] = (started_at, op.time, visibility_timeout)
     return early
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -58,14 +57,17 @@ def _target(
     target: str, endpoint_url: str | None
 ) -> tuple[clients.AwsSettings, dict[str, SetOutputs], str]:
     if endpoint_url:
-        settings = endpoint_settings(endpoint_url, DEFAULT_REGION)
+        try:
+            settings = endpoint_settings(endpoint_url, DEFAULT_REGION, given=True)
+        except clients.EndpointError as err:
+            fail(str(err))
         sqs = clients.sqs(settings)
         return settings, {item.key: _by_name(sqs, item) for item in scenarios.plan()}, "local"
     if target == "aws":
         if not workdir.stack_outputs().exists():
             fail("no stack outputs: run `make infra-up` first")
         outputs = _load(workdir.stack_outputs(), "run `make infra-up` again")
-        settings = replace(clients.AwsSettings.from_env(), endpoint_url=None, region=outputs.region)
+        settings = clients.AwsSettings.from_env().on_aws(outputs.region)
         return settings, outputs.resources, outputs.stack
     state = read_state()
     saved = workdir.local_outputs()
@@ -109,7 +111,13 @@ def run_doctor(
     target: Annotated[
         Target, typer.Option(help="local (the `local up` server) or aws.")
     ] = Target.local,
-    endpoint_url: Annotated[str | None, typer.Option(help="Check this endpoint instead.")] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Check this endpoint instead; one per service as sqs=URL,dynamodb=URL "
+            "(AWS_ENDPOINT_URL_SQS / _DYNAMODB / _S3 are honoured too).",
+        ),
+    ] = None,
     tools: Annotated[
         bool, typer.Option("--tools", help="Only check the tools (and, for aws, credentials).")
     ] = False,
@@ -134,7 +142,7 @@ def run_doctor(
     rows = doctor.check_tools(target)
     if target == "aws" and not endpoint_url:
         from_env = clients.AwsSettings.from_env()  # any region answers who the caller is
-        real_aws = replace(from_env, endpoint_url=None, region=from_env.region or DEFAULT_REGION)
+        real_aws = from_env.on_aws(from_env.region or DEFAULT_REGION)
         rows.append(doctor.check_credentials(lambda: clients.sts(real_aws)))
     if not tools:
         settings, resources, stack = _target(target, endpoint_url)

@@ -1,5 +1,7 @@
 """``queuelab local up | down | status``: one embedded server in the background for ad-hoc
-use, with every scenario's resources, and a ``.env`` for ``produce`` / ``consume`` by hand."""
+use, with every scenario's resources, and a ``.env`` for ``produce`` / ``consume`` by hand.
+The server behaves as AWS does (its settings are AWS's, the purge cooldown included) unless
+started with ``--lab-settings``, the departures ``queuelab run`` starts its own server with."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +17,7 @@ import scenarios
 from queuelab import workdir
 from queuelab.backend import BackendError, start_detached, stop_detached
 from queuelab.backend.launcher import endpoint_settings, is_server
+from queuelab.backend.settings import AWS, LAB, BackendSettings
 from queuelab.cli.hints import me
 from queuelab.contract import clients
 from queuelab.report.console import console as make_console
@@ -69,17 +72,43 @@ def _provision_and_write_env(url: str, region: str) -> None:
     envfile.write_for(outputs, settings.env(), WRITER)
 
 
+def describe_settings(settings: BackendSettings) -> str:
+    """What a `local up` server departs from AWS in, and what `queuelab run` would change."""
+    if not settings.departures():
+        return (
+            "backend settings: AWS's (a second PurgeQueue within "
+            f"{AWS.purge_cooldown_seconds:g} s refused, FIFO deduplication for "
+            f"{AWS.dedup_window_seconds:g} s); `{me()} run` starts its own server with the "
+            f"lab's: {LAB.describe()} (`{me()} local up --lab-settings` for those here)"
+        )
+    return f"backend settings: {settings.describe()}, the lab's, as `{me()} run` starts its own"
+
+
 @local_app.command()
-def up() -> None:
-    """Start the server (once), provision every scenario's resources, write .env."""
+def up(
+    lab_settings: Annotated[
+        bool,
+        typer.Option(
+            "--lab-settings",
+            help="Start the server with the lab's settings (what `run` uses: purges not "
+            "rate-limited, a short FIFO deduplication window) instead of AWS's.",
+        ),
+    ] = False,
+) -> None:
+    """Start the server (once), provision every scenario's resources, write .env. The server
+    keeps AWS's numbers (the purge cooldown too) unless --lab-settings."""
     state = read_state()
     if state is not None:
         console.print(f"already running at {state['url']} (pid {state['pid']})")
+        if state.get("settings"):
+            running = BackendSettings.from_dict(state["settings"])
+            console.print(describe_settings(running), highlight=False, soft_wrap=True)
         _provision_and_write_env(state["url"], state["region"])
         return
     workdir.home().mkdir(parents=True, exist_ok=True)
+    wanted = LAB if lab_settings else AWS
     try:
-        endpoint = start_detached(DEFAULT_REGION, workdir.home() / "local-server.log")
+        endpoint = start_detached(DEFAULT_REGION, workdir.home() / "local-server.log", wanted)
     except BackendError as err:
         fail(str(err), code=1)
     state = {
@@ -93,7 +122,7 @@ def up() -> None:
     _provision_and_write_env(endpoint.url, endpoint.region)
     console.print(f"embedded server running at {endpoint.url} (pid {endpoint.pid})")
     if endpoint.backend is not None:
-        console.print(f"backend settings: {endpoint.backend.describe()}", highlight=False)
+        console.print(describe_settings(endpoint.backend), highlight=False, soft_wrap=True)
     console.print(
         f"wrote .env; try: {me()} produce --n 5 && IDLE_TIMEOUT_SECONDS=3 {me()} consume\n"
         "the AWS CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs`: after `set -a; . ./.env`, "

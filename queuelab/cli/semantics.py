@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from rich.table import Table
 
@@ -33,11 +32,15 @@ console = make_console()
 def _target(target: str, endpoint_url: str | None) -> Iterator[tuple[str, Conformance]]:
     if endpoint_url:
         region = clients.AwsSettings.from_env().region or DEFAULT_REGION
-        settings = endpoint_settings(endpoint_url, region)
-        yield endpoint_url, Conformance(settings, declared_backend(endpoint_url))
+        try:
+            settings = endpoint_settings(endpoint_url, region, given=True)
+        except clients.EndpointError as err:
+            fail(str(err))
+        sqs_url = settings.endpoint_for("sqs") or endpoint_url
+        yield sqs_url, Conformance(settings, declared_backend(sqs_url))
     elif target == "aws":
         from_env = clients.AwsSettings.from_env()
-        settings = replace(from_env, endpoint_url=None, region=from_env.region or DEFAULT_REGION)
+        settings = from_env.on_aws(from_env.region or DEFAULT_REGION)
         yield f"AWS ({settings.region})", Conformance(settings)
     else:
         try:

@@ -1,4 +1,10 @@
-"""The one place that builds boto3 clients, configured the standard AWS way."""
+"""The one place that builds boto3 clients, configured the standard AWS way.
+
+Endpoints: ``AWS_ENDPOINT_URL`` for every service, and the standard per-service variables
+``AWS_ENDPOINT_URL_SQS``, ``AWS_ENDPOINT_URL_DYNAMODB``, ``AWS_ENDPOINT_URL_S3`` over it, so
+SQS can be one server (LocalStack) and DynamoDB another (the embedded backend). An endpoint
+given on the command line may name them too: ``URL``, ``sqs=URL,dynamodb=URL``, or both
+(``URL,sqs=URL2``: the services not named go to the first)."""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import functools
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -22,6 +28,34 @@ if TYPE_CHECKING:
 # (standard | adaptive | legacy) and AWS_MAX_ATTEMPTS (1: no retry at all) choose them.
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 4  # total attempts, the first included
+# The services queuelab's clients reach, by the name their endpoint variable takes.
+SERVICES = ("sqs", "dynamodb", "s3")
+
+
+class EndpointError(ValueError):
+    """An endpoint specification that names an unknown service or no URL."""
+
+
+def parse_endpoints(spec: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """``URL`` / ``sqs=URL,dynamodb=URL`` / ``URL,sqs=URL2``: (the default, per service)."""
+    default: str | None = None
+    per_service: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        name, found, url = part.partition("=")
+        if found and "://" not in name:
+            if name.lower() not in SERVICES:
+                raise EndpointError(
+                    f"{name!r} in {spec!r} is not a service queuelab reaches "
+                    f"({', '.join(SERVICES)})"
+                )
+            per_service[name.lower()] = url
+        elif default is None:
+            default = part
+        else:
+            raise EndpointError(f"{spec!r} gives two default endpoints: name the services")
+    if not per_service and default is None:
+        raise EndpointError(f"no endpoint in {spec!r}")
+    return default, tuple(per_service.items())
 
 
 def client_config(settings: AwsSettings) -> Config:
@@ -49,6 +83,27 @@ class AwsSettings:
     session_token: str | None = None
     retry_mode: str = DEFAULT_RETRY_MODE
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    # (service, URL): AWS_ENDPOINT_URL_<SERVICE>, over endpoint_url for that service
+    service_endpoints: tuple[tuple[str, str], ...] = ()
+
+    def endpoint_for(self, service: str) -> str | None:
+        """Where ``service``'s client connects (None: AWS itself)."""
+        return dict(self.service_endpoints).get(service) or self.endpoint_url
+
+    def with_endpoints(self, spec: str) -> AwsSettings:
+        """These settings with the endpoints of ``spec`` (``parse_endpoints``) over the
+        environment's: a service the spec does not name keeps its own variable, else the
+        spec's default, else the first URL the spec gives."""
+        default, named = parse_endpoints(spec)
+        per_service = dict(self.service_endpoints) | dict(named)
+        fallback = default or self.endpoint_url or named[0][1]
+        return replace(
+            self, endpoint_url=fallback, service_endpoints=tuple(sorted(per_service.items()))
+        )
+
+    def on_aws(self, region: str | None) -> AwsSettings:
+        """The same credentials, every service on AWS itself (no endpoint)."""
+        return replace(self, endpoint_url=None, service_endpoints=(), region=region)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AwsSettings:
@@ -62,6 +117,11 @@ class AwsSettings:
             session_token=env.get("AWS_SESSION_TOKEN") or None,
             retry_mode=env.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE,
             max_attempts=int(env.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS),
+            service_endpoints=tuple(
+                (service, env[f"AWS_ENDPOINT_URL_{service.upper()}"])
+                for service in SERVICES
+                if env.get(f"AWS_ENDPOINT_URL_{service.upper()}")
+            ),
         )
 
     def env(self) -> dict[str, str]:
@@ -77,6 +137,8 @@ class AwsSettings:
             "AWS_RETRY_MODE": self.retry_mode,
             "AWS_MAX_ATTEMPTS": str(self.max_attempts),
         }
+        for service, url in self.service_endpoints:
+            values[f"AWS_ENDPOINT_URL_{service.upper()}"] = url
         return {k: v for k, v in values.items() if v}
 
 
@@ -99,7 +161,7 @@ def _client(service: str, settings: AwsSettings, config: Config | None = None) -
     with _BUILDING:
         return _session(settings.profile, settings.region).client(
             service,  # type: ignore[call-overload]
-            endpoint_url=settings.endpoint_url,
+            endpoint_url=settings.endpoint_for(service),
             config=config or client_config(settings),
             aws_access_key_id=settings.access_key_id,
             aws_secret_access_key=settings.secret_access_key,
@@ -120,7 +182,7 @@ def s3(settings: AwsSettings | None = None) -> S3Client:
     loopback server has no per-bucket host names); AWS's default, virtual-hosted, on AWS."""
     settings = settings or AwsSettings.from_env()
     config = client_config(settings)
-    if settings.endpoint_url:
+    if settings.endpoint_for("s3"):
         config = config.merge(Config(s3={"addressing_style": "path"}))
     return _client("s3", settings, config)  # type: ignore[no-any-return]
 

@@ -165,9 +165,88 @@ CATALOGUE: tuple[Semantic, ...] = (
         API.format("StartMessageMoveTask"),
     ),
     Semantic(
+        "visibility-deleted-handle-refused",
+        "ChangeMessageVisibility with the receipt handle of a message already deleted is refused",
+        "InvalidParameterValue (Message does not exist or is not available for visibility "
+        "timeout change)",
+        API.format("ChangeMessageVisibility"),
+    ),
+    Semantic(
+        "receipt-handle-malformed-refused",
+        "a receipt handle that is not one is refused; a deleted message's handle deletes again "
+        "without error",
+        'ReceiptHandleIsInvalid (The input receipt handle "garbage" is not a valid receipt '
+        "handle.); the second delete accepted",
+        API.format("DeleteMessage"),
+    ),
+    Semantic(
+        "fifo-queue-delay-applies",
+        "FIFO: a message sent with DelaySeconds=0 still waits the queue's DelaySeconds",
+        "not received during the queue's 4 s delay, received after it",
+        API.format("SendMessage"),
+    ),
+    Semantic(
+        "fifo-batch-groups-together",
+        "FIFO: a receive returns each message group's messages together, in order",
+        "g1-m1, g1-m2, g1-m3, g2-m1 (sent g1-m1, g2-m1, g1-m2, g1-m3)",
+        API.format("ReceiveMessage"),
+    ),
+    Semantic(
+        "fifo-group-head-available",
+        "FIFO: a group whose first message is visible again is served while later ones are "
+        "still in flight, behind the groups that waited",
+        "g2-m1, g1-m1 once g1-m1 is released (g1-m2 still in flight)",
+        GUIDE.format("FIFO-key-terms"),
+    ),
+    Semantic(
+        "fifo-name-needs-fifo-attribute",
+        "CreateQueue refuses a .fifo name without FifoQueue=true, and FifoQueue=true without "
+        "the .fifo suffix",
+        "InvalidParameterValue, both",
+        API.format("CreateQueue"),
+    ),
+    Semantic(
+        "queue-type-fixed",
+        "a queue's type cannot change: FifoQueue is unknown to a standard queue, "
+        "FifoQueue=false is refused on a FIFO queue",
+        "InvalidAttributeName, then InvalidAttributeValue",
+        API.format("SetQueueAttributes"),
+    ),
+    Semantic(
+        "message-body-required",
+        "SendMessage without a body (an empty one) is refused as a missing parameter",
+        "MissingParameter (The request must contain the parameter MessageBody.)",
+        API.format("SendMessage"),
+    ),
+    Semantic(
+        "receive-limits-refused",
+        "ReceiveMessage with MaxNumberOfMessages above 10 or WaitTimeSeconds above 20 is refused",
+        "InvalidParameterValue, both (Must be between 1 and 10, if provided.)",
+        API.format("ReceiveMessage"),
+    ),
+    Semantic(
+        "batch-size-checked-first",
+        "a batch of more than 10 entries is refused as too many, whatever its entries",
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest for 20 deletes of one handle",
+        API.format("DeleteMessageBatch"),
+    ),
+    Semantic(
+        "message-attribute-names",
+        "message attribute names: letters beyond ASCII accepted, an AWS. prefix refused, an "
+        "empty string value refused",
+        "attr.1øßä accepted; AWS.x and an empty value: InvalidParameterValue",
+        API.format("SendMessage"),
+    ),
+    Semantic(
+        "group-id-on-standard-queue",
+        "a standard queue takes a valid MessageGroupId and returns it; an invalid one is refused",
+        "MessageGroupId returned; 'group 123' refused with InvalidParameterValue",
+        API.format("SendMessage"),
+    ),
+    Semantic(
         "purge-cooldown",
-        "a second PurgeQueue of a queue within 60 s is refused",
-        "PurgeQueueInProgress",
+        "a second PurgeQueue of a queue within 60 s is refused, HTTP 403",
+        "PurgeQueueInProgress (HTTP 403)",
         API.format("PurgeQueue"),
         setting="purge_cooldown_seconds",
     ),

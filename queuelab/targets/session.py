@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -87,9 +87,17 @@ def declared_backend(url: str) -> BackendSettings | None:
 
 @contextmanager
 def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
-    """Any SQS/DynamoDB-compatible endpoint (LocalStack, a `queuelab local up` server...):
-    the plan is provisioned there through the APIs first."""
-    settings = endpoint_settings(url, clients.AwsSettings.from_env().region or DEFAULT_REGION)
+    """Any SQS/DynamoDB-compatible endpoint (LocalStack, a `queuelab local up` server...),
+    or one per service (``sqs=URL,dynamodb=URL``, ``AWS_ENDPOINT_URL_SQS``...): the plan is
+    provisioned there through the APIs first."""
+    region = clients.AwsSettings.from_env().region or DEFAULT_REGION
+    try:
+        settings = endpoint_settings(url, region, given=True)
+    except clients.EndpointError as err:
+        raise TargetError(str(err)) from None
+    # The witness and the nemesis are the SQS server's, if it is an embedded one (with SQS on
+    # another server, its calls would be missing from the witness).
+    sqs_url = settings.endpoint_for("sqs") or url
     try:
         outputs = provision.provision(
             clients.sqs(settings),
@@ -101,7 +109,13 @@ def endpoint(url: str, resources: Iterable[ResourceSet]) -> Iterator[Session]:
         )
     except (BotoCoreError, ClientError) as err:
         raise TargetError(f"cannot provision at {url}: {err}") from err
-    yield Session("endpoint", settings, outputs, control=probe(url), backend=declared_backend(url))
+    yield Session(
+        "endpoint",
+        settings,
+        outputs,
+        control=probe(sqs_url),
+        backend=declared_backend(sqs_url),
+    )
 
 
 @contextmanager
@@ -122,8 +136,7 @@ def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
         raise TargetError(
             f"the stack {outputs.stack!r} lacks {', '.join(missing)}: run `make infra-up` again"
         )
-    from_env = clients.AwsSettings.from_env()
-    settings = replace(from_env, endpoint_url=None, region=outputs.region)
+    settings = clients.AwsSettings.from_env().on_aws(outputs.region)
     try:
         sqs, ddb = clients.sqs(settings), clients.dynamodb(settings)
     except BotoCoreError as err:  # e.g. AWS_PROFILE names a profile that does not exist

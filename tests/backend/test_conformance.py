@@ -29,6 +29,18 @@ STOCK_MOTO_DIFFERS = {
     "redrive-allow-policy-enforced",
     "move-task-to-source",
     "move-task-validation",
+    "visibility-deleted-handle-refused",
+    "receipt-handle-malformed-refused",
+    "fifo-queue-delay-applies",
+    "fifo-batch-groups-together",
+    "fifo-group-head-available",
+    "fifo-name-needs-fifo-attribute",
+    "queue-type-fixed",
+    "message-body-required",
+    "receive-limits-refused",
+    "batch-size-checked-first",
+    "message-attribute-names",
+    "group-id-on-standard-queue",
 }
 
 

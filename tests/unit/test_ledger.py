@@ -144,6 +144,27 @@ def test_a_slowly_recorded_receive_does_not_make_a_timely_redelivery_early() -> 
     assert ledger.early_redeliveries == 0
 
 
+def test_a_receive_written_down_late_may_have_been_served_first() -> None:
+    # Given c2 asked first and was served at once, but was frozen (SIGSTOP) before it wrote
+    # its ok; the lease ran out, c1 received the message 2.2 s later and wrote it down at
+    # once, and c2, resumed, wrote its ok 0.3 s after c1's call (the soak's seed 2026 run:
+    # a consumer stopped at the same time, the other's receive retried after a lost answer)
+    story = Story().sent("a").add("c2", INVOKE, Fn.RECEIVE).wait(2.2)
+    story.add("c1", INVOKE, Fn.RECEIVE).received("a", "c1").wait(0.3).received("a", "c2")
+    # Then nothing says the backend handed the message out inside a lease: c2's lease may
+    # have been the first, over before c1's began
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 0
+
+
+def test_two_receives_inside_one_lease_whichever_came_first_are_early() -> None:
+    # Given c2's call spanned c1's, but both ended within 0.3 s of the other's start
+    story = Story().sent("a").add("c2", INVOKE, Fn.RECEIVE).wait(0.2)
+    story.add("c1", INVOKE, Fn.RECEIVE).received("a", "c1").wait(0.1).received("a", "c2")
+    ledger, _ = judged(story, Observation(side_effects={"a": 1}))
+    assert ledger.early_redeliveries == 1
+
+
 def test_a_redelivery_well_inside_the_lease_is_early_even_after_a_long_poll() -> None:
     # Given c1's long poll waited 0.9 s for the message, and c2 got it 0.3 s later
     story = Story().sent("a").add("c1", INVOKE, Fn.RECEIVE).wait(0.9).received("a", "c1")

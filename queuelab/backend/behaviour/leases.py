@@ -9,10 +9,21 @@ visibility timeout has expired (or the message was received again). The refusal 
 The receipt handle has expired."; in a batch, a ``Failed`` entry ``ReceiptHandleIsInvalid``,
 "The receipt handle has expired". Standard queues keep accepting stale handles (AWS does too
 while the message has not been received again; moto even after, a documented difference).
+
+A handle that is not one (moto's are 185 lower-case letters) is refused with
+``ReceiptHandleIsInvalid``, 'The input receipt handle "<handle>" is not a valid receipt
+handle.'; a well-formed handle whose message is gone (deleted, purged, moved) deletes
+nothing and succeeds, and a ChangeMessageVisibility with it is refused with
+``InvalidParameterValue``, "Value <handle> for parameter ReceiptHandle is invalid. Reason:
+Message does not exist or is not available for visibility timeout change." (AWS's answers,
+recorded by LocalStack's AWS-validated tests test_delete_message_with_illegal_receipt_handle,
+test_delete_message_with_deleted_receipt_handle and
+test_change_visibility_on_deleted_message_raises_invalid_parameter_value).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from queuelab.backend.behaviour.locking import notify
@@ -20,6 +31,9 @@ from queuelab.backend.speed import store
 
 MAX_VISIBILITY_SECONDS = 43200
 EXPIRED = "The receipt handle has expired"
+GONE = "Message does not exist or is not available for visibility timeout change"
+# What moto's handles look like (moto.sqs.utils.generate_receipt_handle).
+_HANDLE = re.compile(r"[a-z]{185}")
 
 
 def _exceptions() -> Any:
@@ -36,11 +50,33 @@ def expired_error(receipt_handle: str) -> Exception:
     return error
 
 
+def malformed_error(receipt_handle: str) -> Exception:
+    error: Exception = _exceptions().SQSException(
+        "ReceiptHandleIsInvalid",
+        f'The input receipt handle "{receipt_handle}" is not a valid receipt handle.',
+    )
+    return error
+
+
+def gone_error(receipt_handle: str) -> Exception:
+    error: Exception = _exceptions().InvalidParameterValue(
+        f"Value {receipt_handle} for parameter ReceiptHandle is invalid. Reason: {GONE}."
+    )
+    return error
+
+
+class Gone(Exception):
+    """A well-formed receipt handle whose message is no longer in the queue."""
+
+
 def held(queue: Any, receipt_handle: str) -> Any:
-    """The message this handle may still act on; raises as SQS does when it may not."""
+    """The message this handle may still act on; raises as SQS does when it may not
+    (``Gone`` for a well-formed handle whose message left the queue)."""
+    if not _HANDLE.fullmatch(receipt_handle or ""):
+        raise malformed_error(receipt_handle)
     message = store.find(queue, receipt_handle)
     if message is None:
-        raise _exceptions().ReceiptHandleIsInvalid()
+        raise Gone(receipt_handle)
     if queue.fifo_queue and (receipt_handle != message.receipt_handle or message.visible):
         raise expired_error(receipt_handle)
     return message
@@ -55,6 +91,8 @@ def remove(queue: Any, message: Any) -> None:
 
 
 def _failed(entry_id: str, err: Exception) -> dict[str, Any]:
+    if isinstance(err, Gone):
+        err = gone_error(str(err))
     if getattr(err, "queuelab_expired", False):
         code, message = "ReceiptHandleIsInvalid", EXPIRED
     else:
@@ -64,13 +102,16 @@ def _failed(entry_id: str, err: Exception) -> dict[str, Any]:
 
 def _refusals() -> tuple[type[Exception], ...]:
     exceptions = _exceptions()
-    return (exceptions.ReceiptHandleIsInvalid, exceptions.InvalidParameterValue)
+    return (exceptions.SQSException, Gone)
 
 
 def _delete(queue: Any, receipt_handle: str) -> None:
     if receipt_handle in queue.deleted_messages:
         return  # already deleted: moto answers success again
-    message = held(queue, receipt_handle)
+    try:
+        message = held(queue, receipt_handle)
+    except Gone:
+        return  # deleted before, purged or moved: nothing to delete, as SQS answers
     queue.deleted_messages.update(message.all_receipt_handles)
     remove(queue, message)
 
@@ -79,7 +120,10 @@ def _change_visibility(
     backend: Any, queue_name: str, receipt_handle: str, visibility_timeout: int
 ) -> None:
     queue = backend.get_queue(queue_name)
-    message = held(queue, receipt_handle)
+    try:
+        message = held(queue, receipt_handle)
+    except Gone:
+        raise gone_error(receipt_handle) from None
     limit_ms = MAX_VISIBILITY_SECONDS * 1000
     if store.now_ms() + int(visibility_timeout) * 1000 - message.sent_timestamp > limit_ms:
         raise _exceptions().InvalidParameterValue(

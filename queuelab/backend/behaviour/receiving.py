@@ -4,7 +4,8 @@ to a DLQ remember where they came from (``DeadLetterQueueSourceArn``, which AWS 
 StartMessageMoveTask uses to send them back to their own source queue).
 
 moto's own receive runs as a single pass (wait 0) under the server lock; the waiting
-happens here, releasing the lock between passes.
+happens here, releasing the lock between passes. A FIFO queue's pass is
+``behaviour.fifo_order``'s (which messages, in which order), not moto's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextvars
 import time
 from typing import Any
 
-from queuelab.backend.behaviour import fifo
+from queuelab.backend.behaviour import fifo, fifo_order
 from queuelab.backend.behaviour.locking import LOCK, POLL_TICK_SECONDS, notify
 from queuelab.backend.speed import store
 
@@ -57,6 +58,13 @@ def _expire_leases(queue: Any) -> None:
             queue.pending_messages.discard(message)
 
 
+def _filter() -> Any:
+    """moto's filter of a received copy's message attributes (MessageAttributeNames)."""
+    from moto.sqs.models import _filter_message_attributes
+
+    return _filter_message_attributes
+
+
 def receive_message(original: Any) -> Any:
     def receive_once(
         self: Any, queue_name: str, count: int, visibility_timeout: int, names: list[str] | None
@@ -69,8 +77,12 @@ def receive_message(original: Any) -> Any:
                 return again
         _expire_leases(queue)
         token = _receiving_from.set(queue)
+        found: list[Any]
         try:
-            found: list[Any] = original(self, queue_name, count, 0, visibility_timeout, names)
+            if queue.fifo_queue:
+                found = fifo_order.receive(queue, count, visibility_timeout, names, _filter())
+            else:
+                found = original(self, queue_name, count, 0, visibility_timeout, names)
         finally:
             _receiving_from.reset(token)
         if attempt and found:

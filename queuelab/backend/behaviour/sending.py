@@ -4,12 +4,27 @@
   UTF-8 bytes of its body plus, for each message attribute, the bytes of its name, its data
   type and its value; it must not exceed the queue's ``MaximumMessageSize`` (default and
   maximum 1 MiB). A batch's entries together must not exceed 1 MiB (``BatchRequestTooLong``).
+- Message attributes (SendMessage API, MessageAttributeValue): names of up to 256 letters,
+  digits, ``_ - .`` (not only ASCII: AWS takes ``attr.1øßä``), not starting with ``AWS.`` or
+  ``Amazon.``, with no period first, last or twice in a row; a String or Number value that is
+  empty is refused ("Message (user) attribute 'ErrorDetails' must contain a non-empty value
+  of type 'String'."), as LocalStack's AWS-validated test_send_message_with_empty_string_
+  attribute and test_send_message_with_invalid_string_attributes record (moto refuses any
+  non-ASCII name and accepts the rest).
 - Characters (SendMessage API): only #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD |
   #x10000 to #x10FFFF; anything else is refused with ``InvalidMessageContents``.
 - Batches (SendMessageBatch API): malformed requests fail whole (ids, entry count, total
   size, a FIFO entry without a group or deduplication id); an entry that is too large or
   holds a refused character lands in ``Failed`` and the others are sent.
-- FIFO: deduplication and sequence numbers come from ``queuelab.backend.behaviour.fifo``.
+- MessageGroupId and MessageDeduplicationId: 1-128 alphanumeric and punctuation characters,
+  or ``InvalidParameterValue`` ("Value <id> for parameter MessageGroupId is invalid. Reason:
+  MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in
+  length."), on standard queues too, which take a group id (fair queues) and return it
+  (LocalStack's AWS-validated test_send_message_to_standard_queue_with_invalid_message_group_id,
+  test_message_deduplication_id_invalid, test_fair_queue_with_message_group_id).
+- FIFO: deduplication and sequence numbers come from ``queuelab.backend.behaviour.fifo``;
+  a message has the queue's delay (DelaySeconds=0 too), any other per-message delay is
+  refused.
 """
 
 from __future__ import annotations
@@ -27,6 +42,11 @@ ALLOWED = "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10
 _REFUSED = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _FIFO_ID = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# A message attribute's name (SendMessage API, MessageAttributeValue): letters and digits (not
+# only ASCII: AWS takes attr.1øßä), _ - . ; up to 256; not AWS. or Amazon. first, no period
+# first or last, no two in a row.
+_ATTRIBUTE_NAME = re.compile(r"[\w.-]{1,256}")
+_RESERVED_NAME = re.compile(r"(?i)(aws\.|amazon\.)")
 
 
 def _exceptions() -> Any:
@@ -60,6 +80,34 @@ def check_contents(body: str, attributes: dict[str, Any] | None) -> None:
             )
 
 
+def check_attribute_name(name: str) -> None:
+    if (
+        not _ATTRIBUTE_NAME.fullmatch(name)
+        or _RESERVED_NAME.match(name)
+        or name.startswith(".")
+        or name.endswith(".")
+        or ".." in name
+    ):
+        raise _exceptions().InvalidParameterValue(
+            f"Message (user) attribute name {name[:256]} is invalid: a name has up to 256 "
+            "letters, digits, _ - and . characters, does not start with AWS. or Amazon., "
+            "and has no period first, last or twice in a row."
+        )
+
+
+def check_attributes(attributes: dict[str, Any] | None) -> None:
+    """Names, and string values that must not be empty (AWS: "Message (user) attribute
+    'ErrorDetails' must contain a non-empty value of type 'String'.")."""
+    for name, value in (attributes or {}).items():
+        check_attribute_name(name)
+        kind = str(value.get("DataType", "")).split(".")[0]
+        if kind in ("String", "Number") and value.get("StringValue") == "":
+            raise _exceptions().InvalidParameterValue(
+                f"Message (user) attribute '{name}' must contain a non-empty value of type "
+                f"'{kind}'."
+            )
+
+
 def check_size(queue: Any, body: str, attributes: dict[str, Any] | None, batch: bool) -> None:
     limit = queue.maximum_message_size
     if message_size(body, attributes) > limit:
@@ -79,9 +127,15 @@ def _check_fifo_ids(group_id: str | None, dedup_id: str | None) -> None:
 
 
 def _check_delay(queue: Any, delay_seconds: int | None) -> int:
+    """The message's delay. On a FIFO queue a message has the queue's delay: a per-message
+    DelaySeconds above 0 is refused, and 0 keeps the queue's (AWS, recorded by LocalStack's
+    test_fifo_queue_send_message_with_zero_delay_defaults_to_queue_delay; moto delivers it
+    at once)."""
     if delay_seconds is None:
         return int(queue.delay_seconds)
     delay = int(delay_seconds)
+    if queue.fifo_queue and delay == 0:
+        return int(queue.delay_seconds)
     if queue.fifo_queue and delay > 0:
         reason = "The request include parameter that is not valid for this queue type."
     elif not 0 <= delay <= MAX_DELAY_SECONDS:
@@ -122,14 +176,15 @@ def send(
     answers the original's MessageId and SequenceNumber."""
     from moto.sqs.models import Message
 
+    check_attributes(attributes)
     check_contents(body, attributes)
     check_size(queue, body, attributes, batch)
     delay = _check_delay(queue, delay_seconds)
     message = Message(str(uuid.uuid4()), body, system_attributes)
     message.message_attributes = attributes or {}
     if queue.fifo_queue:
-        _check_fifo_request(queue, group_id, dedup_id, "MissingParameter")
         _check_fifo_ids(group_id, dedup_id)
+        _check_fifo_request(queue, group_id, dedup_id, "MissingParameter")
         message.group_id = group_id
         message.deduplication_id = dedup_id or hashlib.sha256(body.encode("utf-8")).hexdigest()
         original = fifo.original_of(queue, group_id, message.deduplication_id)
@@ -137,7 +192,8 @@ def send(
             message.id, message.sequence_number = original.message_id, original.sequence_number
             return message  # accepted, not delivered
         message.sequence_number = fifo.next_sequence_number()
-    elif group_id is not None:
+    elif group_id is not None:  # a fair queue's tenant (standard queues take it too)
+        _check_fifo_ids(group_id, None)
         message.group_id = group_id
     message.mark_sent(delay_seconds=delay)
     queue.add_message(message)
@@ -173,6 +229,11 @@ def send_message(_moto: Any) -> Any:
         )
 
     return send_message
+
+
+def validate_attribute_name(_moto: Any) -> Any:
+    """moto's check of an attribute name (ASCII only) is ``check_attribute_name``."""
+    return staticmethod(check_attribute_name)
 
 
 def send_message_batch(_moto: Any) -> Any:

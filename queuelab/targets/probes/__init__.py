@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from queuelab.targets.probes import fifo, queues
+from queuelab.targets.probes import fifo, queues, recorded
 from queuelab.targets.probes.scratch import Observations, Observed, Scratch
 
 __all__ = ["PROBES", "WINDOW", "Observations", "Observed", "Probe", "Scratch", "fifo_window"]
@@ -37,6 +37,16 @@ PROBES: dict[Probe, tuple[str, ...]] = {
     queues.batch: ("batch-fails-only-offending-entries",),
     queues.allow_policy: ("redrive-allow-policy-stored", "redrive-allow-policy-enforced"),
     queues.move_task: ("move-task-to-source", "move-task-validation"),
+    recorded.handles: ("visibility-deleted-handle-refused", "receipt-handle-malformed-refused"),
+    recorded.fifo_delay: ("fifo-queue-delay-applies",),
+    recorded.fifo_groups: ("fifo-batch-groups-together", "fifo-group-head-available"),
+    recorded.queue_types: ("fifo-name-needs-fifo-attribute", "queue-type-fixed"),
+    recorded.requests: (
+        "message-body-required",
+        "receive-limits-refused",
+        "batch-size-checked-first",
+    ),
+    recorded.attributes: ("message-attribute-names", "group-id-on-standard-queue"),
     queues.purge: ("purge-cooldown",),
 }
 # ``fifo_window`` takes how long to wait; ``queuelab.targets.conformance`` binds it.

@@ -60,10 +60,11 @@ def size(s: Scratch) -> Observations:
     limit = default["Attributes"].get("MaximumMessageSize", "?")
     return {
         "size-counts-utf8-bytes": Observed(
-            bool(wide), f"refused: {wide}" if wide else "accepted (characters counted)"
+            wide == "InvalidParameterValue",
+            f"refused: {wide}" if wide else "accepted (characters counted)",
         ),
         "size-counts-attributes": Observed(
-            bool(with_attributes),
+            with_attributes == "InvalidParameterValue",
             f"refused: {with_attributes}" if with_attributes else "accepted (attributes ignored)",
         ),
         "size-default-1mib": Observed(limit == "1048576", limit),
@@ -164,9 +165,14 @@ def move_task(s: Scratch) -> Observations:
 def purge(s: Scratch) -> Observations:
     url, _ = s.queue("purge")
     s.sqs.purge_queue(QueueUrl=url)
-    refused = refusal(lambda: s.sqs.purge_queue(QueueUrl=url))
-    return {
-        "purge-cooldown": Observed(
-            "PurgeQueueInProgress" in refused, f"refused: {refused}" if refused else "accepted"
-        )
-    }
+    try:
+        s.sqs.purge_queue(QueueUrl=url)
+    except ClientError as err:
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        refused = f"refused: {code(err)} (HTTP {status})"
+        return {
+            "purge-cooldown": Observed(
+                "PurgeQueueInProgress" in code(err) and status == 403, refused
+            )
+        }
+    return {"purge-cooldown": Observed(False, "accepted")}
