@@ -57,5 +57,5 @@ SCENARIO = kit.Scenario(
     unsafe="no reconciliation: every update is applied as it arrives",
     unsafe_shows=(kit.Expect(Versions.stale_entities, ">=", 1),),
     typical_seconds=4,
-    black_box=versions.NOT_BLACK_BOX,
+    black_box=kit.BLACK_BOX,
 )
