@@ -16,7 +16,8 @@ class Backpressure(kit.Metrics):
     peak_depth = kit.metric("the most messages waiting or in flight at one sample")
     consumers_at_end = kit.metric("consumers running when the producer stopped")
     outpaced = kit.metric(
-        "1 when the backlog grew over the first 5 samples (one consumer was too few)"
+        "1 when the backlog grew over the first 5 samples from the producer's first send (one "
+        "consumer was too few)"
     )
     still_growing = kit.metric("1 when the backlog still grew over the last 5 samples")
     equilibrium_s = kit.metric("when the backlog stopped growing, from the method's start")
@@ -50,6 +51,9 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
         completed = sum(1 for op in lab.history() if op.f == kit.Fn.DELETE and op.type == kit.OK)
         lab.sample(visible=depth.visible, in_flight=depth.in_flight, consumers=consumers,
                    completed=completed)  # fmt: skip
+        if not depths and depth.visible + depth.in_flight + completed == 0:
+            continue  # the producer has not sent yet (it takes seconds to start on a busy
+            # machine): the trends are judged from its first send
         depths.append(depth.visible + depth.in_flight)
         now = time.monotonic()
         # The scaler reacts to any upward trend over a short window (the verdict tolerates

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from queuelab.check.ledger import receives
-from queuelab.contract.history import OK, Fn, Op
+from queuelab.contract.history import INVOKE, OK, Fn, Op
 from queuelab.run.metrics import Metrics, metric
 
 
@@ -41,8 +41,9 @@ def inversions(sequence: list[int]) -> int:
 
 
 def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
-    """Receives other consumers completed while a crashed consumer's message was still
-    invisible: each one was a chance for later messages to overtake it."""
+    """Receive calls of other consumers open while a crashed consumer's message was still
+    invisible (a long poll counts whenever it returned): each one was a chance for later
+    messages to overtake it."""
     polls = 0
     for crash in (op for op in history if op.f == Fn.CRASH and op.key):
         leases = [
@@ -57,12 +58,14 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
         if not leases:
             continue
         start, end = leases[-1], leases[-1] + visibility_timeout
-        polls += sum(
-            1
-            for op in history
-            if op.f == Fn.RECEIVE and op.type == OK and op.process != crash.process
-            and start < op.time < end
-        )  # fmt: skip
+        opened: dict[str, float] = {}
+        for op in history:
+            if op.f != Fn.RECEIVE or op.process == crash.process:
+                continue
+            if op.type == INVOKE:
+                opened[op.process] = op.time
+            elif op.process in opened:
+                polls += opened.pop(op.process) < end and op.time > start
     return polls
 
 
