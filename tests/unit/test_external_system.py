@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from queuelab.contract import external, faults, files
+from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.run import external as system_module
+from queuelab.run.drivers import translate
 from queuelab.run.effect_endpoint import EffectEndpoint
 from queuelab.run.external import Caller, ExternalSystem, Trigger
 
@@ -269,3 +271,15 @@ def test_over_http_an_entity_is_put_with_a_version_and_read_back(system: Externa
         ("PUT", external.PERFORMED), ("PUT", external.BAD_REQUEST), ("PUT", external.BAD_REQUEST),
         ("GET", external.FOUND),
     ]  # fmt: skip
+
+
+def test_a_slots_knobs_become_what_the_endpoint_does_to_its_requests() -> None:
+    chaos = ConsumerKnobs(
+        side_effect_delay_seconds=1.0, claim_write_delay_seconds=0.5, pause_once_seconds=3.0,
+        downstream_outage_seconds=2.0, reject_payload_marker="x", reject_stage="after-side-effect",
+    )  # fmt: skip
+    made = translate.caller(chaos, "c1")
+
+    assert (made.delay, made.pause_once, made.outage, made.bug) == (1.5, 3.0, 2.0, "x")
+    poison_only = ConsumerKnobs(reject_payload_marker="x")  # recognising poison: its own design
+    assert translate.caller(poison_only, "c1").bug == ""
