@@ -100,10 +100,10 @@ def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, st
         key, value = key_of(h) or None, {"message_id": h.get("message_id", "")}
         made.append(Op(t0, p, INVOKE, f, key, value))
         outcome = _outcome(record, bool(h.get("ok")))
-        ended = value if outcome == OK else value | {
-            "error": record.error or record.fault or "refused", "lease_lost": _lease_lost(record, h)
-        }  # fmt: skip
-        made.append(Op(t1, p, outcome, f, key, ended))
+        if outcome != OK:  # why: a fault of the lab's, or SQS refusing the handle
+            error = record.error or record.fault or "refused"
+            value = value | {"error": error, "lease_lost": _lease_lost(record, h)}
+        made.append(Op(t1, p, outcome, f, key, value))
     return made
 
 

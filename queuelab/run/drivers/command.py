@@ -37,7 +37,7 @@ from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run import processes
 from queuelab.run.children import Child, Role
 from queuelab.run.drivers.base import ConsumerDriver, ConsumerFailed, Host, LabTimeout
-from queuelab.run.drivers.translate import UNTRANSLATABLE, caller, untranslatable
+from queuelab.run.drivers.translate import caller, untranslatable
 from queuelab.run.effect_endpoint import EffectEndpoint
 from queuelab.run.external import ExternalSystem, Trigger
 from queuelab.run.watch import Watch
@@ -46,7 +46,7 @@ from queuelab.system import spawn
 if TYPE_CHECKING:
     from queuelab.run.scenario import Scenario
 
-__all__ = ["UNTRANSLATABLE", "CommandConsumer", "black_box_skip", "untranslatable"]
+__all__ = ["CommandConsumer", "black_box_skip", "untranslatable"]
 
 STOP_GRACE_SECONDS = 10.0  # SIGTERM to it, then SIGKILL for its whole process group
 EXIT_AFTER_SIGTERM_SECONDS = 1.0  # an immediate exit takes milliseconds
