@@ -16,7 +16,8 @@ class Backpressure(kit.Metrics):
     peak_depth = kit.metric("the most messages waiting (visible) at one sample")
     consumers_at_end = kit.metric("consumers running when the producer stopped")
     outpaced = kit.metric(
-        "1 when the backlog grew over the first 5 samples (one consumer was too few)"
+        "1 when the backlog grew over the first 5 samples from the producer's first send (one "
+        "consumer was too few)"
     )
     still_growing = kit.metric("1 when the backlog still grew over the last 5 samples")
     equilibrium_s = kit.metric("when the backlog stopped growing, from the method's start")

@@ -119,7 +119,9 @@ SCENARIO = kit.Scenario(
     unsafe_shows=(kit.Expect(Watch.undetected_dead_letters, ">=", 1),),
     typical_seconds=6,
     black_box=kit.not_black_box(
-        "the alert names the last error the consumer recorded for the message in its history; a "
-        "consumer the lab did not write records none"
+        "it judges the lab's DLQ watcher (an alert within a bound, naming each dead letter and "
+        "the last error recorded for it), not the consumer, which only feeds the DLQ (poison "
+        "judges that black-box); and the error an alert names is one our consumer writes in "
+        "its history, which a consumer the lab did not write has no way to give"
     ),
 )

@@ -63,9 +63,10 @@ SCENARIO = kit.Scenario(
         "negative control causes the disorder with a crash, a retry and parallel consumers."
     ),
     # A crashed message stays in flight long enough for freshly started consumers to
-    # compete for the queue while it is invisible.
-    resources=kit.ResourceSet(fifo=True, visibility_timeout=4, max_receive_count=4),
-    unsafe_resources=kit.ResourceSet(visibility_timeout=4, max_receive_count=4),
+    # compete for the queue while it is invisible (starting one takes seconds on a busy
+    # machine: a consumer in any language, its SDK, its first call).
+    resources=kit.ResourceSet(fifo=True, visibility_timeout=8, max_receive_count=4),
+    unsafe_resources=kit.ResourceSet(visibility_timeout=8, max_receive_count=4),
     relies_on=("fifo-group-blocked-in-flight", "redelivery-after-visibility-timeout"),
     method=method,
     alone=True,

@@ -114,7 +114,9 @@ SCENARIO = kit.Scenario(
     ),
     typical_seconds=7,
     black_box=kit.not_black_box(
-        "it judges two code versions of queuelab's consumer (SCHEMA_VERSION 1, then 2) and the "
-        "state each one read; one command is one version, and the contract has no order schema"
+        "it judges a rolling upgrade between two code versions of one consumer (v1 refuses v2 "
+        "orders as newer, v2 upcasts v1 orders), started in turn: one command is one version; "
+        "and it judges the order state each version read, which only our consumer's history "
+        "says (a side-effect request carries the payload's id, not what was read)"
     ),
 )

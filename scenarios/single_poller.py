@@ -121,8 +121,8 @@ SCENARIO = kit.Scenario(
     ),
     typical_seconds=7,
     black_box=kit.not_black_box(
-        "its sink is queuelab's consumer with idempotency off on purpose, so that a send the "
-        "lock let through twice shows as a duplicate side effect; a consumer with its own "
-        "deduplication would hide it"
+        "it judges the pollers' lease lock, not the consumer: its sink is queuelab's consumer "
+        "with idempotency off on purpose, so that a send the lock let through twice shows as "
+        "a duplicate side effect, which a consumer with its own deduplication would hide"
     ),
 )

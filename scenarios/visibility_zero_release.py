@@ -82,7 +82,9 @@ SCENARIO = kit.Scenario(
     summary="A failed message released with visibility 0 comes straight back: a hot loop that "
     "dead-letters it before the downstream recovers.",
     demonstrates=(
-        "A downstream is down for a few seconds. A consumer that gives a failed message back "
+        "A downstream is down for a few seconds (for a consumer the lab did not write: the "
+        "side-effect endpoint answers 503 from its first request on). A consumer that gives "
+        "a failed message back "
         "at once (ChangeMessageVisibility to 0, what some libraries do on an error) gets it "
         "straight back: it is received again within milliseconds, over and over, and each "
         "receive counts towards maxReceiveCount, so the message is dead-lettered while the "
@@ -116,8 +118,5 @@ SCENARIO = kit.Scenario(
         kit.Expect("dead_lettered", ">=", 1),
     ),
     typical_seconds=6,
-    black_box=kit.not_black_box(
-        "the downstream outage is simulated inside queuelab's consumer; the side-effect "
-        "endpoint has no outage window yet"
-    ),
+    black_box=kit.BLACK_BOX,
 )

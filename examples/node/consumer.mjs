@@ -18,15 +18,19 @@ let stopping = false;
 process.on("SIGTERM", () => { stopping = true; }); // finish the message in hand, then exit
 
 // Do it once, whoever else got the same message: an idempotency key (the business key when
-// there is one) makes every retry safe. True when it is done, now or before.
+// there is one) makes every retry safe. A versioned update (entity_id and version) is the
+// endpoint's conditional PUT: applied only if newer. True when it is done, now or before.
 async function sideEffect(payload) {
-  const key = String(payload.order_id || payload.id);
+  const versioned = payload.entity_id && Number.isInteger(payload.version);
+  const key = String(versioned ? payload.id : payload.order_id || payload.id);
+  const url = versioned ? `${SIDE_EFFECT_URL}/entities/${payload.entity_id}` : SIDE_EFFECT_URL;
+  const body = versioned ? { id: payload.id, version: payload.version } : { id: payload.id };
   for (let attempt = 0; attempt < 4; attempt++) {
     try {
-      const response = await fetch(SIDE_EFFECT_URL, {
-        method: "POST",
+      const response = await fetch(url, {
+        method: versioned ? "PUT" : "POST",
         headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-        body: JSON.stringify({ id: payload.id }),
+        body: JSON.stringify(body),
       });
       await response.arrayBuffer();
       if (response.ok) return true; // done now, or the first result replayed

@@ -22,6 +22,10 @@ from queuelab.contract.witness import Record
 
 DELETES = ("DeleteMessage", "DeleteMessageBatch")
 VISIBILITY = ("ChangeMessageVisibility", "ChangeMessageVisibilityBatch")
+# An object the consumer read from or deleted in S3 (a claim-checked payload, its cleanup).
+OBJECTS = {"GetObject": Fn.FETCH, "DeleteObject": Fn.CLEANUP}
+# SQS refusing a receipt handle (it expired, or a later receive replaced it): a lost lease.
+HANDLE_REFUSED = ("ReceiptHandleIsInvalid", "MessageNotInflight", "InvalidParameterValue")
 
 
 def _outcome(record: Record, entry_ok: bool = True) -> str:
@@ -41,6 +45,14 @@ def _seconds(handle: Mapping[str, Any]) -> int:
 
 def _released(handle: Mapping[str, Any]) -> bool:
     return _seconds(handle) == 0
+
+
+def _lease_lost(record: Record, handle: Mapping[str, Any]) -> bool:
+    """SQS itself refused this handle (no fault of the lab's): its lease was lost. A batch
+    entry's own error code is not witnessed; the handle is all SQS can refuse there."""
+    if record.fault or handle.get("ok"):
+        return False
+    return record.error in HANDLE_REFUSED or (not record.error and record.op in DELETES)
 
 
 def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, str]) -> list[Op]:
@@ -65,6 +77,9 @@ def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, st
                 for m in record.messages
             ]
         return [Op(t0, p, INVOKE, Fn.RECEIVE), Op(t1, p, outcome, Fn.RECEIVE, None, value)]
+    if record.op in OBJECTS and record.service == "s3":
+        f, value = OBJECTS[record.op], {"bucket": record.resource}
+        return [Op(t0, p, INVOKE, f, None, value), Op(t1, p, _outcome(record), f, None, value)]
     if record.op in DELETES:
         f = Fn.DELETE
         handles = record.handles
@@ -84,20 +99,36 @@ def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, st
     for h in handles:
         key, value = key_of(h) or None, {"message_id": h.get("message_id", "")}
         made.append(Op(t0, p, INVOKE, f, key, value))
-        made.append(Op(t1, p, _outcome(record, bool(h.get("ok"))), f, key, value))
+        outcome = _outcome(record, bool(h.get("ok")))
+        if outcome != OK:  # why: a fault of the lab's, or SQS refusing the handle
+            error = record.error or record.fault or "refused"
+            value = value | {"error": error, "lease_lost": _lease_lost(record, h)}
+        made.append(Op(t1, p, outcome, f, key, value))
     return made
 
 
 def _call_ops(call: Call) -> list[Op]:
-    if call.method != "POST" or not call.id:
+    """A side-effect request (POST, or a versioned PUT) as the consumer's side effect: its
+    invoke when it arrived (with its idempotency key), its end when it was performed or
+    refused; a replay is a skip (nothing performed); a performed PUT applies a version."""
+    if call.method not in ("POST", "PUT") or not call.id:
         return []
     p, key = call.process, call.id
+    asked: dict[str, Any] = {"idempotency_key": call.key}
+    if call.method == "PUT":
+        asked |= {"entity": call.entity, "version": call.version}
     if call.outcome == external.REPLAYED:
-        return [Op(call.t1, p, OK, Fn.SKIP, key, {"reason": "idempotency key replayed"})]
-    invoke = Op(call.t0, p, INVOKE, Fn.SIDE_EFFECT, key, {"idempotency_key": call.key})
-    if call.outcome == external.PERFORMED:
-        return [invoke, Op(call.performed_at, p, OK, Fn.SIDE_EFFECT, key, {"status": call.status})]
-    return [invoke, Op(call.t1, p, FAIL, Fn.SIDE_EFFECT, key, {"error": call.outcome})]
+        skipped = asked | {"reason": "idempotency key replayed", "asked_at": call.t0}
+        return [Op(call.t1, p, OK, Fn.SKIP, key, skipped)]
+    invoke = Op(call.t0, p, INVOKE, Fn.SIDE_EFFECT, key, asked)
+    if call.outcome != external.PERFORMED:
+        failed = asked | {"error": call.outcome, "status": call.status}
+        return [invoke, Op(call.t1, p, FAIL, Fn.SIDE_EFFECT, key, failed)]
+    done = Op(call.performed_at, p, OK, Fn.SIDE_EFFECT, key, asked | {"status": call.status})
+    if call.method != "PUT":
+        return [invoke, done]
+    applied = {"entity": call.entity, "version": call.version, "applied": call.applied}
+    return [invoke, done, Op(call.performed_at, p, OK, Fn.APPLY, key, applied)]
 
 
 def ops(

@@ -10,7 +10,16 @@ The side-effect endpoint stands for the external system (a payment API):
   first successful result again (header ``Idempotent-Replayed: true``); while a request
   with the same key is still in progress it answers 409;
 - ``GET $SIDE_EFFECT_URL/<id>`` answers 200 if that id's side effect was performed, else 404;
-- 429 (throttled) and 500/503 mean "not performed, try again"; 400 a malformed request.
+- ``PUT $SIDE_EFFECT_URL/entities/<entity_id>`` with ``{"id": "<payload id>", "version": N}``
+  is a versioned, conditional update (contract version 2): the endpoint keeps each
+  entity's version and applies N only if it is newer; it answers 200 with ``{"entity_id",
+  "version": <the entity's version now>, "applied": true | false}`` (a stale update is done
+  too, not applied); the same payload id again is a replay. ``GET
+  $SIDE_EFFECT_URL/entities/<entity_id>`` answers the entity's version (404: none yet);
+- 429 (throttled) and 500/503 mean "not performed, try again" (503 also while the lab holds
+  the external system down: an outage window); 400 a malformed request. A 500 on a request
+  the lab's deliberate bug meets may come *after* the side effect was performed (a partial
+  success: the same key makes the retry safe).
 
     {"t0": 1700000000.1, "t1": 1700000000.3, "process": "consumer-1", "method": "POST",
      "id": "6f1c...", "key": "6f1c...", "outcome": "performed", "status": 200}
@@ -22,6 +31,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+VERSION = 2  # 1: POST and GET; 2: the outage window, the bug, PUT and GET of /entities
 FILE = "external.jsonl"
 QUEUE_URL_ENV = "QUEUE_URL"
 SIDE_EFFECT_URL_ENV = "SIDE_EFFECT_URL"
@@ -30,15 +40,18 @@ SIDE_EFFECT_URL_ENV = "SIDE_EFFECT_URL"
 STATE_TABLE_ENV = "STATE_TABLE"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+ENTITIES = "entities"  # PUT / GET $SIDE_EFFECT_URL/entities/<entity_id>
 
 # What became of a call (``outcome``).
-PERFORMED = "performed"  # the side effect happened (answered 200, unless the answer was dropped)
+PERFORMED = "performed"  # the side effect happened (answered 200, unless the answer was dropped,
+# or 500 when the lab's bug failed it afterwards); for a PUT: applied, or stale (``applied``)
 REPLAYED = "replayed"  # the key was done before: the first result again, nothing performed
 CONFLICT = "conflict"  # 409: a request with the same key is in progress
 REFUSED = "refused"  # a fault the lab injected (429, 500, 503, 403, a reset): not performed
+DOWN = "down"  # 503: the lab holds the external system down (an outage window): not performed
 ABANDONED = "abandoned"  # held by the lab while its caller was stopped: never performed
 FOUND, NOT_FOUND = "found", "not found"  # answers to GET
-BAD_REQUEST = "bad request"  # 400: no JSON object with an "id"
+BAD_REQUEST = "bad request"  # 400: no JSON object with an "id" (and an integer "version")
 FLOODED = "flooded"  # 429: the caller went over the request rate the lab allows
 
 
@@ -47,12 +60,15 @@ class Call:
     t0: float  # the request arrived
     t1: float  # it was answered (or dropped)
     process: str
-    method: str  # POST | GET
+    method: str  # POST | GET | PUT
     id: str = ""
-    key: str = ""  # the Idempotency-Key, if any
+    key: str = ""  # the Idempotency-Key, if any (a PUT without one: the payload id's)
     outcome: str = ""
     status: int = 0  # 0: no answer (the connection was dropped)
     performed_at: float = 0.0  # when the side effect happened (PERFORMED)
+    entity: str = ""  # a PUT's (or an entity GET's) entity id
+    version: int = 0  # the version a PUT asked for
+    applied: bool = False  # a performed PUT: newer than the entity's, so applied
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

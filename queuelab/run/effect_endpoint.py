@@ -46,15 +46,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _read_id(self) -> str:
+    def _read_body(self) -> dict[str, Any]:
         length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
         raw = self.rfile.read(length) if length else b""
         try:
             data = json.loads(raw or b"null")
         except ValueError:
-            return ""
-        value = data.get("id") if isinstance(data, dict) else None
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _read_id(self) -> str:
+        value = self._read_body().get("id")
         return str(value) if isinstance(value, str | int) and value != "" else ""
+
+    def _entity(self, rest: str) -> str:
+        """The entity a ``entities/<entity_id>`` path names ("" for any other path)."""
+        prefix, _, entity = rest.partition("/")
+        return entity if prefix == external.ENTITIES and "/" not in entity else ""
 
     def do_POST(self) -> None:
         caller = self._caller()
@@ -65,12 +73,29 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.headers.get(external.IDEMPOTENCY_HEADER) or ""
         self._answer(self.server.system.post(caller[0], self._read_id(), key))
 
+    def do_PUT(self) -> None:
+        caller = self._caller()
+        entity = self._entity(caller[1]) if caller else ""
+        data = self._read_body()
+        if caller is None or not entity:
+            self._answer(Answer(404, {"error": f"no such endpoint {self.path}"}))
+            return
+        id_, version = data.get("id"), data.get("version")
+        id_ = str(id_) if isinstance(id_, str | int) and id_ != "" else ""
+        number = version if isinstance(version, int) and not isinstance(version, bool) else None
+        key = self.headers.get(external.IDEMPOTENCY_HEADER) or ""
+        self._answer(self.server.system.put(caller[0], entity, id_, number, key))
+
     def do_GET(self) -> None:
         caller = self._caller()
         if caller is None or not caller[1]:
             self._answer(Answer(404, {"error": f"no such endpoint {self.path}"}))
             return
-        self._answer(self.server.system.get(caller[0], caller[1]))
+        entity = self._entity(caller[1])
+        if entity:
+            self._answer(self.server.system.get(caller[0], "", entity))
+        else:
+            self._answer(self.server.system.get(caller[0], caller[1]))
 
 
 class _Server(ThreadingHTTPServer):

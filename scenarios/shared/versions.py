@@ -1,4 +1,7 @@
-"""Measures shared by the versioned-update scenarios (version-order, out-of-order)."""
+"""Measures shared by the versioned-update scenarios (version-order, out-of-order). The
+entities' state and the log of updates in the order they were handled are written by our
+consumer (VERSION_STATE_PATH, VERSION_LOG_PATH), or, for a consumer the lab did not write,
+by the side-effect endpoint its conditional updates go to (``PUT /entities/<id>``)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,6 @@ from scenarios.shared.measures import inversions
 
 STATE_FILE = "entities.json"
 LOG_FILE = "versions.log"
-NOT_BLACK_BOX = kit.not_black_box(
-    "its updates are applied to the lab's entity state (VERSION_STATE_PATH); the consumer "
-    "contract has no versioned-update API to check a foreign consumer's state against"
-)
 
 
 class Versions(kit.Metrics):

@@ -141,3 +141,46 @@ def test_activity_says_what_a_process_did() -> None:
         "1 SQS calls (1 ReceiveMessage, 2 messages received, 0 deletes), "
         "1 side-effect calls (1 performed)"
     )
+
+
+def test_a_versioned_update_is_a_side_effect_that_applies_a_version_or_not() -> None:
+    put = Call(5.0, 5.5, ME, "PUT", "a", "entities/e1/a", external.PERFORMED, 200, 5.2,
+               entity="e1", version=3, applied=False)  # fmt: skip
+
+    ops = blackbox.ops([], [put], {ME})
+
+    assert shape(ops) == [(INVOKE, Fn.SIDE_EFFECT, "a"), (OK, Fn.SIDE_EFFECT, "a"),
+                          (OK, Fn.APPLY, "a")]  # fmt: skip
+    assert ops[2].value == {"entity": "e1", "version": 3, "applied": False}
+    assert blackbox.performances([put]) == {"a": 1}, "a stale update was handled all the same"
+
+
+def test_a_replay_is_a_skip_naming_its_key_and_when_it_was_asked() -> None:
+    ops = blackbox.ops([], [call(external.REPLAYED, key="order-1")], {ME})
+
+    assert shape(ops) == [(OK, Fn.SKIP, "a")]
+    assert ops[0].value["idempotency_key"] == "order-1" and ops[0].value["asked_at"] == 5.0
+
+
+def test_a_delete_sqs_refused_for_its_handle_is_a_lost_lease_and_a_fault_is_not() -> None:
+    expired = record("DeleteMessage", error="ReceiptHandleIsInvalid", handles=[handle("a", False)])
+    faulted = record("DeleteMessage", t0=2.0, fault="throttle", error="ThrottlingException",
+                     handles=[handle("b", False)])  # fmt: skip
+    entry = record("DeleteMessageBatch", t0=3.0, handles=[handle("c", False)])
+
+    ops = blackbox.ops([expired, faulted, entry], [], {ME})
+
+    failed = {op.key: op.value for op in ops if op.type == FAIL}
+    assert {k: v["lease_lost"] for k, v in failed.items()} == {"a": True, "b": False, "c": True}
+    assert failed["a"]["error"] == "ReceiptHandleIsInvalid"
+
+
+def test_an_object_read_and_deleted_in_s3_is_a_fetch_and_a_cleanup() -> None:
+    def s3(op: str, t0: float) -> Record:
+        return Record(t0, t0 + 0.1, ME, "s3", op, resource="claims")
+
+    ops = blackbox.ops([s3("GetObject", 1.0), s3("DeleteObject", 2.0), s3("PutObject", 3.0)],
+                       [], {ME})  # fmt: skip
+
+    assert shape(ops) == [(INVOKE, Fn.FETCH, None), (OK, Fn.FETCH, None),
+                          (INVOKE, Fn.CLEANUP, None), (OK, Fn.CLEANUP, None)]  # fmt: skip

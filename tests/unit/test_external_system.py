@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from queuelab.contract import external, faults
+from queuelab.contract import external, faults, files
+from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.run import external as system_module
+from queuelab.run.drivers import translate
 from queuelab.run.effect_endpoint import EffectEndpoint
 from queuelab.run.external import Caller, ExternalSystem, Trigger
 
@@ -174,3 +176,110 @@ def test_over_http_each_process_has_its_own_url(system: ExternalSystem) -> None:
     finally:
         endpoint.close()
     assert [c.process for c in external.read(system.log)] == ["c1"] * 4
+
+
+def test_an_outage_window_refuses_a_caller_from_its_first_request_then_it_recovers(
+    system: ExternalSystem,
+) -> None:
+    system.callers["c1"].outage = 0.3
+
+    down = [system.post("c1", "a", "k").status for _ in range(2)]
+    other = system.post("c2", "a", "k2")  # its own window: none
+    time.sleep(0.35)
+    up = system.post("c1", "a", "k")
+
+    assert down == [503, 503] and other.status == 200 and up.status == 200
+    assert outcomes(system)[:2] == [external.DOWN, external.DOWN]
+    assert system.performances == {"a": 2}
+
+
+def test_a_stall_holds_the_callers_first_side_effect_only(system: ExternalSystem) -> None:
+    system.callers["c1"].pause_once = 0.3
+
+    started = time.monotonic()
+    system.post("c1", "a", "")
+    first = time.monotonic() - started
+    started = time.monotonic()
+    system.post("c1", "b", "")
+
+    assert first >= 0.3 and time.monotonic() - started < 0.2
+
+
+def test_the_bug_fails_a_marked_payload_after_its_side_effect_until_a_caller_without_it(
+    tmp_path: Path,
+) -> None:
+    payloads = {"a": {"id": "a", "group": "g0"}, "b": {"id": "b", "group": "g1"}}
+    made = ExternalSystem(tmp_path / "log", payload_of=payloads.get)
+    made.add(Caller("buggy", bug='"group": "g0"'))
+    made.add(Caller("fixed"))
+
+    failed, retried = made.post("buggy", "a", "k"), made.post("buggy", "a", "k")
+    fine = made.post("buggy", "b", "kb")
+    healed = made.post("fixed", "a", "k")
+
+    assert (failed.status, retried.status, fine.status) == (500, 500, 200)
+    assert healed.status == 200 and healed.headers == {external.REPLAYED_HEADER: "true"}
+    assert made.performances == {"a": 1, "b": 1}, "performed once, before it failed"
+    assert outcomes(made) == [
+        external.PERFORMED, external.REFUSED, external.PERFORMED, external.REPLAYED
+    ]  # fmt: skip
+
+
+def test_a_versioned_update_applies_only_a_newer_version_and_the_same_id_is_a_replay(
+    tmp_path: Path,
+) -> None:
+    made = ExternalSystem(tmp_path / "log")
+    made.entity_state, made.entity_log = tmp_path / "state.json", tmp_path / "versions.log"
+    made.add(Caller("c1"))
+
+    answers = [made.put("c1", "e1", id_, v, "") for id_, v in (("a", 2), ("b", 1), ("c", 3))]
+    again = made.put("c1", "e1", "b", 1, "")
+
+    assert [a.body["applied"] for a in answers] == [True, False, True]
+    assert answers[1].body["version"] == 2 and again.headers == {external.REPLAYED_HEADER: "true"}
+    assert files.read_state(tmp_path / "state.json") == {"e1": 3}
+    assert files.read_log(tmp_path / "versions.log") == [
+        ("e1", 2, True), ("e1", 1, False), ("e1", 3, True)
+    ]  # fmt: skip
+    assert made.performances == {"a": 1, "b": 1, "c": 1}, "a stale update is handled too"
+    assert made.get("c1", "", "e1").body == {"entity_id": "e1", "version": 3}
+    assert made.get("c1", "", "e2").status == 404
+    assert made.put("c1", "e1", "d", None, "").status == 400
+
+
+def test_over_http_an_entity_is_put_with_a_version_and_read_back(system: ExternalSystem) -> None:
+    endpoint = EffectEndpoint("tok", system)
+    try:
+        url = endpoint.url("c1") + "/entities/e1"
+
+        def put(body: bytes) -> int:
+            request = urllib.request.Request(url, body, method="PUT")
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    return int(answer.status)
+            except urllib.error.HTTPError as refused:
+                return refused.code
+
+        assert put(json.dumps({"id": "a", "version": 4}).encode()) == 200
+        assert put(json.dumps({"id": "b", "version": "4"}).encode()) == 400
+        assert put(json.dumps({"id": "c", "version": True}).encode()) == 400
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            assert json.loads(answer.read()) == {"entity_id": "e1", "version": 4}
+    finally:
+        endpoint.close()
+    assert [(c.method, c.outcome) for c in external.read(system.log)] == [
+        ("PUT", external.PERFORMED), ("PUT", external.BAD_REQUEST), ("PUT", external.BAD_REQUEST),
+        ("GET", external.FOUND),
+    ]  # fmt: skip
+
+
+def test_a_slots_knobs_become_what_the_endpoint_does_to_its_requests() -> None:
+    chaos = ConsumerKnobs(
+        side_effect_delay_seconds=1.0, claim_write_delay_seconds=0.5, pause_once_seconds=3.0,
+        downstream_outage_seconds=2.0, reject_payload_marker="x", reject_stage="after-side-effect",
+    )  # fmt: skip
+    made = translate.caller(chaos, "c1")
+
+    assert (made.delay, made.pause_once, made.outage, made.bug) == (1.5, 3.0, 2.0, "x")
+    poison_only = ConsumerKnobs(reject_payload_marker="x")  # recognising poison: its own design
+    assert translate.caller(poison_only, "c1").bug == ""

@@ -45,7 +45,7 @@ def test_claims_begun_before_either_answered_are_interleaved() -> None:
 
 
 def test_a_claim_after_the_short_lease_while_the_holder_works_is_late() -> None:
-    work_ends = op(4.0, "c1", INVOKE, Fn.SIDE_EFFECT, "msg-c1", subject="o1")
+    work_ends = op(4.0, "c1", OK, Fn.SIDE_EFFECT, "msg-c1", subject="o1")
     holder = [*claim(1.0, 1.05, "c1", "acquired"), work_ends]
     early = claim(1.01, 1.06, "c2", "in_progress")  # at once: any lease would stop it
     late = claim(3.1, 3.15, "c2", "acquired")  # after 1 s (0.5 visibility timeouts)
@@ -62,7 +62,7 @@ def test_work_past_the_visibility_timeout_with_a_poller_is_a_redelivery_chance()
         *claim(1.01, 1.02, "c1", "acquired", key="a"),
         *receive(2.0, "c2"),  # still inside c1's lease: no chance
         *receive(3.5, "c2"),  # after it: c2 could have got the message
-        op(6.0, "c1", INVOKE, Fn.SIDE_EFFECT, "a", subject="a"),
+        op(6.0, "c1", OK, Fn.SIDE_EFFECT, "a", subject="a"),
         op(1.7, "c1", OK, Fn.HEARTBEAT, "a"),
     ]
     metrics = heartbeat.measure(measured(history))
@@ -107,11 +107,81 @@ def test_the_downstream_call_rates_count_failures_over_the_outage_and_the_busies
             op(t, "c1", INVOKE, Fn.SIDE_EFFECT, "a"),
             op(t, "c1", FAIL, Fn.SIDE_EFFECT, "a"),
         ]
-    calls += [
-        op(1.0, "c1", INVOKE, Fn.RETRY, "a", delay=1),
-        op(2.0, "c1", INVOKE, Fn.RETRY, "a", delay=3),
-    ]
     metrics = retry_backoff.measure(measured(calls, outage_factor=1.5))
     assert metrics["outage_calls"] == 6 and metrics["outage_call_rate"] == 2.0
-    assert metrics["peak_call_rate"] == 6 and metrics["retried_messages"] == 1
-    assert (metrics["first_retry_delay_s"], metrics["last_retry_delay_s"]) == (1, 3)
+    assert metrics["peak_call_rate"] == 6 and metrics["retried_messages"] == 0
+
+
+def test_a_retry_is_timed_from_the_failure_to_the_next_receive_whatever_brought_it_back() -> None:
+    # A backoff of 1 s, then of 3 s (asked through ChangeMessageVisibility, as the endpoint
+    # saw it), then success; another message failed once and was never received again.
+    history = [
+        *receive(1.0, "c1", "a", "b"),
+        op(1.1, "c1", INVOKE, Fn.SIDE_EFFECT, "a"), op(1.2, "c1", FAIL, Fn.SIDE_EFFECT, "a"),
+        op(1.3, "c1", INVOKE, Fn.VISIBILITY, "a", visibility=1),
+        op(1.3, "c1", INVOKE, Fn.SIDE_EFFECT, "b"), op(1.4, "c1", FAIL, Fn.SIDE_EFFECT, "b"),
+        *receive(2.4, "c1", "a"),
+        op(2.5, "c1", INVOKE, Fn.SIDE_EFFECT, "a"), op(2.6, "c1", FAIL, Fn.SIDE_EFFECT, "a"),
+        *receive(5.6, "c1", "a"),
+        op(5.7, "c1", INVOKE, Fn.SIDE_EFFECT, "a"), op(5.8, "c1", OK, Fn.SIDE_EFFECT, "a"),
+    ]  # fmt: skip
+
+    metrics = retry_backoff.measure(measured(history, outage_factor=1.5))
+
+    assert metrics["retried_messages"] == 1
+    assert (metrics["first_retry_delay_s"], metrics["last_retry_delay_s"]) == (1.2, 3.0)
+    assert retry_backoff.retry_timelines(history) == [
+        "a: attempts at +0.0, +1.4, +4.6 s; visibility asked (s): 1",
+        "b: attempts at +0.0 s; visibility asked (s): none",
+    ]
+
+
+def request(t0: float, t1: float, process: str, outcome: str, key: str = "o1",
+            message: str = "") -> list[Op]:  # fmt: skip
+    """A side-effect request as the endpoint logged it (``queuelab.check.blackbox``)."""
+    message = message or f"msg-{process}"
+    asked = {"idempotency_key": key}
+    if outcome == "replayed":
+        return [op(t1, process, OK, Fn.SKIP, message, **asked, asked_at=t0)]
+    end = (op(t1, process, OK, Fn.SIDE_EFFECT, message, **asked) if outcome == "performed"
+           else op(t1, process, FAIL, Fn.SIDE_EFFECT, message, **asked, error=outcome))  # fmt: skip
+    return [op(t0, process, INVOKE, Fn.SIDE_EFFECT, message, **asked), end]
+
+
+def test_keyed_requests_from_outside_are_claims_on_their_key() -> None:
+    # The holder's request is in progress 1.0-6.0; the other consumer meets it at once (409,
+    # not late), then again after a 1 s lease would have ended (late, held: no takeover).
+    holder = request(1.0, 6.0, "c1", "performed")
+    others = request(1.2, 1.2, "c2", "conflict") + request(3.0, 3.0, "c2", "conflict")
+    metrics = lease_expiry.measure(measured(holder + others, lease_factor=0.5))
+    assert metrics == {"late_claims": 1, "takeovers": 0}
+    assert check_then_act.measure(measured(holder + others)) == {
+        "interleaved_claims": 2, "double_claims": 0
+    }  # fmt: skip
+    replay = request(7.0, 7.1, "c2", "replayed")
+    assert lease_expiry.measure(measured(holder + replay, lease_factor=0.5))["late_claims"] == 0
+
+
+def test_unkeyed_requests_claim_their_order_so_two_let_in_are_a_double_claim() -> None:
+    orders = [
+        op(0.0, "producer", INVOKE, Fn.SEND, key, subject="order-1", payload={})
+        for key in ("m1", "m2")
+    ]
+    both = request(1.0, 1.5, "c1", "performed", "", "m1") + request(1.2, 1.7, "c2", "performed",
+                                                                     "", "m2")  # fmt: skip
+    metrics = check_then_act.measure(measured(orders + both))
+    assert metrics == {"interleaved_claims": 1, "double_claims": 1}
+
+
+def test_a_long_poll_open_during_the_window_is_a_chance_whenever_it_returned() -> None:
+    history = [
+        *receive(1.0, "c1", "a", asked=0.9),
+        *receive(8.0, "c2", asked=2.0),  # opened before the lease ended, returned after the work
+        op(6.0, "c1", INVOKE, Fn.SIDE_EFFECT, "a", idempotency_key="a"),
+        op(6.5, "c1", OK, Fn.SIDE_EFFECT, "a", idempotency_key="a"),
+        op(1.5, "c1", INVOKE, Fn.VISIBILITY, "a", visibility=2),
+        op(1.6, "c1", OK, Fn.VISIBILITY, "a", visibility=2),
+    ]
+    metrics = heartbeat.measure(measured(history))
+    assert metrics["outlasted_visibility"] == 1 and metrics["redelivery_chances"] == 1
+    assert metrics["heartbeats"] == 1 and metrics["leases_lost"] == 0

@@ -19,6 +19,7 @@ from queuelab.contract.knobs import KnobError
 from queuelab.contract.pipeline_knobs import OrdersKnobs, PollerKnobs, RelayKnobs
 from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run.children import Child, Role
+from queuelab.run.drivers import translate
 from queuelab.run.drivers.base import ConsumerDriver, Host
 from queuelab.run.drivers.command import untranslatable
 from queuelab.run.lab import Lab
@@ -193,3 +194,21 @@ def test_a_knob_only_our_consumer_honours_is_refused_for_a_foreign_one() -> None
         "delete_mode='before'",
     ]
     assert untranslatable(ConsumerKnobs(crash_after_receive=2, max_messages=10)) == []
+
+
+def test_every_consumer_knob_is_translated_left_to_a_foreign_consumer_set_or_refused() -> None:
+    lists = (translate.TRANSLATED, translate.LEFT_TO_IT, translate.SET_BY_RUNNER,
+             translate.UNTRANSLATABLE)  # fmt: skip
+    named = [name for names in lists for name in names]
+
+    assert sorted(named) == sorted(ConsumerKnobs.model_fields), "each knob in exactly one list"
+    assert set(translate.REFUSED_VALUES) <= set(translate.LEFT_TO_IT)
+
+
+def test_our_consumers_safe_design_is_left_to_a_foreign_one_and_its_unsafe_values_refused() -> None:
+    design = ConsumerKnobs(
+        heartbeat_seconds=1.0, retry_mode="backoff", idempotency_lease="visibility"
+    )
+
+    assert untranslatable(design) == []
+    assert untranslatable(ConsumerKnobs(retry_mode="immediate")) == ["retry_mode='immediate'"]

@@ -7,8 +7,11 @@ variables with the process's own credentials, ``QUEUE_URL``, ``SIDE_EFFECT_URL``
 knobs the lab can apply from outside become the side-effect endpoint's: a crash after
 receive is a SIGKILL while the N-th side-effect request is held, before it is performed; a
 crash after the side effect a SIGKILL once it was performed, before it is answered; slow
-work a slow endpoint; the ordering log is written by the endpoint. A knob that only our own
-consumer can honour (a crash rate, a safeguard switched off) is refused.
+work a slow endpoint; an outage of the downstream an outage window of the endpoint; the
+ordering log and the entities' state are written by the endpoint (``translate`` says how
+each knob translates). A knob that only our own consumer can honour (a crash rate, a
+safeguard switched off) is refused; our consumer's own way of being safe (a heartbeat, a
+backoff, a batch size) is left to it.
 
 The lab watches what it started (``queuelab.run.watch``). Its operations for the checker
 come from outside (``queuelab.check.blackbox``), never from a history it writes.
@@ -35,25 +38,20 @@ from queuelab.contract.processes import HISTORY_PATH_ENV
 from queuelab.run import processes
 from queuelab.run.children import Child, Role
 from queuelab.run.drivers.base import ConsumerDriver, ConsumerFailed, Host, LabTimeout
+from queuelab.run.drivers.translate import caller, untranslatable
 from queuelab.run.effect_endpoint import EffectEndpoint
-from queuelab.run.external import Caller, ExternalSystem, Trigger
+from queuelab.run.external import ExternalSystem, Trigger
 from queuelab.run.watch import Watch
 from queuelab.system import spawn
 
 if TYPE_CHECKING:
     from queuelab.run.scenario import Scenario
 
+__all__ = ["CommandConsumer", "black_box_skip", "untranslatable"]
+
 STOP_GRACE_SECONDS = 10.0  # SIGTERM to it, then SIGKILL for its whole process group
 EXIT_AFTER_SIGTERM_SECONDS = 1.0  # an immediate exit takes milliseconds
 ACTIONS_FILE = "lab-actions.jsonl"  # what the lab did to the foreign processes
-# Chaos and safeguard switches the lab cannot apply to a consumer it did not write.
-UNTRANSLATABLE = (
-    "crash_rate", "reject_stage", "delete_mode", "batch_mode", "shutdown_mode",
-    "swallow_errors", "idempotency", "check_before_doing", "dedupe_on", "versioning_enabled",
-    "version_state_path", "version_log_path", "message_limit", "idle_timeout_seconds",
-    "schema_version", "schema_reader", "pool_size", "heartbeat_seconds", "retry_mode",
-    "group_failure", "claim_write", "idempotency_lease",
-)  # fmt: skip
 
 
 def black_box_skip(scenario: Scenario, target: str, witnessed: bool) -> str:
@@ -66,16 +64,6 @@ def black_box_skip(scenario: Scenario, target: str, witnessed: bool) -> str:
             f"the {target} target does not have"
         )
     return ""
-
-
-def untranslatable(knobs: ConsumerKnobs) -> list[str]:
-    """The knobs set away from their defaults that the lab cannot apply from outside."""
-    defaults = ConsumerKnobs()
-    return [
-        f"{name}={getattr(knobs, name)!r}"
-        for name in UNTRANSLATABLE
-        if getattr(knobs, name) != getattr(defaults, name)
-    ]
 
 
 @dataclass
@@ -120,17 +108,18 @@ class CommandConsumer(ConsumerDriver):
                 f"a consumer the lab did not write cannot be given {', '.join(refused)}: "
                 "this scenario cannot run black-box"
             )
-        caller = Caller(name, delay=knobs.side_effect_delay_seconds)
-        if knobs.side_effect_log_path:
-            caller.log_path = Path(knobs.side_effect_log_path)
-            caller.log_field = knobs.side_effect_log_field
+        made = caller(knobs, name)
         if knobs.crash_after_receive:
             kill = self._killer(name, "after receive")
-            caller.triggers.append(Trigger("before", kill, at=knobs.crash_after_receive))
+            made.triggers.append(Trigger("before", kill, at=knobs.crash_after_receive))
         if knobs.crash_after_side_effect:
             kill = self._killer(name, "after side effect")
-            caller.triggers.append(Trigger("after", kill, at=knobs.crash_after_side_effect))
-        self.system.add(caller)
+            made.triggers.append(Trigger("after", kill, at=knobs.crash_after_side_effect))
+        if knobs.version_state_path:  # the entities' state and log, for the checker
+            self.system.entity_state = Path(knobs.version_state_path)
+        if knobs.version_log_path:
+            self.system.entity_log = Path(knobs.version_log_path)
+        self.system.add(made)
         env = processes.environment(name, self.settings, host.run_id, host.run_dir, host.token)
         env.pop(HISTORY_PATH_ENV)  # its ops come from the witness and the external system
         env |= {
@@ -138,7 +127,7 @@ class CommandConsumer(ConsumerDriver):
             external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name),
             external.STATE_TABLE_ENV: host.resources.table(tables.CONSUMER),
         } | processes.attempts(retries)
-        grace = STOP_GRACE_SECONDS + knobs.side_effect_delay_seconds
+        grace = STOP_GRACE_SECONDS + made.delay + made.pause_once
         try:
             child = host.spawn(name, Role.CONSUMER, self.argv, env, grace, foreign=True)
         except OSError as err:
