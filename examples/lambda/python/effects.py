@@ -1,0 +1,105 @@
+"""Where the example handlers' side effects go, as the lab sees them:
+
+- ``$SIDE_EFFECT_URL`` (``queuelab run --lambda-handler``): the lab's side-effect endpoint,
+  a POST of ``{"id": ...}``; with an ``Idempotency-Key`` header it is done at most once per
+  key (the endpoint answers the first result again);
+- ``$SIDE_EFFECTS_TABLE`` (a Lambda scenario's own handler, and on AWS, which cannot reach
+  the lab's loopback): one atomic counter per subject in DynamoDB (the ledger reads the
+  table); with a key, the write is conditional on the key being new for the subject, so a
+  retried message is done once. Items carry ``$RUN_ID``.
+
+The subject is the order when the payload names one, else the message's id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+SIDE_EFFECT_URL = os.environ.get("SIDE_EFFECT_URL", "")
+SIDE_EFFECTS_TABLE = os.environ.get("SIDE_EFFECTS_TABLE", "")
+RUN_ID = os.environ.get("RUN_ID", "")
+_dynamodb: Any = None
+
+
+def subject(payload: dict[str, Any]) -> str:
+    return str(payload.get("order_id") or payload["id"])
+
+
+def perform(payload: dict[str, Any], key: str | None) -> bool:
+    """True when it is done, now or before under ``key`` (None: no idempotency key, every
+    call does it again)."""
+    if SIDE_EFFECT_URL:
+        return _post(payload, key)
+    if SIDE_EFFECTS_TABLE:
+        return _count(payload, key)
+    raise RuntimeError("neither SIDE_EFFECT_URL nor SIDE_EFFECTS_TABLE is set")
+
+
+def _post(payload: dict[str, Any], key: str | None) -> bool:
+    body = json.dumps({"id": payload["id"]}).encode()
+    headers = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})}
+    for attempt in range(4 if key else 1):  # without a key a retry may do it twice
+        request = urllib.request.Request(SIDE_EFFECT_URL, body, headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return True
+        except urllib.error.HTTPError as err:
+            if err.code not in (429, 500, 503):
+                return False  # 409: in progress elsewhere; try again on the next delivery
+        except OSError:
+            if not key:
+                raise
+        time.sleep(random.uniform(0, 0.1 * 2**attempt))
+    return False
+
+
+def _table() -> Any:
+    global _dynamodb
+    if _dynamodb is None:
+        _dynamodb = boto3.client("dynamodb")
+    return _dynamodb
+
+
+def _count(payload: dict[str, Any], key: str | None) -> bool:
+    ddb, name = _table(), subject(payload)
+    request = key or f"{payload['id']}:{time.time_ns()}"
+    try:
+        ddb.put_item(
+            TableName=SIDE_EFFECTS_TABLE,
+            Item={
+                "subject": {"S": name}, "performances": {"N": "1"},
+                "request_keys": {"SS": [request]}, "run": {"S": RUN_ID},
+            },
+            ConditionExpression="attribute_not_exists(#subject)",
+            ExpressionAttributeNames={"#subject": "subject"},
+        )  # fmt: skip
+        return True
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    checked = {"ConditionExpression": "NOT contains(request_keys, :key)"} if key else {}
+    try:
+        ddb.update_item(
+            TableName=SIDE_EFFECTS_TABLE,
+            Key={"subject": {"S": name}},
+            UpdateExpression="ADD performances :one, request_keys :request SET #run = :run",
+            ExpressionAttributeNames={"#run": "run"},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"}, ":request": {"SS": [request]}, ":run": {"S": RUN_ID},
+                **({":key": {"S": key}} if key else {}),
+            },
+            **checked,
+        )  # fmt: skip
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    return True  # done now, or done before under this key
