@@ -21,9 +21,6 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-import boto3
-from botocore.exceptions import ClientError
-
 SIDE_EFFECT_URL = os.environ.get("SIDE_EFFECT_URL", "")
 SIDE_EFFECTS_TABLE = os.environ.get("SIDE_EFFECTS_TABLE", "")
 RUN_ID = os.environ.get("RUN_ID", "")
@@ -63,10 +60,20 @@ def _post(payload: dict[str, Any], key: str | None) -> bool:
 
 
 def _table() -> Any:
+    """The DynamoDB client, made on first use: boto3 takes a second to import, and the
+    endpoint's callers never need it (a cold start is paid inside the visibility timeout)."""
     global _dynamodb
     if _dynamodb is None:
+        import boto3
+
         _dynamodb = boto3.client("dynamodb")
     return _dynamodb
+
+
+def _refused(err: Exception) -> bool:
+    """A conditional write that found the condition false (done before)."""
+    code = getattr(err, "response", {}).get("Error", {}).get("Code")
+    return bool(code == "ConditionalCheckFailedException")
 
 
 def _count(payload: dict[str, Any], key: str | None) -> bool:
@@ -83,8 +90,8 @@ def _count(payload: dict[str, Any], key: str | None) -> bool:
             ExpressionAttributeNames={"#subject": "subject"},
         )  # fmt: skip
         return True
-    except ClientError as err:
-        if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+    except Exception as err:
+        if not _refused(err):
             raise
     checked = {"ConditionExpression": "NOT contains(request_keys, :key)"} if key else {}
     try:
@@ -99,7 +106,7 @@ def _count(payload: dict[str, Any], key: str | None) -> bool:
             },
             **checked,
         )  # fmt: skip
-    except ClientError as err:
-        if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+    except Exception as err:
+        if not _refused(err):
             raise
     return True  # done now, or done before under this key
