@@ -7,7 +7,7 @@ from scenarios import kit
 from scenarios.shared import lambda_
 from scenarios.shared.measures import PoisonSeen, poison_received
 
-SAFE = lambda_.Lambda(lambda_.CORRECT, timeout=2, batch_size=10)
+SAFE = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
 # No partial batch response: the handler raises on the first failure (and its side effects
 # carry no idempotency key), the mapping has no ReportBatchItemFailures.
 UNSAFE = SAFE.but(handler=lambda_.NAIVE, report_batch_item_failures=False)
@@ -48,9 +48,10 @@ SCENARIO = kit.Scenario(
         "failed messages come back: the good ones are deleted once, the poison reaches the "
         "DLQ after maxReceiveCount."
     ),
-    # The queue's visibility timeout at 3x the function's: a cold start (about a second
-    # here) and the invoke phase both fit in it (AWS advises 6x).
-    resources=kit.ResourceSet(visibility_timeout=6),
+    # The queue's visibility timeout well above the function's timeout: a cold start (a
+    # second or two on a loaded machine) and the invoke phase both fit in it (AWS advises
+    # 6x the function's timeout).
+    resources=kit.ResourceSet(visibility_timeout=8),
     relies_on=("dlq-after-max-receives", "redelivery-after-visibility-timeout"),
     method=method,
     metrics=Batches,

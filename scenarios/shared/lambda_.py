@@ -100,3 +100,32 @@ def invoked(history: list[Op]) -> dict[str, float]:
         Invoked.invocations: len(done),
         Invoked.function_errors: sum(1 for op in done if op.type == FAIL),
     }
+
+
+def concurrency(history: list[Op]) -> list[tuple[float, int]]:
+    """(time, invocations in progress) at each start and end, from the first start on."""
+    starts = {
+        str(op.value.get("request_id")): op.time
+        for op in history
+        if op.f == Fn.INVOCATION and op.type == INVOKE and op.value.get("environment")
+    }
+    ends = {str(op.value.get("request_id")): op.time for op in invocations(history)}
+    events = sorted(
+        [(t, 1) for t in starts.values()] + [(ends[r], -1) for r in starts if r in ends]
+    )
+    series, level = [], 0
+    for t, step in events:
+        level += step
+        series.append((t, level))
+    return series
+
+
+def peak(history: list[Op]) -> int:
+    return max((n for _, n in concurrency(history)), default=0)
+
+
+def error_types(history: list[Op]) -> Counter[str]:
+    """Function errors by type (``Sandbox.Timedout``, ``Runtime.ExitError``...)."""
+    return Counter(
+        str(op.value.get("error_type")) for op in invocations(history) if op.type == FAIL
+    )

@@ -9,6 +9,10 @@
   retried message is done once. Items carry ``$RUN_ID``.
 
 The subject is the order when the payload names one, else the message's id.
+
+The table stands for a downstream whose behaviour a scenario may set: ``$WORK_SECONDS``, its
+latency per call; ``$FLAKY_EVERY=N``, a transient failure: the first call for every Nth
+message (by the payload's ``sequence``) fails, the next succeeds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 SIDE_EFFECT_URL = os.environ.get("SIDE_EFFECT_URL", "")
 SIDE_EFFECTS_TABLE = os.environ.get("SIDE_EFFECTS_TABLE", "")
 RUN_ID = os.environ.get("RUN_ID", "")
+WORK_SECONDS = float(os.environ.get("WORK_SECONDS") or 0)
+FLAKY_EVERY = int(os.environ.get("FLAKY_EVERY") or 0)
 _dynamodb: Any = None
 
 
@@ -37,6 +43,9 @@ def perform(payload: dict[str, Any], key: str | None) -> bool:
     if SIDE_EFFECT_URL:
         return _post(payload, key)
     if SIDE_EFFECTS_TABLE:
+        time.sleep(WORK_SECONDS)
+        if _flaky(payload) and _first_call(payload):
+            raise ConnectionError(f"the downstream failed {payload['id']} (transient)")
         return _count(payload, key)
     raise RuntimeError("neither SIDE_EFFECT_URL nor SIDE_EFFECTS_TABLE is set")
 
@@ -60,8 +69,9 @@ def _post(payload: dict[str, Any], key: str | None) -> bool:
 
 
 def _table() -> Any:
-    """The DynamoDB client, made on first use: boto3 takes a second to import, and the
-    endpoint's callers never need it (a cold start is paid inside the visibility timeout)."""
+    """The DynamoDB client (made at init, outside the function's timeout, when the table
+    is where side effects go; boto3 takes a second to import, and the endpoint's callers
+    never need it)."""
     global _dynamodb
     if _dynamodb is None:
         import boto3
@@ -74,6 +84,27 @@ def _refused(err: Exception) -> bool:
     """A conditional write that found the condition false (done before)."""
     code = getattr(err, "response", {}).get("Error", {}).get("Code")
     return bool(code == "ConditionalCheckFailedException")
+
+
+def _flaky(payload: dict[str, Any]) -> bool:
+    return bool(FLAKY_EVERY) and int(payload.get("sequence", 0)) % FLAKY_EVERY == FLAKY_EVERY - 1
+
+
+def _first_call(payload: dict[str, Any]) -> bool:
+    """Whether this is the downstream's first call for the message (an item without a run,
+    which the lab's ledger does not count)."""
+    try:
+        _table().put_item(
+            TableName=SIDE_EFFECTS_TABLE,
+            Item={"subject": {"S": f"first-call:{RUN_ID}:{payload['id']}"}},
+            ConditionExpression="attribute_not_exists(#subject)",
+            ExpressionAttributeNames={"#subject": "subject"},
+        )
+    except Exception as err:
+        if not _refused(err):
+            raise
+        return False
+    return True
 
 
 def _count(payload: dict[str, Any], key: str | None) -> bool:
@@ -110,3 +141,7 @@ def _count(payload: dict[str, Any], key: str | None) -> bool:
         if not _refused(err):
             raise
     return True  # done now, or done before under this key
+
+
+if SIDE_EFFECTS_TABLE:
+    _table()
