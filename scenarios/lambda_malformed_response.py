@@ -100,6 +100,6 @@ SCENARIO = kit.Scenario(
     unsafe="the failures answered in a shape AWS cannot see (the http-wrapped shape unless "
     "--set shape= picks a malformed one): the failed messages are deleted",
     unsafe_shows=(kit.Expect(Responses.unseen_lists, ">=", 1), kit.Expect("lost", ">=", 1)),
-    typical_seconds=20,
+    typical_seconds=30,
     black_box=kit.BLACK_BOX,
 )

@@ -69,6 +69,6 @@ SCENARIO = kit.Scenario(
     unsafe="no partial batch response: the handler raises on the first poison message (its "
     "side effects without an idempotency key), so the whole batch comes back",
     unsafe_shows=(kit.Expect("duplicate_side_effects", ">=", 1),),
-    typical_seconds=8,
+    typical_seconds=30,
     black_box=kit.BLACK_BOX,
 )
