@@ -68,7 +68,7 @@ def _post(payload: dict[str, Any], key: str | None) -> bool:
     return False
 
 
-def _table() -> Any:
+def dynamodb() -> Any:
     """The DynamoDB client (made at init, outside the function's timeout, when the table
     is where side effects go; boto3 takes a second to import, and the endpoint's callers
     never need it)."""
@@ -80,7 +80,7 @@ def _table() -> Any:
     return _dynamodb
 
 
-def _refused(err: Exception) -> bool:
+def refused(err: Exception) -> bool:
     """A conditional write that found the condition false (done before)."""
     code = getattr(err, "response", {}).get("Error", {}).get("Code")
     return bool(code == "ConditionalCheckFailedException")
@@ -94,21 +94,21 @@ def _first_call(payload: dict[str, Any]) -> bool:
     """Whether this is the downstream's first call for the message (an item without a run,
     which the lab's ledger does not count)."""
     try:
-        _table().put_item(
+        dynamodb().put_item(
             TableName=SIDE_EFFECTS_TABLE,
             Item={"subject": {"S": f"first-call:{RUN_ID}:{payload['id']}"}},
             ConditionExpression="attribute_not_exists(#subject)",
             ExpressionAttributeNames={"#subject": "subject"},
         )
     except Exception as err:
-        if not _refused(err):
+        if not refused(err):
             raise
         return False
     return True
 
 
 def _count(payload: dict[str, Any], key: str | None) -> bool:
-    ddb, name = _table(), subject(payload)
+    ddb, name = dynamodb(), subject(payload)
     request = key or f"{payload['id']}:{time.time_ns()}"
     try:
         ddb.put_item(
@@ -122,7 +122,7 @@ def _count(payload: dict[str, Any], key: str | None) -> bool:
         )  # fmt: skip
         return True
     except Exception as err:
-        if not _refused(err):
+        if not refused(err):
             raise
     checked = {"ConditionExpression": "NOT contains(request_keys, :key)"} if key else {}
     try:
@@ -138,10 +138,10 @@ def _count(payload: dict[str, Any], key: str | None) -> bool:
             **checked,
         )  # fmt: skip
     except Exception as err:
-        if not _refused(err):
+        if not refused(err):
             raise
     return True  # done now, or done before under this key
 
 
 if SIDE_EFFECTS_TABLE:
-    _table()
+    dynamodb()
