@@ -7,8 +7,8 @@ from scenarios import kit
 from scenarios.shared import lambda_
 
 # A transient failure: the downstream stand-in fails the first call for every Nth message.
-SAFE = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
-UNSAFE = SAFE.but(handler=lambda_.example("variants", "only_the_failure"))
+FUNCTION = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
+UNSAFE = FUNCTION.but(handler=lambda_.example("variants", "only_the_failure"))
 
 
 class Order(lambda_.Invoked):
@@ -22,7 +22,7 @@ class Order(lambda_.Invoked):
 def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     lab.producer(kit.ProducerKnobs(n=p["messages"], groups=p["groups"]))
     flaky = {"FLAKY_EVERY": str(p["fail_every"])}
-    deployment = UNSAFE if unsafe else SAFE
+    deployment = UNSAFE if unsafe else FUNCTION
     lambda_.deploy(lab, deployment.but(environment=flaky))
     lab.settle()
 

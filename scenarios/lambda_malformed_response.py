@@ -11,7 +11,7 @@ from scenarios import kit
 from scenarios.shared import lambda_
 from scenarios.shared.measures import PoisonSeen, poison_received
 
-SAFE = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
+FUNCTION = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
 # The shapes of examples/lambda/python/variants.py, by the name the ESM's history gives them.
 WRONG = {
     responses.HTTP_WRAPPED: "http_wrapped",
@@ -37,9 +37,9 @@ class Responses(lambda_.Invoked, PoisonSeen):
 
 def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     lab.producer(kit.ProducerKnobs(n=p["messages"], poison_every=p["poison_every"]))
-    deployment = SAFE
+    deployment = FUNCTION
     if unsafe:
-        deployment = SAFE.but(handler=lambda_.example("variants", WRONG[p["shape"]]))
+        deployment = FUNCTION.but(handler=lambda_.example("variants", WRONG[p["shape"]]))
         lab.note(f"the handler answers its failures in the {p['shape']} shape")
     lambda_.deploy(lab, deployment)
     lab.settle()

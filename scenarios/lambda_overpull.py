@@ -7,11 +7,11 @@ from scenarios import kit
 from scenarios.shared import lambda_
 
 RESERVED = 2
-SAFE = lambda_.Lambda(
+FUNCTION = lambda_.Lambda(
     lambda_.CORRECT, timeout=2, batch_size=1, reserved_concurrency=RESERVED,
     maximum_concurrency=RESERVED,
 )  # fmt: skip
-UNSAFE = SAFE.but(maximum_concurrency=None)
+UNSAFE = FUNCTION.but(maximum_concurrency=None)
 
 
 class Overpull(lambda_.Invoked):
@@ -29,7 +29,7 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
         f"reserved concurrency {RESERVED}; the mapping "
         + ("ramps up to 5 batches at once" if unsafe else f"has MaximumConcurrency {RESERVED}")
     )
-    lambda_.deploy(lab, (UNSAFE if unsafe else SAFE).but(environment=work))
+    lambda_.deploy(lab, (UNSAFE if unsafe else FUNCTION).but(environment=work))
     lab.settle()
 
 

@@ -7,10 +7,10 @@ from scenarios import kit
 from scenarios.shared import lambda_
 from scenarios.shared.measures import PoisonSeen, poison_received
 
-SAFE = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
+FUNCTION = lambda_.Lambda(lambda_.CORRECT, timeout=3, batch_size=10)
 # No partial batch response: the handler raises on the first failure (and its side effects
 # carry no idempotency key), the mapping has no ReportBatchItemFailures.
-UNSAFE = SAFE.but(handler=lambda_.NAIVE, report_batch_item_failures=False)
+UNSAFE = FUNCTION.but(handler=lambda_.NAIVE, report_batch_item_failures=False)
 
 
 class Batches(lambda_.Invoked, PoisonSeen):
@@ -20,7 +20,7 @@ class Batches(lambda_.Invoked, PoisonSeen):
 def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     # Send first, then start the function: its first batches are full, mixed ones.
     lab.producer(kit.ProducerKnobs(n=p["messages"], poison_every=p["poison_every"]))
-    lambda_.deploy(lab, UNSAFE if unsafe else SAFE)
+    lambda_.deploy(lab, UNSAFE if unsafe else FUNCTION)
     lab.settle()
 
 

@@ -8,7 +8,7 @@ from scenarios import kit
 from scenarios.shared import lambda_
 
 TIMEOUT = 2
-SAFE = lambda_.Lambda(lambda_.example("inprogress"), timeout=TIMEOUT, batch_size=1)
+FUNCTION = lambda_.Lambda(lambda_.example("inprogress"), timeout=TIMEOUT, batch_size=1)
 UNSAFE = {
     "fixed-expiry": {"IN_PROGRESS_EXPIRY": "fixed"},
     "no-downstream-key": {"DOWNSTREAM_KEY": "off"},
@@ -23,7 +23,7 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
     slow = {"SLOW_FIRST_SECONDS": str(TIMEOUT + 2)}  # past the timeout, after the side effect
     mistake = UNSAFE[p["mistake"]] if unsafe else {}
     lab.producer(kit.ProducerKnobs(n=p["messages"]))
-    lambda_.deploy(lab, SAFE.but(environment=slow | mistake))
+    lambda_.deploy(lab, FUNCTION.but(environment=slow | mistake))
     lab.settle()
 
 

@@ -129,3 +129,18 @@ def error_types(history: list[Op]) -> Counter[str]:
     return Counter(
         str(op.value.get("error_type")) for op in invocations(history) if op.type == FAIL
     )
+
+
+def deployments() -> dict[str, Deployment]:
+    """Each Lambda scenario's function (its module's ``FUNCTION``, the safe run's) by the key
+    of its resource set: what the Pulumi program deploys on AWS."""
+    import sys
+
+    import scenarios
+
+    found: dict[str, Deployment] = {}
+    for scenario in scenarios.ALL:
+        function = getattr(sys.modules[scenario.method.__module__], "FUNCTION", None)
+        if isinstance(function, Deployment):
+            found[scenario.resources.key] = function
+    return found
