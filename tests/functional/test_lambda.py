@@ -23,6 +23,7 @@ EXAMPLES = ROOT / "examples" / "lambda"
 CORRECT = f"{EXAMPLES / 'python'}:correct.handler"
 NAIVE = f"{EXAMPLES / 'python'}:naive.handler"
 NODE = f"{EXAMPLES / 'node'}:correct.handler"
+POWERTOOLS = f"{EXAMPLES / 'python'}:powertools_handler.handler"
 
 
 def run(session: Session, tmp_path: Path, name: str, consumer: Consumer) -> Result:
@@ -69,6 +70,22 @@ def node_ready() -> str:
 )
 def test_a_node_handler_passes(session: Session, tmp_path: Path, name: str) -> None:
     result = run(session, tmp_path, name, Consumer.of(handler=NODE, runtime="node"))
+    assert result.status is Status.PASSED, why(result)
+
+
+def powertools_ready() -> str:
+    try:
+        import aws_lambda_powertools  # noqa: F401
+    except ImportError:
+        return "aws-lambda-powertools is not installed (pip install aws-lambda-powertools)"
+    return ""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(powertools_ready()), reason=powertools_ready() or "ready")
+def test_the_powertools_handler_passes_a_mixed_batch(session: Session, tmp_path: Path) -> None:
+    consumer = Consumer.of(handler=POWERTOOLS)
+    result = run(session, tmp_path, "lambda-partial-batch", consumer)
     assert result.status is Status.PASSED, why(result)
 
 

@@ -46,6 +46,7 @@ from queuelab.run.drivers.command import ACTIONS_FILE, CommandConsumer, untransl
 from queuelab.run.external import Caller, Moment, Trigger
 
 KIND = "lambda"
+STATUS_TABLE_ENV = "STATUS_TABLE"  # a table the handler may keep idempotency records in
 STOP_MARGIN_SECONDS = 5.0  # past the batch in hand and the last long poll
 
 
@@ -147,8 +148,11 @@ class LambdaConsumer(CommandConsumer):
         mapping (a Lambda scenario's), its side effects through the endpoint."""
         deployment = deployment.but(handler=self.handler, runtime=self.runtime)
         self.system.add(caller or Caller(name))
-        variables = {external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name)}
-        variables[external.QUEUE_URL_ENV] = host.resources.queue_url
+        variables = {
+            external.SIDE_EFFECT_URL_ENV: self.endpoint.url(name),
+            external.QUEUE_URL_ENV: host.resources.queue_url,
+            STATUS_TABLE_ENV: host.resources.status_table,  # its own bookkeeping, if any
+        }
         child = start_mapping(host, deployment, name, variables)
         self.children[name] = child
         self.functions[function_name(name)] = name
