@@ -65,14 +65,16 @@ SCENARIO = kit.Scenario(
         "(API_ScalingConfig.html) keeps its reads within the reserved concurrency; AWS's "
         "other advice is a maxReceiveCount of at least 5."
     ),
-    resources=kit.ResourceSet(visibility_timeout=4, max_receive_count=2),
+    # maxReceiveCount 1, the lowest: one lease lost to throttles dead-letters a message (AWS
+    # advises at least 5). The visibility timeout covers a cold start and the work.
+    resources=kit.ResourceSet(visibility_timeout=8, max_receive_count=1),
     relies_on=("dlq-after-max-receives", "redelivery-after-visibility-timeout"),
     method=method,
     metrics=Overpull,
     measure=measure,
     params={
-        "messages": kit.messages(30),
-        "work_seconds": kit.Param(0.5, "the downstream's latency per message", max=1.5),
+        "messages": kit.messages(40),
+        "work_seconds": kit.Param(1.0, "the downstream's latency per message", max=1.5),
     },
     preconditions=(kit.Expect(Overpull.peak_concurrency, ">=", RESERVED),),
     applies=(lambda_.NOT_A_FUNCTION,),
