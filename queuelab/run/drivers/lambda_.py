@@ -187,6 +187,35 @@ class LambdaConsumer(CommandConsumer):
     def stop(self, host: Host, child: Child) -> int | None:
         return host.stop_process(child)
 
+    def terminate_mid_work(self, host: Host, child: Child, timeout: float) -> str:
+        """SIGTERM the slot's mapping while a side-effect request of its is under way (the
+        one being worked on, or else the next, held until then) and let the request go on at
+        once: a mapping that stops finishes the invocations in hand (there is no immediate
+        exit to wait for, and the function's timeout runs meanwhile)."""
+
+        def terminate(id_: str) -> bool:
+            value = {"signal": "SIGTERM", "count": 1}
+            self.record(Op(time.time(), child.name, OK, Fn.SIGNAL, id_, value))
+            child.stopped_by_lab = True
+            child.popen.send_signal(signal.SIGTERM)
+            return False
+
+        caller = self.system.callers[child.name]
+        with self.system.lock:  # a request of its is being worked on already: now
+            working = caller.attempts > caller.performed and self.system.in_progress
+            key = min(self.system.in_progress) if working else ""
+        if key:
+            terminate(key)
+            return key
+        trigger = Trigger("before", terminate)
+        caller.triggers.append(trigger)
+        try:
+            host.wait_for(trigger.fired.is_set, timeout, f"a side-effect request of {child.name}")
+        finally:
+            if not trigger.fired.is_set():
+                caller.triggers.remove(trigger)
+        return trigger.id
+
     # -- the checker's view --------------------------------------------------------------
 
     def outsiders(self) -> set[str]:
