@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,9 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.bucket import BucketResources, claim_check_bucket
+from infra.lambda_ import FunctionResources, RuleError, build_function, checked, function_name
 from queuelab.contract import tables
+from queuelab.esm.deployment import Deployment
 from queuelab.targets import plan as planmod
 from queuelab.targets.outputs import Outputs
 from queuelab.targets.plan import ResourceSet
@@ -32,6 +34,7 @@ from queuelab.targets.plan import ResourceSet
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}(\.fifo)?|[A-Za-z0-9_-]{1,80}")  # SQS limits
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")  # DynamoDB limits
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")  # S3 limits (no dots: TLS)
+FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,59}")  # Lambda's 64, less the role's "-role"
 
 # SQS attribute (as ``ResourceSet.queue_attributes()`` / ``dlq_attributes()`` spell them) ->
 # the ``aws.sqs.Queue`` argument and its type. An attribute missing here fails the program, so
@@ -59,6 +62,16 @@ class StackConfig:
     prefix: str
     visibility_timeout: int | None = None
     receive_wait: int | None = None
+    lambda_handler: str = ""  # PATH:module.function: yours instead of the scenarios' examples
+    lambda_runtime: str = ""
+
+    def function(self, declared: Deployment) -> Deployment:
+        """A Lambda scenario's function as this stack deploys it."""
+        if not self.lambda_handler:
+            return declared
+        return declared.but(
+            handler=self.lambda_handler, runtime=self.lambda_runtime or declared.runtime
+        )
 
     def plan(self, base: Iterable[ResourceSet]) -> tuple[ResourceSet, ...]:
         return planmod.with_timings(
@@ -90,6 +103,8 @@ def load_config() -> StackConfig:
         prefix=config.get("prefix") or f"{planmod.PROJECT}-{stack}",
         visibility_timeout=_bounded(config, "visibilityTimeout", 0, 43200),
         receive_wait=_bounded(config, "receiveWait", 0, 20),
+        lambda_handler=config.get("lambdaHandler") or "",
+        lambda_runtime=config.get("lambdaRuntime") or "",
     )
 
 
@@ -105,6 +120,7 @@ def check_names(items: Iterable[ResourceSet], prefix: str) -> None:
             (item.side_effects_table(prefix), TABLE_NAME),
             *((item.table_name(role, prefix), TABLE_NAME) for role in item.roles),
             *(((item.bucket_name(prefix), BUCKET_NAME),) if item.bucket else ()),
+            (function_name(item, prefix), FUNCTION_NAME),
         )
         if not pattern.fullmatch(name)
     ]
@@ -151,6 +167,7 @@ class SetResources:
     queue_policies: tuple[aws.sqs.QueuePolicy, aws.sqs.QueuePolicy]
     tables: dict[str, aws.dynamodb.Table]  # the plan's extra tables, by role
     bucket: BucketResources | None = None
+    function: FunctionResources | None = None  # a Lambda scenario's
 
     def output(self) -> pulumi.Output[dict[str, Any]]:
         """This set's entry of the stack output (``queuelab.outputs.SetOutputs`` fields)."""
@@ -199,8 +216,11 @@ def _tls_only(logical: str, queue: aws.sqs.Queue) -> aws.sqs.QueuePolicy:
     )
 
 
-def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
-    """Create one resource set; logical names are the physical names (unique per type)."""
+def build_set(
+    item: ResourceSet, prefix: str, stack: str, function: Deployment | None = None
+) -> SetResources:
+    """Create one resource set (and its Lambda scenario's function); logical names are the
+    physical names (unique per type)."""
     tags = planmod.tags(item.key, stack)
     dlq_name = item.dlq_name(prefix)
     dlq = aws.sqs.Queue(dlq_name, name=dlq_name, tags=tags, **queue_args(item.dlq_attributes()))
@@ -220,19 +240,22 @@ def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
         queue_url=dlq.url,
         redrive_allow_policy=queue.arn.apply(planmod.redrive_allow_policy),
     )
+    status = _table(
+        item.status_table(prefix),
+        tables.STATUS_TABLE_KEY,
+        tags,
+        ttl_attribute=tables.STATUS_TTL_ATTRIBUTE,
+    )
+    side_effects = _table(
+        item.side_effects_table(prefix), tables.SIDE_EFFECTS_TABLE_KEY, tags, None
+    )
+    its_tables = {"STATUS_TABLE": status, "SIDE_EFFECTS_TABLE": side_effects}
     return SetResources(
         item=item,
         queue=queue,
         dlq=dlq,
-        status_table=_table(
-            item.status_table(prefix),
-            tables.STATUS_TABLE_KEY,
-            tags,
-            ttl_attribute=tables.STATUS_TTL_ATTRIBUTE,
-        ),
-        side_effects_table=_table(
-            item.side_effects_table(prefix), tables.SIDE_EFFECTS_TABLE_KEY, tags, None
-        ),
+        status_table=status,
+        side_effects_table=side_effects,
         redrive_allow=allow,
         queue_policies=(
             _tls_only(f"{queue_name}-tls-only", queue),
@@ -248,6 +271,11 @@ def build_set(item: ResourceSet, prefix: str, stack: str) -> SetResources:
             for role in item.roles
         },
         bucket=claim_check_bucket(item.bucket_name(prefix), tags) if item.bucket else None,
+        function=(
+            build_function(item, function, function_name(item, prefix), tags, queue, its_tables)
+            if function is not None
+            else None
+        ),
     )
 
 
@@ -258,11 +286,23 @@ class Provisioned:
     output: pulumi.Output[dict[str, Any]]  # export as STACK_OUTPUT_NAME
 
 
-def build(config: StackConfig, base: Iterable[ResourceSet]) -> Provisioned:
-    """Create every resource set of the plan (with the config's timings) in this stack."""
+def build(
+    config: StackConfig,
+    base: Iterable[ResourceSet],
+    functions: Mapping[str, Deployment] | None = None,
+) -> Provisioned:
+    """Create every resource set of the plan (with the config's timings) in this stack, and
+    the Lambda scenarios' ``functions`` (by resource set) beside their queues."""
     items = config.plan(base)
     check_names(items, config.prefix)
-    sets = {item.key: build_set(item, config.prefix, config.stack) for item in items}
+    try:
+        declared = checked(items, {k: config.function(f) for k, f in (functions or {}).items()})
+    except RuleError as err:
+        raise ConfigError(str(err)) from None
+    sets = {
+        item.key: build_set(item, config.prefix, config.stack, declared.get(item.key))
+        for item in items
+    }
     resources = pulumi.Output.all(**{key: res.output() for key, res in sets.items()})
     output = resources.apply(
         # Through the runner's own reader: the export cannot drift from what it accepts.

@@ -26,13 +26,14 @@ from queuelab.contract import faults as fault_spec
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.knobs import lookalikes
 from queuelab.contract.processes import EXIT_INTERRUPTED
+from queuelab.esm.function import PYTHON
 from queuelab.report import tables
 from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
 from queuelab.run.batch import run_many
-from queuelab.run.drivers import Consumer
+from queuelab.run.drivers import Consumer, ConsumerError
 from queuelab.run.params import ParamError
 from queuelab.run.result import Result
 from queuelab.run.runner import run_scenario
@@ -196,6 +197,25 @@ def run(
             'black-box (docs: "Test your own consumer").',
         ),
     ] = "",
+    handler: Annotated[
+        str,
+        typer.Option(
+            "--lambda-handler",
+            envvar="QUEUELAB_LAMBDA_HANDLER",
+            help="Your Lambda handler instead of queuelab's consumer, PATH:module.function "
+            "(e.g. examples/lambda/python:correct.handler), behind an SQS event source "
+            'mapping, judged black-box (docs: "Lambda consumers").',
+        ),
+    ] = "",
+    runtime: Annotated[
+        str,
+        typer.Option(
+            "--lambda-runtime",
+            envvar="QUEUELAB_LAMBDA_RUNTIME",
+            help="The handler's runtime: python (awslambdaric) or node (aws-lambda-ric "
+            "installed beside the handler).",
+        ),
+    ] = PYTHON,
     jobs: Annotated[
         int,
         typer.Option(
@@ -216,7 +236,8 @@ def run(
             resolve_params(scenario, overrides[scenario.name])
         fault_spec.parse(faults)
         foreign = consumer_argv(consumer_command, unsafe)
-    except (typer.BadParameter, ParamError, fault_spec.FaultSpecError) as err:
+        consumer = Consumer.of(foreign, handler, runtime, unsafe=unsafe)
+    except (typer.BadParameter, ParamError, fault_spec.FaultSpecError, ConsumerError) as err:
         fail(str(err) if not isinstance(err, fault_spec.FaultSpecError) else f"--faults {err}")
     warn_about_knobs_in_the_environment()
     plan = sorted({s.resource_set(unsafe) for s in selected}, key=lambda r: r.key)
@@ -240,7 +261,7 @@ def run(
                     seed=seed,
                     sink=sink,
                     cancel=cancel,
-                    consumer=Consumer.of(foreign),
+                    consumer=consumer,
                 )
 
             def finished(result: Result) -> None:

@@ -83,12 +83,17 @@ class Environment:
         self.api = RuntimeApi(arn)
         env = base_env | function.variables(region, self.api.address, name)
         log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+        # SIGTERM blocked in the runtime (a signal mask outlives exec): a stop of the whole
+        # process tree (the lab's) reaches the mapping, which finishes the batches in hand
+        # and then ends each environment itself, as Lambda does.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         try:
             self.process = subprocess.Popen(
                 command(function), cwd=function.code, env=env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             if log_path:
                 log.close()  # type: ignore[union-attr]
         self.started_at = time.monotonic()

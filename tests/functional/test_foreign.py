@@ -57,8 +57,10 @@ def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
     return ([] if quick else [pytest.mark.slow]) + alone
 
 
+# A Lambda scenario is not applicable to a command (no mapping invokes it): tests/functional/
+# test_lambda.py says so, and judges Lambda handlers.
 BLACK_BOX = [pytest.param(s.name, id=s.name, marks=marks(s)) for s in scenarios.ALL
-             if s.black_box.runs]  # fmt: skip
+             if s.black_box.runs and not s.name.startswith("lambda-")]  # fmt: skip
 
 
 def test_a_foreign_consumers_report_draws_what_the_endpoints_saw(

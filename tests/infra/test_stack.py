@@ -25,6 +25,7 @@ from queuelab.targets.doctor import read_queue, read_table
 from queuelab.targets.outputs import STACK_OUTPUT_NAME, Outputs, SetOutputs
 from queuelab.targets.plan import ResourceSet
 from queuelab.targets.provision import provision
+from scenarios.shared.lambda_ import deployments
 
 MAIN = Path(infra_stack.__file__).parent / "__main__.py"
 PLAN = scenarios.plan()  # what the program provisions: every set the catalogue declares
@@ -44,8 +45,21 @@ BUCKET_PRIVATE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_EXPIRY = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_PARTS = (BUCKET, BUCKET_SSE, BUCKET_PRIVATE, BUCKET_EXPIRY, BUCKET_POLICY)
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+FUNCTION = "aws:lambda/function:Function"
+ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
+FUNCTION_PARTS = (ROLE, ROLE_POLICY, LOG_GROUP, FUNCTION, ESM)
 EXTRA_TABLES = sum(len(item.roles) for item in PLAN)  # the consumer's and the pipeline's
 BUCKETS = sum(item.bucket for item in PLAN)
+FUNCTIONS = len(deployments())  # the Lambda scenarios'
+# ARNs the mocks give, by type: AWS's formats.
+ARNS = {
+    ROLE: "arn:aws:iam::{account}:role/{name}",
+    LOG_GROUP: "arn:aws:logs:{region}:{account}:log-group:{name}",
+    FUNCTION: "arn:aws:lambda:{region}:{account}:function:{name}",
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             resource_id = inputs["name"]
             arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{inputs['name']}"
             state |= {"arn": arn, "name": inputs["name"]}
+        elif args.typ in ARNS and not self.withhold_arns:
+            arn = ARNS[args.typ].format(account=ACCOUNT, region=REGION, name=inputs["name"])
+            state |= {"arn": arn}
         self.resources.append(Recorded(args.typ, args.name, inputs, state))
         return resource_id, state
 
@@ -162,7 +179,7 @@ def statements(policy: Recorded, key: str) -> Any:
 
 
 def test_every_set_gets_two_queues_two_tables_and_three_policies(run: Run) -> None:
-    kinds = (QUEUE, TABLE, QUEUE_POLICY, REDRIVE_ALLOW, *BUCKET_PARTS)
+    kinds = (QUEUE, TABLE, QUEUE_POLICY, REDRIVE_ALLOW, *BUCKET_PARTS, *FUNCTION_PARTS)
     counts = {t: len(run.of_type(t)) for t in kinds}
     assert EXTRA_TABLES and BUCKETS, "the plan has no pipeline extras any more"
     assert counts == {
@@ -170,8 +187,9 @@ def test_every_set_gets_two_queues_two_tables_and_three_policies(run: Run) -> No
         TABLE: 2 * len(PLAN) + EXTRA_TABLES,
         QUEUE_POLICY: 2 * len(PLAN),
         REDRIVE_ALLOW: len(PLAN),
-    } | dict.fromkeys(BUCKET_PARTS, BUCKETS)
-    assert len(run.resources) == 7 * len(PLAN) + EXTRA_TABLES + 5 * BUCKETS
+    } | dict.fromkeys(BUCKET_PARTS, BUCKETS) | dict.fromkeys(FUNCTION_PARTS, FUNCTIONS)
+    assert FUNCTIONS, "the catalogue has no Lambda scenario any more"
+    assert len(run.resources) == 7 * len(PLAN) + EXTRA_TABLES + 5 * BUCKETS + 5 * FUNCTIONS
     # The engine refuses two resources of one type with one logical name (the mocks do not).
     assert len({(r.type, r.name) for r in run.resources}) == len(run.resources)
 

@@ -8,8 +8,9 @@ a partial batch response in the documented shape, and an idempotent side effect.
 - On a FIFO queue it stops at the first failure and reports it and every record after it,
   so a group's later messages never overtake a failed one (services-sqs-errorhandling.html).
 - The side effect is a POST to ``$SIDE_EFFECT_URL`` with an ``Idempotency-Key`` (the order
-  when the payload names one, else its id): a message delivered twice, or a batch retried
-  after a timeout, is done once.
+  when the payload names one, else its id), or a conditional write to
+  ``$SIDE_EFFECTS_TABLE`` under the same key (``effects.py``): a message delivered twice,
+  or a batch retried after a timeout, is done once.
 - Poison (a body that is not JSON, or marked ``"poison": true``) is reported as failed and
   never done: the queue's redrive policy moves it to the DLQ after maxReceiveCount.
 
@@ -20,33 +21,14 @@ a partial batch response in the documented shape, and an idempotent side effect.
 from __future__ import annotations
 
 import json
-import os
-import random
-import time
-import urllib.error
-import urllib.request
 from typing import Any
 
-SIDE_EFFECT_URL = os.environ.get("SIDE_EFFECT_URL", "")
+import effects
 
 
 def side_effect(payload: dict[str, Any]) -> bool:
     """True when it is done, now or before (the key makes every retry safe)."""
-    key = str(payload.get("order_id") or payload["id"])
-    body = json.dumps({"id": payload["id"]}).encode()
-    headers = {"Content-Type": "application/json", "Idempotency-Key": key}
-    for attempt in range(4):
-        request = urllib.request.Request(SIDE_EFFECT_URL, body, headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10):
-                return True
-        except urllib.error.HTTPError as err:
-            if err.code not in (429, 500, 503):
-                return False  # 409: in progress elsewhere; try again on the next delivery
-        except OSError:
-            pass  # no answer: the same key makes the retry safe
-        time.sleep(random.uniform(0, 0.1 * 2**attempt))
-    return False
+    return effects.perform(payload, key=effects.subject(payload))
 
 
 def process(record: dict[str, Any]) -> bool:

@@ -1,6 +1,7 @@
 """A naive SQS-triggered Lambda handler: no partial batch response, so it raises on the
 first failure and the whole batch comes back, the records it already did included; and its
-side effect has no idempotency key, so every retry does them again. It works on a good day;
+side effect has no idempotency key (``effects.py``: the lab's endpoint or table), so every
+retry does them again. It works on a good day;
 with poison in a batch, or a timeout, the lab shows what it does twice.
 
     python -m queuelab.esm --queue-url URL --handler examples/lambda/python:naive.handler \\
@@ -10,11 +11,9 @@ with poison in a batch, or a timeout, the lab shows what it does twice.
 from __future__ import annotations
 
 import json
-import os
-import urllib.request
 from typing import Any
 
-SIDE_EFFECT_URL = os.environ.get("SIDE_EFFECT_URL", "")
+import effects
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -22,6 +21,4 @@ def handler(event: dict[str, Any], context: Any) -> None:
         payload = json.loads(record["body"])  # poison raises: the whole batch fails
         if payload.get("poison"):
             raise ValueError(f"poison message {record['messageId']}")
-        body = json.dumps({"id": payload["id"]}).encode()
-        request = urllib.request.Request(SIDE_EFFECT_URL, body, method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
+        effects.perform(payload, key=None)  # no idempotency key: a retry does it again

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from queuelab.targets.probes import fifo, queues, recorded
+from queuelab.targets.probes import esm, fifo, queues, recorded
 from queuelab.targets.probes.scratch import Observations, Observed, Scratch
 
 __all__ = ["PROBES", "WINDOW", "Observations", "Observed", "Probe", "Scratch", "fifo_window"]
@@ -48,6 +48,15 @@ PROBES: dict[Probe, tuple[str, ...]] = {
     ),
     recorded.attributes: ("message-attribute-names", "group-id-on-standard-queue"),
     queues.purge: ("purge-cooldown",),
-}
+    esm.responses: (
+        "esm-event-shape", "esm-delete-on-success", "esm-error-returns-batch",
+        "esm-partial-batch-response", "esm-malformed-response-fails-batch",
+        "esm-unseen-list-is-success",
+    ),
+    esm.concurrency: (
+        "esm-maximum-concurrency", "esm-reserved-concurrency-throttles", "esm-scaling-ramp",
+    ),
+    esm.configuration: ("esm-timeout-above-visibility-refused", "esm-batch-size-validation"),
+}  # fmt: skip
 # ``fifo_window`` takes how long to wait; ``queuelab.targets.conformance`` binds it.
 WINDOW = ("fifo-dedup-window",)
