@@ -31,7 +31,7 @@ NODE_LAMBDA_DEPS := $(NODE_LAMBDA)/node_modules/.package-lock.json
 TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA_DEPS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv upgrade-deps demo scenarios scenarios-fast scenarios-slow test test-fast lint \
+.PHONY: help venv upgrade-deps demo scenarios scenarios-controls scenarios-fast scenarios-slow test test-fast lint \
 	bench bench-backend browser examples-node examples-lambda-node local-up local-down infra-up \
 	infra-down preflight validate docs docs-build docs-gen clean
 
@@ -95,6 +95,9 @@ CONSUMER_DEPS := $(if $(findstring examples/node,$(CONSUMER_COMMAND)),$(NODE_DEP
 
 scenarios: $(BASE) $(CONSUMER_DEPS) ## Run every scenario on the embedded backend
 	$(BIN)/queuelab run --all $(ARGS)
+
+scenarios-controls: $(BASE) ## Every scenario safe, then its negative control: passes and controls caught (exit 0)
+	$(BIN)/queuelab run --all --controls $(ARGS)
 
 scenarios-fast: $(BASE) $(CONSUMER_DEPS) ## Run the fast scenarios
 	$(BIN)/queuelab run --category fast $(ARGS)

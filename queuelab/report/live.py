@@ -44,6 +44,11 @@ class Current:
     processes: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> role, state
     last_note: str = ""
 
+    @property
+    def key(self) -> str:
+        """Its place in the plan: ``dup`` or ``dup --unsafe`` (``run.batch.Job.key``)."""
+        return f"{self.scenario} --unsafe" if self.unsafe else self.scenario
+
 
 class Board:
     """The state the live view draws: every scenario planned, the one running, the verdicts."""
@@ -77,7 +82,7 @@ class Board:
         elif event.kind is Kind.NOTE:
             current.last_note = str(v["text"])
         elif event.kind is Kind.VERDICT:
-            self.done[current.scenario] = (str(v["status"]), float(v["duration_s"]))
+            self.done[current.key] = (str(v["status"]), float(v["duration_s"]))
             del self.running[event.run_id]
 
     def render(self) -> Group:
@@ -87,7 +92,7 @@ class Board:
 
     def _scenarios(self) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 1))
-        running = {current.scenario for current in self.running.values()}
+        running = {current.key for current in self.running.values()}
         for name in self.planned:
             if name in self.done:
                 status, seconds = self.done[name]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from queuelab.check.verdict import Status
 from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
+from queuelab.run.batch import MISSED, Outcome, as_outcome
 from queuelab.run.result import Result
 from queuelab.run.scenario import Scenario
 from queuelab.targets import semantics
@@ -66,40 +69,86 @@ def show(console: Console, scenario: Scenario) -> None:
     console.print(f"[bold]Black-box[/bold] (your consumer, --consumer-command): {verdict}")
 
 
-def results_table(results: Iterable[Result]) -> Table:
-    table = Table(title="verdicts")
-    for column in ("scenario", "mode", "status"):
+# The results table's columns: name, header, the value of an outcome; dropped from the end of
+# DROPPABLE first when the terminal is too narrow, so every cell stays whole at 80 columns.
+Column = tuple[str, Callable[[Outcome], str]]
+COLUMNS: tuple[Column, ...] = (
+    ("time", lambda o: f"{o.result.duration_s:.1f}s"),
+    ("delivered", lambda o: f"{o.result.ledger.delivered}/{o.result.ledger.acknowledged}"),
+    ("lost", lambda o: str(o.result.ledger.lost)),
+    ("dup", lambda o: str(o.result.ledger.duplicate_side_effects)),
+    ("redeliv", lambda o: str(o.result.ledger.redeliveries)),
+    ("DLQ", lambda o: str(o.result.ledger.dead_lettered)),
+    ("stuck", lambda o: str(o.result.ledger.stuck)),
+)
+DROPPABLE = ("stuck", "redeliv", "delivered", "DLQ", "time")
+
+
+def styled(outcome: Outcome) -> str:
+    """The outcome's word in its colour: a caught control is green, a missed one red."""
+    colour = "green" if outcome.colour_ok else STYLE[outcome.result.status]
+    if outcome.label == MISSED:
+        colour = "red"
+    return f"[{colour}]{outcome.label}[/{colour}]"
+
+
+def _width(rows: list[list[str]], headers: list[str]) -> int:
+    """Characters the table takes without a border, one space between columns."""
+    widths = [
+        max(len(h), *(len(Text.from_markup(r[i]).plain) for r in rows))
+        for i, h in enumerate(headers)
+    ]
+    return sum(widths) + 2 * len(widths)
+
+
+def results_table(results: Iterable[Outcome | Result], width: int = 120) -> Table:
+    outcomes = [as_outcome(r) for r in results]
+    columns = list(COLUMNS)
+
+    def rows(cols: list[Column]) -> list[list[str]]:
+        return [
+            [o.result.scenario, "unsafe" if o.result.unsafe else "safe", styled(o)]
+            + [value(o) for _, value in cols]
+            for o in outcomes
+        ]
+
+    headers = ["scenario", "mode", "status"]
+    for name in DROPPABLE:  # narrow terminal: fewer columns, never a cut cell
+        if not outcomes or _width(rows(columns), headers + [n for n, _ in columns]) <= width - 4:
+            break
+        columns = [c for c in columns if c[0] != name]
+    table = Table(title="verdicts", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in headers:
         table.add_column(column, no_wrap=True)
-    for column in ("time", "delivered", "lost", "dup", "redeliv", "DLQ", "stuck"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for r in results:
-        ledger = r.ledger
-        table.add_row(
-            r.scenario,
-            "unsafe" if r.unsafe else "safe",
-            f"[{STYLE[r.status]}]{r.status.value}[/{STYLE[r.status]}]",
-            f"{r.duration_s:.1f}s",
-            f"{ledger.delivered}/{ledger.acknowledged}",
-            str(ledger.lost),
-            str(ledger.duplicate_side_effects),
-            str(ledger.redeliveries),
-            str(ledger.dead_lettered),
-            str(ledger.stuck),
-        )
+    for name, _ in columns:
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in rows(columns):
+        table.add_row(*row)
     return table
 
 
-def print_results(console: Console, results: list[Result]) -> None:
-    console.print(results_table(results))
-    for r in results:
-        shown = {k: v for k, v in r.ledger.extra.items() if v or k not in WITNESS_METRICS}
+def print_results(console: Console, results: list[Outcome] | list[Result]) -> None:
+    outcomes = [as_outcome(r) for r in results]
+    console.print(results_table(outcomes, console.width))
+    for o in outcomes:
+        shown = {k: v for k, v in o.result.ledger.extra.items() if v or k not in WITNESS_METRICS}
         if shown:
             measured = ", ".join(f"{k}={v:g}" for k, v in shown.items())
-            console.print(f"{r.scenario}: {measured}", style="dim", highlight=False)
-    for r in results:
-        if r.status is not Status.PASSED:
-            colour = STYLE[r.status]
+            console.print(f"{o.result.scenario}: {measured}", style="dim", highlight=False)
+    for o in outcomes:
+        r = o.result
+        mode = " (unsafe)" if r.unsafe else ""
+        if o.control and o.ok:
             console.print(
-                f"[{colour}]{r.scenario} {r.status.value}:[/{colour}] " + "; ".join(r.reasons)
+                f"[green]{r.scenario}{mode} caught:[/green] the negative control "
+                f"({o.turned_off}) showed what the checker must report: " + "; ".join(r.reasons),
+                highlight=False,
+            )
+        elif not o.ok or r.status is not Status.PASSED:
+            colour = "red" if o.label == MISSED else STYLE[r.status]
+            console.print(
+                f"[{colour}]{r.scenario}{mode} {o.label}:[/{colour}] "
+                + "; ".join(o.problems or r.reasons),
+                highlight=False,
             )
             console.print(f"  journal: {r.run_dir / 'journal.json'}", style="dim", highlight=False)
