@@ -35,6 +35,8 @@ def select(
 ) -> list[Scenario]:
     if names and all_:
         raise RequestError("give scenario names or --all, not both")
+    if names and category is not None:
+        raise RequestError("give scenario names or --category, not both")
     if names:
         return [scenario(name) for name in names]
     if all_ or category is not None:

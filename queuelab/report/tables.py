@@ -42,9 +42,10 @@ def show(console: Console, scenario: Scenario) -> None:
     params = Table(title="parameters (override with --set NAME=VALUE)")
     params.add_column("name")
     params.add_column("default", justify="right")
+    params.add_column("allowed")
     params.add_column("meaning")
     for name, param in scenario.params.items():
-        params.add_row(name, str(param.default), param.help)
+        params.add_row(name, str(param.default), param.bounds(), param.help)
     console.print(params)
     console.print("[bold]The verdict checks[/bold]")
     for expect in scenario.expectations:
