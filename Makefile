@@ -31,7 +31,7 @@ NODE_LAMBDA_DEPS := $(NODE_LAMBDA)/node_modules/.package-lock.json
 TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA_DEPS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv upgrade-deps demo scenarios scenarios-controls scenarios-fast scenarios-slow test test-fast lint \
+.PHONY: help venv upgrade-deps demo scenarios scenarios-controls example-pytest scenarios-fast scenarios-slow test test-fast lint \
 	bench bench-backend browser examples-node examples-lambda-node local-up local-down infra-up \
 	infra-down preflight validate docs docs-build docs-gen clean
 
@@ -98,6 +98,10 @@ scenarios: $(BASE) $(CONSUMER_DEPS) ## Run every scenario on the embedded backen
 
 scenarios-controls: $(BASE) ## Every scenario safe, then its negative control: passes and controls caught (exit 0)
 	$(BIN)/queuelab run --all --controls $(ARGS)
+
+# The example project judges a consumer whose command is "python ...": the virtualenv's.
+example-pytest: $(INFRA) ## The example team project (examples/pytest_project): queuelab's pytest plugin
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest examples/pytest_project $(ARGS)
 
 scenarios-fast: $(BASE) $(CONSUMER_DEPS) ## Run the fast scenarios
 	$(BIN)/queuelab run --category fast $(ARGS)

@@ -135,3 +135,8 @@ def check(
     except fault_spec.FaultSpecError as err:
         raise RequestError(f"--faults {err}") from None
     return _overrides(selected, params)
+
+
+def catalogue() -> tuple[Scenario, ...]:
+    """What ``--all`` runs: every scenario but the on-demand ones."""
+    return scenarios.in_category(None)
