@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -68,18 +68,18 @@ def interruptible() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _line(outcome: Outcome) -> None:
+def _line(outcome: Outcome, say: Callable[..., None] = out.print) -> None:
     result = outcome.result
     colour = "green" if outcome.ok and outcome.control else STYLE[result.status]
     mode = "unsafe" if result.unsafe else "safe"
-    out.print(
+    say(
         f"[{colour}]{outcome.label}[/{colour}] {result.scenario} ({mode}) "
         f"in {result.duration_s:.1f}s"
     )
     if outcome.report is not None:
-        out.print(f"  report: {outcome.report}", style="dim", highlight=False, soft_wrap=True)
+        say(f"  report: {outcome.report}", style="dim", highlight=False, soft_wrap=True)
     if outcome.note:
-        errors.print(f"[yellow]note:[/yellow] {outcome.note}", highlight=False)
+        say(f"[yellow]note:[/yellow] {outcome.note}", highlight=False)
 
 
 def run(
@@ -172,11 +172,12 @@ def run(
         with (
             interruptible(),
             api.Session(target.value, endpoint_url=endpoint_url, provision=selected) as lab,
-            watching(out, planned) as sink,
+            watching(out, planned) as view,
         ):
             results = lab.run_all(
                 selected, unsafe=unsafe, controls=controls, consumer_command=consumer_command,
-                params=overrides, faults=faults, seed=seed, jobs=jobs, sink=sink, finished=_line,
+                params=overrides, faults=faults, seed=seed, jobs=jobs, sink=view.sink,
+                finished=lambda outcome: _line(outcome, view.say),
             )  # fmt: skip
     except KeyboardInterrupt:
         results.interrupted = True

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
-from rich.text import Text
 
 from queuelab.check.verdict import Status
 from queuelab.check.witness import METRICS as WITNESS_METRICS
@@ -93,38 +94,35 @@ def styled(outcome: Outcome) -> str:
     return f"[{colour}]{outcome.label}[/{colour}]"
 
 
-def _width(rows: list[list[str]], headers: list[str]) -> int:
-    """Characters the table takes without a border, one space between columns."""
-    widths = [
-        max(len(h), *(len(Text.from_markup(r[i]).plain) for r in rows))
-        for i, h in enumerate(headers)
-    ]
-    return sum(widths) + 2 * len(widths)
+def _needed(table: Table) -> int:
+    """The columns a table takes unwrapped, measured by rich itself."""
+    wide = Console(file=io.StringIO(), width=10_000)
+    return Measurement.get(wide, wide.options, table).maximum
 
 
 def results_table(results: Iterable[Outcome | Result], width: int = 120) -> Table:
+    """The verdicts, one row per run; on a narrow terminal the least telling counts are left
+    out (stuck, redeliveries, delivered, DLQ, time) rather than any cell cut short."""
     outcomes = [as_outcome(r) for r in results]
     columns = list(COLUMNS)
-
-    def rows(cols: list[Column]) -> list[list[str]]:
-        return [
-            [o.result.scenario, "unsafe" if o.result.unsafe else "safe", styled(o)]
-            + [value(o) for _, value in cols]
-            for o in outcomes
-        ]
-
-    headers = ["scenario", "mode", "status"]
-    for name in DROPPABLE:  # narrow terminal: fewer columns, never a cut cell
-        if not outcomes or _width(rows(columns), headers + [n for n, _ in columns]) <= width - 4:
+    table = _table(outcomes, columns)
+    for name in DROPPABLE:
+        if _needed(table) <= width:
             break
         columns = [c for c in columns if c[0] != name]
-    table = Table(title="verdicts", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in headers:
+        table = _table(outcomes, columns)
+    return table
+
+
+def _table(outcomes: list[Outcome], columns: list[Column]) -> Table:
+    table = Table(title="verdicts", box=box.SIMPLE_HEAD)
+    for column in ("scenario", "mode", "status"):
         table.add_column(column, no_wrap=True)
     for name, _ in columns:
         table.add_column(name, justify="right", no_wrap=True)
-    for row in rows(columns):
-        table.add_row(*row)
+    for o in outcomes:
+        mode = "unsafe" if o.result.unsafe else "safe"
+        table.add_row(o.result.scenario, mode, styled(o), *(value(o) for _, value in columns))
     return table
 
 
