@@ -32,6 +32,25 @@ def scenario_table(scenarios: Iterable[Scenario]) -> Table:
     return table
 
 
+def scenario_row(s: Scenario) -> dict[str, object]:
+    """A scenario for ``list --json``."""
+    return {
+        "name": s.name,
+        "category": s.category.value,
+        "topic": s.topic.value,
+        "summary": s.summary,
+        "typical_seconds": s.typical_seconds,
+        "black_box": s.black_box.runs,
+        "negative_control": s.unsafe if s.has_negative_control else None,
+        "must_show": [str(e) for e in s.unsafe_shows],
+        "on_demand": s.on_demand,
+        "params": {
+            name: {"default": p.default, "allowed": p.bounds(), "help": p.help}
+            for name, p in s.params.items()
+        },
+    }
+
+
 def show(console: Console, scenario: Scenario) -> None:
     heading = f"({scenario.category.value}, ~{scenario.typical_seconds:.0f} s)"
     console.print(f"[bold]{scenario.name}[/bold] {heading}")
