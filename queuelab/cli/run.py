@@ -26,6 +26,7 @@ from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
 from queuelab.report.results import write_json
+from queuelab.report.summary import write_summary
 from queuelab.run.batch import Outcome, jobs_for
 from queuelab.run.scenario import Category
 from queuelab.targets import session as targets
@@ -111,6 +112,15 @@ def run(
         Path | None,
         typer.Option("--junit", help="Also write the results here as JUnit XML (for CI)."),
     ] = None,
+    summary_md: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary-md",
+            envvar="GITHUB_STEP_SUMMARY",
+            show_envvar=True,
+            help="Also append the verdicts here as Markdown (a CI job's summary page).",
+        ),
+    ] = None,
     sets: Annotated[
         list[str] | None,
         typer.Option("--set", help="Parameter override KEY=VALUE or SCENARIO.KEY=VALUE."),
@@ -160,7 +170,7 @@ def run(
         overrides = request.parse_sets(sets or [], selected)
         request.check(selected, unsafe, controls, consumer_command=consumer_command,
                   params=overrides, faults=faults)  # fmt: skip
-        outputs.check_writable(json=json_file, junit=junit_file)
+        outputs.check_writable(json=json_file, junit=junit_file, summary_md=summary_md)
         if endpoint_url and target is not targets.Target.local:
             raise request.RequestError("--endpoint-url and --target aws exclude each other")
     except (request.RequestError, outputs.Unwritable) as err:
@@ -193,6 +203,8 @@ def run(
         write_json(json_file, results.outcomes)
     if junit_file is not None:
         write_junit(junit_file, results.outcomes)
+    if summary_md is not None:
+        write_summary(summary_md, results.outcomes, results.interrupted)
     if results.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(0 if results.ok else 1)
