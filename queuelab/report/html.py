@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from queuelab.report import charts, outcome_file
+from queuelab.report import charts, explain, outcome_file
 from queuelab.report.rundir import RunDir
 from queuelab.report.timeline import message_timeline, queue_series
 from queuelab.run import journal
@@ -67,6 +67,8 @@ def render_report(run: RunDir, about: str = "") -> str:
     return ENVIRONMENT.get_template("report.html.j2").render(
         run=run,
         outcome=outcome,
+        story=explain.story(run.journal, outcome),
+        notes=explain.notes(run.journal),
         shown_status=outcome.get("outcome") if outcome.get("control") else run.status,
         journal=run.journal,
         mode="unsafe" if run.journal.get("unsafe") else "safe",

@@ -39,6 +39,7 @@ def test_zizmor_finds_nothing_in_the_action_or_the_workflow() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_the_actions_steps_pass_run_here_as_a_runner_would(tmp_path: Path) -> None:
     # installs queuelab afresh (the action's install step): a few minutes on 2 cores
     inputs = ["--input", "scenarios=happy", "--input", "controls=true"]
