@@ -104,6 +104,20 @@ class Session:
         if opened is not None:
             opened.__exit__(kind, err, tb)
 
+    def visibility(self) -> dict[str, float]:
+        """Each provisioned set's visibility timeout, by job key (``dup``, ``dup --unsafe``),
+        for the live page (a run in progress has no journal yet to say it)."""
+        outputs = self.session.outputs.resources if self.session else {}
+        found = {}
+        for s in self.planned:
+            for off in (False, True):
+                key = s.resource_key(off)
+                if key in outputs:
+                    found[f"{s.name} --unsafe" if off else s.name] = float(
+                        outputs[key].visibility_timeout
+                    )
+        return found
+
     def _ready(self, selected: Sequence[Job]) -> targets.Session:
         """The target session with every set these jobs use provisioned."""
         if self.session is None:

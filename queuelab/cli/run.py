@@ -25,9 +25,11 @@ from queuelab.report import tables
 from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
+from queuelab.report.live_page import LivePage
 from queuelab.report.results import write_json
 from queuelab.report.summary import write_summary
 from queuelab.run.batch import Outcome, jobs_for
+from queuelab.run.events import fan_out, ignore
 from queuelab.run.scenario import Category
 from queuelab.targets import session as targets
 from queuelab.targets.outputs import OutputsError
@@ -67,6 +69,20 @@ def interruptible() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def live_page(serve: bool, port: int, lab: api.Session) -> Iterator[LivePage | None]:
+    """``--serve``: the live page, for as long as the runs go."""
+    if not serve:
+        yield None
+        return
+    try:
+        page = LivePage(port, lab.visibility())
+    except OSError as err:
+        raise request.RequestError(f"--serve-port {port}: {err.strerror}") from None
+    with page:
+        yield page
 
 
 def _line(outcome: Outcome, say: Callable[..., None] = out.print) -> None:
@@ -151,6 +167,17 @@ def run(
             'black-box (docs: "Test your own consumer").',
         ),
     ] = "",
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Serve a live page on loopback while the runs go: the queue and message "
+            "timelines, as the report draws them, updated every second.",
+        ),
+    ] = False,
+    serve_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The live page's port (0: any free one).")
+    ] = 0,
     jobs: Annotated[
         int,
         typer.Option(
@@ -182,16 +209,20 @@ def run(
         with (
             interruptible(),
             api.Session(target.value, endpoint_url=endpoint_url, provision=selected) as lab,
+            live_page(serve, serve_port, lab) as page,
             watching(out, planned) as view,
         ):
+            if page is not None:
+                view.say(f"live page: {page.url}", highlight=False)
             results = lab.run_all(
                 selected, unsafe=unsafe, controls=controls, consumer_command=consumer_command,
-                params=overrides, faults=faults, seed=seed, jobs=jobs, sink=view.sink,
+                params=overrides, faults=faults, seed=seed, jobs=jobs,
+                sink=fan_out((view.sink, page or ignore)),
                 finished=lambda outcome: _line(outcome, view.say),
             )  # fmt: skip
     except KeyboardInterrupt:
         results.interrupted = True
-    except (targets.TargetError, OutputsError, BackendError) as err:
+    except (targets.TargetError, OutputsError, BackendError, request.RequestError) as err:
         fail(str(err))
     if results.interrupted:
         errors.print("interrupted: every process this run started has been stopped")
