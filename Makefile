@@ -36,9 +36,10 @@ TEST_NODE := $(if $(shell command -v npm 2>/dev/null),$(NODE_DEPS) $(NODE_LAMBDA
 	$(SQS_CONSUMER_DEPS))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv upgrade-deps demo scenarios scenarios-fast scenarios-slow test test-fast lint \
-	bench bench-backend browser examples-node examples-lambda-node examples-sqs-consumer \
-	examples-powertools local-up local-down infra-up \
+.PHONY: help venv upgrade-deps demo scenarios scenarios-controls scenarios-fast scenarios-slow \
+	test test-fast lint lint-action action-local example-pytest bench bench-backend browser \
+	examples-node examples-lambda-node examples-sqs-consumer examples-powertools local-up \
+	local-down infra-up \
 	infra-down preflight validate docs docs-build docs-gen clean
 
 help: ## List the targets
@@ -111,6 +112,13 @@ CONSUMER_DEPS := $(if $(findstring examples/node/,$(CONSUMER_COMMAND)),$(NODE_DE
 scenarios: $(BASE) $(CONSUMER_DEPS) ## Run every scenario on the embedded backend
 	$(BIN)/queuelab run --all $(ARGS)
 
+scenarios-controls: $(BASE) ## Every scenario safe, then its negative control: passes and controls caught (exit 0)
+	$(BIN)/queuelab run --all --controls $(ARGS)
+
+# The example project judges a consumer whose command is "python ...": the virtualenv's.
+example-pytest: $(INFRA) ## The example team project (examples/pytest_project): queuelab's pytest plugin
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest examples/pytest_project $(ARGS)
+
 scenarios-fast: $(BASE) $(CONSUMER_DEPS) ## Run the fast scenarios
 	$(BIN)/queuelab run --category fast $(ARGS)
 
@@ -162,10 +170,21 @@ docs: $(DOCS_TOOLS) docs-gen ## Serve the docs site on http://127.0.0.1:8000 (re
 docs-build: $(DOCS_TOOLS) ## Build the docs site into site/, every link and page checked (--strict), as CI does
 	$(BIN)/mkdocs build --strict
 
-lint: $(INFRA) ## ruff + mypy
+lint: $(INFRA) lint-action ## ruff + mypy, and the GitHub Action's lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# GitHub cannot be reached from every machine: action.yml and the example workflow are checked
+# against GitHub's schemas (check-jsonschema) and by zizmor's audits, offline.
+lint-action: $(INFRA) ## Lint action.yml and the example workflow (schemas, zizmor)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows ci/action/example-workflow.yml
+	$(BIN)/zizmor --offline --quiet --config ci/action/zizmor.yml action.yml ci/action/example-workflow.yml
+
+# action.yml's steps run here as a runner would (installs queuelab afresh: a few minutes).
+action-local: $(INFRA) ## Run the GitHub Action's steps locally (ARGS: --input scenarios=dup ...)
+	$(BIN)/python ci/action/run_locally.py --work .queuelab/action $(ARGS)
 
 # The report test opens a report in headless Chromium: Debian's chromium and chromedriver.
 # Installed when missing and apt-get can (as root); otherwise that test is skipped, saying why.

@@ -39,6 +39,11 @@ QueueOption = Annotated[
 ]
 
 
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (for scripts) instead of text.")
+]
+
+
 def _endpoint() -> str:
     return os.environ.get("AWS_ENDPOINT_URL") or "AWS"
 
@@ -113,6 +118,7 @@ def receive(
         typer.Option(help="Visibility timeout for these (default: the queue's).", min=0),
     ] = None,
     wait: Annotated[int, typer.Option(help="Long-poll seconds (0-20).", min=0, max=20)] = 1,
+    as_json: JsonOption = False,
 ) -> None:
     """Receive messages: receipt handle (for ack / extend), receive count, age, body."""
     sqs, url = _client(queue)
@@ -126,10 +132,14 @@ def receive(
             **extra,
         )
     ).get("Messages", [])
+    now = time.time()
+    if as_json:  # for scripts: jq -r '.messages[0].receipt_handle'
+        said = [_message(m, now) for m in messages]
+        print(json.dumps({"queue_url": url, "messages": said}, indent=2))
+        return
     if not messages:
         console.print("no message visible")
         return
-    now = time.time()
     for m in messages:
         attributes = m.get("Attributes", {})
         age = now - int(attributes.get("SentTimestamp", now * 1000)) / 1000
@@ -138,6 +148,18 @@ def receive(
         console.print(f"  age            {age:.1f} s")
         console.print(f"  body           {m['Body'][:200]}", highlight=False, markup=False)
         console.print(f"  receipt handle {m['ReceiptHandle']}", highlight=False, soft_wrap=True)
+
+
+def _message(m: Any, now: float) -> dict[str, Any]:
+    attributes = m.get("Attributes", {})
+    sent = int(attributes.get("SentTimestamp", now * 1000)) / 1000
+    return {
+        "message_id": m["MessageId"],
+        "receipt_handle": m["ReceiptHandle"],
+        "receive_count": int(attributes.get("ApproximateReceiveCount", 0)),
+        "age_s": round(now - sent, 3),
+        "body": m["Body"],
+    }
 
 
 def ack(
@@ -212,10 +234,14 @@ def stats(
             "visibility 0 (it counts as a receive towards maxReceiveCount).",
         ),
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The queue's depth, in flight, delayed, its DLQ's depth and the oldest message's age."""
     sqs, url = _client(queue)
     attributes = _counts(sqs, url)
+    if as_json:
+        print(json.dumps(_stats(sqs, url, attributes, peek), indent=2))
+        return
     table = Table(title=url.rsplit("/", 1)[-1], show_header=False)
     table.add_row("visible (depth)", attributes.get("ApproximateNumberOfMessages", "?"))
     table.add_row("in flight", attributes.get("ApproximateNumberOfMessagesNotVisible", "?"))
@@ -234,6 +260,33 @@ def stats(
     oldest = _oldest_age(sqs, url) if peek else "(use --peek: SQS has no such attribute)"
     table.add_row("oldest message age", oldest)
     console.print(table)
+
+
+def _stats(sqs: SQSClient, url: str, attributes: dict[str, str], peek: bool) -> dict[str, Any]:
+    def number(values: dict[str, str], key: str) -> int | None:
+        return int(values[key]) if key in values else None
+
+    dlq = _dlq_url(sqs, attributes)
+    dead = _counts(sqs, dlq) if dlq else {}
+    oldest = None
+    if peek:
+        age = _oldest_age(sqs, url)
+        oldest = float(age.split()[0]) if age[0].isdigit() else None
+    return {
+        "queue_url": url,
+        "visible": number(attributes, "ApproximateNumberOfMessages"),
+        "in_flight": number(attributes, "ApproximateNumberOfMessagesNotVisible"),
+        "delayed": number(attributes, "ApproximateNumberOfMessagesDelayed"),
+        "dlq_url": dlq,
+        "dlq": sum(
+            int(dead.get(k, "0"))
+            for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        )
+        if dlq
+        else None,
+        "visibility_timeout_s": number(attributes, "VisibilityTimeout"),
+        "oldest_age_s": oldest,  # with --peek only: SQS has no such attribute
+    }
 
 
 def register(app: typer.Typer) -> None:

@@ -8,15 +8,14 @@ from __future__ import annotations
 import typer
 
 import scenarios
-from queuelab import workdir
 from queuelab.backend import BackendError
+from queuelab.cli import api
 from queuelab.cli.hints import me, near
 from queuelab.cli.run import interruptible
 from queuelab.contract.processes import EXIT_INTERRUPTED
 from queuelab.report import story
 from queuelab.report.console import console, fail
-from queuelab.run.result import Interrupted, Result
-from queuelab.run.runner import run_scenario
+from queuelab.run.result import Result
 from queuelab.targets import session as targets
 
 out = console()
@@ -28,27 +27,21 @@ SCENARIO = "dup"
 def demo() -> None:
     """Run `dup` safe then unsafe and explain the difference (under a minute)."""
     scenario = scenarios.get(SCENARIO)
-    plan = [scenario.resource_set(off) for off in (False, True)]
     out.print(
         f"[bold]{scenario.name}[/bold]: {scenario.demonstrates}\n"
         "Starting the embedded SQS/DynamoDB server (moto, on loopback) ...",
         highlight=False,
     )
     results: list[Result] = []
-    try:
-        with interruptible(), targets.open_session("local", None, plan) as session:
+    try:  # the API's path, as queuelab run's: each run's report, a control judged as one
+        with interruptible(), api.Session("local", provision=[scenario]) as lab:
             for off, what in ((False, "with its safeguard on"), (True, "with it off")):
                 with out.status(f"running {scenario.name} {what} (about 10 s) ..."):
-                    result = run_scenario(session, scenario, unsafe=off, runs_root=workdir.runs())
-                out.print(f"ran {scenario.name} {what}: {result.status.value}")
-                from queuelab.report import html  # matplotlib: imported when drawn
-
-                html.write_report(result.run_dir, scenario.summary)
-                results.append(result)
-    except Interrupted:
-        out.print("interrupted: every process has been stopped")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+                    outcome = lab.run(scenario, unsafe=off)
+                out.print(f"ran {scenario.name} {what}: {outcome.label}")
+                results.append(outcome.result)
     except KeyboardInterrupt:
+        out.print("interrupted: every process has been stopped")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except (targets.TargetError, BackendError) as err:
         fail(str(err))

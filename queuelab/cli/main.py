@@ -7,6 +7,7 @@ Exit codes: 0 every scenario passed, 1 one failed or errored, 2 usage or configu
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -62,8 +63,13 @@ by_hand.register(app)
 
 
 @app.command("list")
-def list_scenarios() -> None:
+def list_scenarios(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+) -> None:
     """Every scenario: name, category, what it demonstrates, typical duration."""
+    if as_json:
+        print(json.dumps({"scenarios": [tables.scenario_row(s) for s in scenarios.ALL]}, indent=2))
+        return
     console.print(tables.scenario_table(scenarios.ALL))
 
 

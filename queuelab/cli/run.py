@@ -7,22 +7,17 @@ configuration error, 130 interrupted (Ctrl-C or SIGTERM; the table so far is pri
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import signal
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-import scenarios
 from queuelab import workdir
 from queuelab.backend import BackendError
-from queuelab.check.verdict import Status
-from queuelab.contract import faults as fault_spec
+from queuelab.cli import api, outputs, request
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.knobs import lookalikes
 from queuelab.contract.processes import EXIT_INTERRUPTED
@@ -31,13 +26,13 @@ from queuelab.report import tables
 from queuelab.report.console import STYLE, console, fail
 from queuelab.report.junit import write_junit
 from queuelab.report.live import watching
+from queuelab.report.live_page import LivePage
 from queuelab.report.results import write_json
-from queuelab.run.batch import run_many
+from queuelab.report.summary import write_summary
+from queuelab.run.batch import Outcome, jobs_for
 from queuelab.run.drivers import Consumer, ConsumerError
-from queuelab.run.params import ParamError
-from queuelab.run.result import Result
-from queuelab.run.runner import run_scenario
-from queuelab.run.scenario import Category, Scenario, resolve_params
+from queuelab.run.events import fan_out, ignore
+from queuelab.run.scenario import Category
 from queuelab.targets import session as targets
 from queuelab.targets.outputs import OutputsError
 
@@ -46,57 +41,6 @@ from queuelab.targets.outputs import OutputsError
 DEFAULT_JOBS = max(4, os.cpu_count() or 1)
 out = console()
 errors = console(stderr=True)
-
-
-def select(names: Sequence[str], all_: bool, category: Category | None) -> list[Scenario]:
-    if names and all_:
-        raise typer.BadParameter("give scenario names or --all, not both")
-    if names:
-        try:
-            return [scenarios.get(name) for name in names]
-        except scenarios.UnknownScenario as err:
-            raise typer.BadParameter(err.args[0]) from None
-    if all_ or category is not None:
-        return list(scenarios.in_category(category))
-    raise typer.BadParameter("name at least one scenario, or use --all / --category")
-
-
-def parse_sets(sets: Sequence[str], selected: Sequence[Scenario]) -> dict[str, dict[str, str]]:
-    """``KEY=VALUE`` (every selected scenario with that parameter) or ``NAME.KEY=VALUE``."""
-    per_scenario: dict[str, dict[str, str]] = {s.name: {} for s in selected}
-    for item in sets:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ParamError(f"--set {item!r}: expected KEY=VALUE or SCENARIO.KEY=VALUE")
-        name, dot, param = key.rpartition(".")
-        chosen = [s for s in selected if not dot or s.name == name]
-        if dot and not chosen:
-            raise ParamError(f"--set {item!r}: {name!r} is not among the scenarios run")
-        takers = [s for s in chosen if param in s.params]
-        if not takers:
-            raise ParamError(f"--set {item!r}: no selected scenario has a parameter {param!r}")
-        for s in takers:
-            per_scenario[s.name][param] = value
-    return per_scenario
-
-
-def consumer_argv(command: str, unsafe: bool) -> list[str]:
-    """``--consumer-command``, split as a shell would (it is not run by one)."""
-    if not command:
-        return []
-    if unsafe:
-        raise typer.BadParameter(
-            "--unsafe turns off queuelab's own consumer's safeguards; a consumer given with "
-            "--consumer-command is judged on the safe expectations (its negative control is a "
-            "consumer without them, e.g. examples/naive_consumer.py)"
-        )
-    try:
-        argv = shlex.split(command)
-    except ValueError as err:
-        raise typer.BadParameter(f"--consumer-command {command!r}: {err}") from None
-    if not argv or shutil.which(argv[0]) is None:
-        raise typer.BadParameter(f"--consumer-command {command!r}: no such command")
-    return argv
 
 
 def warn_about_knobs_in_the_environment() -> None:
@@ -129,26 +73,32 @@ def interruptible() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _line(result: Result) -> None:
-    colour = STYLE[result.status]
+@contextmanager
+def live_page(serve: bool, port: int, lab: api.Session) -> Iterator[LivePage | None]:
+    """``--serve``: the live page, for as long as the runs go."""
+    if not serve:
+        yield None
+        return
+    try:
+        page = LivePage(port, lab.visibility())
+    except OSError as err:
+        raise request.RequestError(f"--serve-port {port}: {err.strerror}") from None
+    with page:
+        yield page
+
+
+def _line(outcome: Outcome, say: Callable[..., None] = out.print) -> None:
+    result = outcome.result
+    colour = "green" if outcome.ok and outcome.control else STYLE[result.status]
     mode = "unsafe" if result.unsafe else "safe"
-    out.print(
-        f"[{colour}]{result.status.value}[/{colour}] {result.scenario} ({mode}) "
+    say(
+        f"[{colour}]{outcome.label}[/{colour}] {result.scenario} ({mode}) "
         f"in {result.duration_s:.1f}s"
     )
-
-
-def write_report(result: Result) -> None:
-    """``report.html`` next to the journal; a report that cannot be made is a warning."""
-    from queuelab.report import html  # matplotlib: imported when a report is drawn
-
-    try:
-        about = scenarios.get(result.scenario).summary
-        path = html.write_report(result.run_dir, about)
-    except Exception as err:  # the verdict stands without its picture
-        errors.print(f"[yellow]note:[/yellow] no report for {result.run_dir}: {err}")
-        return
-    out.print(f"  report: {path}", style="dim", highlight=False, soft_wrap=True)
+    if outcome.report is not None:
+        say(f"  report: {outcome.report}", style="dim", highlight=False, soft_wrap=True)
+    if outcome.note:
+        say(f"[yellow]note:[/yellow] {outcome.note}", highlight=False)
 
 
 def run(
@@ -158,7 +108,20 @@ def run(
         Category | None, typer.Option(help="Only this category (implies --all).")
     ] = None,
     unsafe: Annotated[
-        bool, typer.Option("--unsafe", help="Turn the safeguard off (negative control).")
+        bool,
+        typer.Option(
+            "--unsafe",
+            help="Turn the safeguard off: the negative control, 'caught' when the checker "
+            "reports the anomaly the scenario declares.",
+        ),
+    ] = False,
+    controls: Annotated[
+        bool,
+        typer.Option(
+            "--controls",
+            help="Each scenario safe, then its negative control: the safe run must pass and "
+            "the control must show its anomaly ('caught').",
+        ),
     ] = False,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Also write the results here as JSON.")
@@ -166,6 +129,15 @@ def run(
     junit_file: Annotated[
         Path | None,
         typer.Option("--junit", help="Also write the results here as JUnit XML (for CI)."),
+    ] = None,
+    summary_md: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary-md",
+            envvar="GITHUB_STEP_SUMMARY",
+            show_envvar=True,
+            help="Also append the verdicts here as Markdown (a CI job's summary page).",
+        ),
     ] = None,
     sets: Annotated[
         list[str] | None,
@@ -216,6 +188,17 @@ def run(
             "installed beside the handler).",
         ),
     ] = PYTHON,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Serve a live page on loopback while the runs go: the queue and message "
+            "timelines, as the report draws them, updated every second.",
+        ),
+    ] = False,
+    serve_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The live page's port (0: any free one).")
+    ] = 0,
     jobs: Annotated[
         int,
         typer.Option(
@@ -228,75 +211,56 @@ def run(
         ),
     ] = DEFAULT_JOBS,
 ) -> None:
-    """Run scenarios and print checked verdicts (exit 0 only if all passed or were skipped)."""
+    """Run scenarios and print checked verdicts (exit 0 only if every run passed, was
+    skipped or not applicable, and every negative control caught its anomaly)."""
     try:
-        selected = select(names or [], all_, category)
-        overrides = parse_sets(sets or [], selected)
-        for scenario in selected:  # a value out of bounds is refused before anything runs
-            resolve_params(scenario, overrides[scenario.name])
-        fault_spec.parse(faults)
-        foreign = consumer_argv(consumer_command, unsafe)
-        consumer = Consumer.of(foreign, handler, runtime, unsafe=unsafe)
-    except (typer.BadParameter, ParamError, fault_spec.FaultSpecError, ConsumerError) as err:
-        fail(str(err) if not isinstance(err, fault_spec.FaultSpecError) else f"--faults {err}")
+        selected = request.select(names or [], all_, category)
+        overrides = request.parse_sets(sets or [], selected)
+        request.check(selected, unsafe, controls, consumer_command=consumer_command,
+                  params=overrides, faults=faults)  # fmt: skip
+        outputs.check_writable(json=json_file, junit=junit_file, summary_md=summary_md)
+        if endpoint_url and target is not targets.Target.local:
+            raise request.RequestError("--endpoint-url and --target aws exclude each other")
+        if handler and consumer_command:
+            raise request.RequestError("give --lambda-handler or --consumer-command, not both")
+        lambda_ = Consumer.of((), handler, runtime, unsafe=unsafe or controls) if handler else None
+    except (request.RequestError, outputs.Unwritable, ConsumerError) as err:
+        fail(str(err))
     warn_about_knobs_in_the_environment()
-    plan = sorted({s.resource_set(unsafe) for s in selected}, key=lambda r: r.key)
-    results: list[Result] = []
-    interrupted = False
+    planned = [job.key for job in jobs_for(selected, unsafe, controls)]
+    results = api.Results()
     try:
         with (
             interruptible(),
-            targets.open_session(target.value, endpoint_url, plan) as session,
-            watching(out, [s.name for s in selected]) as sink,
+            api.Session(target.value, endpoint_url=endpoint_url, provision=selected) as lab,
+            live_page(serve, serve_port, lab) as page,
+            watching(out, planned) as view,
         ):
-
-            def start(scenario: Scenario, cancel: threading.Event) -> Result:
-                return run_scenario(
-                    session,
-                    scenario,
-                    unsafe=unsafe,
-                    overrides=overrides[scenario.name],
-                    runs_root=workdir.runs(),
-                    faults=faults,
-                    seed=seed,
-                    sink=sink,
-                    cancel=cancel,
-                    consumer=consumer,
-                )
-
-            def finished(result: Result) -> None:
-                _line(result)
-                write_report(result)
-
-            # The SQS behaviours the selection relies on, probed side by side before any run
-            # starts: the runs then find their rows instead of queueing for each other's.
-            session.conformance.rows({n for s in selected for n in (*s.relies_on, *s.adapts_to)})
-            batch = run_many(selected, jobs, start, finished)
-            results, interrupted = batch.ordered(), batch.interrupted
+            if page is not None:
+                view.say(f"live page: {page.url}", highlight=False)
+            results = lab.run_all(
+                selected, unsafe=unsafe, controls=controls, consumer=lambda_,
+                consumer_command=consumer_command,
+                params=overrides, faults=faults, seed=seed, jobs=jobs,
+                sink=fan_out((view.sink, page or ignore)),
+                finished=lambda outcome: _line(outcome, view.say),
+            )  # fmt: skip
     except KeyboardInterrupt:
-        interrupted = True
-    except (ParamError, targets.TargetError, OutputsError, BackendError) as err:
+        results.interrupted = True
+    except (targets.TargetError, OutputsError, BackendError, request.RequestError) as err:
         fail(str(err))
-    if interrupted:
+    if results.interrupted:
         errors.print("interrupted: every process this run started has been stopped")
-    tables.print_results(out, results)
-    if results:
-        from queuelab.report import html
-
-        index = html.write_index(workdir.runs())
-        if len(results) > 1:
-            out.print(f"index of the runs: {index}", highlight=False, soft_wrap=True)
+    tables.print_results(out, results.outcomes)
+    if len(results) > 1:
+        index = workdir.runs() / "index.html"
+        out.print(f"index of the runs: {index}", highlight=False, soft_wrap=True)
     if json_file is not None:
-        write_json(json_file, results)
+        write_json(json_file, results.outcomes)
     if junit_file is not None:
-        write_junit(junit_file, results)
-    if interrupted:
+        write_junit(junit_file, results.outcomes)
+    if summary_md is not None:
+        write_summary(summary_md, results.outcomes, results.interrupted)
+    if results.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
-    raise typer.Exit(0 if all_passed(results) else 1)
-
-
-def all_passed(results: list[Result]) -> bool:
-    """Every run passed, was skipped or was not applicable (with its reason), and at least
-    one ran."""
-    ran = [r for r in results if r.status is not Status.SKIPPED]
-    return bool(ran) and all(r.status.ok for r in ran)
+    raise typer.Exit(0 if results.ok else 1)

@@ -37,6 +37,7 @@ MARK_STYLE: dict[str, tuple[str, float, str | None]] = {
     "retry later": ("<", 6, "#ff7f0e"),
     "crash": ("X", 10, "#d62728"),
     "signal": ("s", 6, "#7f7f7f"),
+    "to the DLQ": ("D", 7, "#9467bd"),
 }
 ANOMALY_BAND = "#fde0dd"
 NOTABLE_BAND = "#fff4d6"
@@ -195,6 +196,11 @@ def queue_chart(series: QueueSeries, end: float) -> str:
         top.legend(loc="upper left", frameon=False)
     for t in series.redrives:
         top.axvline(t, color="#9467bd", linestyle="--", linewidth=1)
+    if series.faults:  # each fault the endpoint injected: a tick under the counts
+        at = [t for t, _ in series.faults]
+        top.plot(at, [0.0] * len(at), marker="|", markersize=12, linestyle="none",
+                 color="#d62728", clip_on=False, label=f"injected faults ({len(at)})")  # fmt: skip
+        top.legend(loc="upper left", frameon=False)
     done = series.completed_t
     bottom.step([0.0, *done], list(range(len(done) + 1)), where="post", color="#2ca02c",
                 label="completed (deleted)")  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from queuelab.report import charts
+from queuelab.report import charts, explain, outcome_file
 from queuelab.report.rundir import RunDir
 from queuelab.report.timeline import message_timeline, queue_series
 from queuelab.run import journal
@@ -63,8 +63,13 @@ def render_report(run: RunDir, about: str = "") -> str:
     end = max([messages.end, *series.t, *(stop for _, _, stop in series.phases)]) * 1.02
     scraped = scraped_metrics(run)
     columns = sorted({name for values in scraped.values() for name in values})
+    outcome = outcome_file.read(run.path)
     return ENVIRONMENT.get_template("report.html.j2").render(
         run=run,
+        outcome=outcome,
+        story=explain.story(run.journal, outcome),
+        notes=explain.notes(run.journal),
+        shown_status=outcome.get("outcome") if outcome.get("control") else run.status,
         journal=run.journal,
         mode="unsafe" if run.journal.get("unsafe") else "safe",
         about=about,
@@ -97,18 +102,37 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     verdict = data.get("verdict", {})
-    started = datetime.fromtimestamp((run_dir / journal.FILE).stat().st_mtime, UTC)
+    started = _started(run_dir, data)
+    outcome = outcome_file.read(run_dir)
+    status = verdict.get("status", "unknown")
+    why = verdict.get("reasons", [])
+    if outcome.get("control"):  # a negative control: caught or missed, saying what it had to show
+        status = outcome.get("outcome", status)
+        shown = ", ".join(outcome.get("must_show", []))
+        why = outcome.get("problems") or [f"negative control: the checker had to report {shown}"]
     return {
         "started": started.strftime("%Y-%m-%d %H:%M:%S"),
         "mtime": started.timestamp(),
         "scenario": data.get("scenario", run_dir.name),
         "mode": "unsafe" if data.get("unsafe") else "safe",
-        "status": verdict.get("status", "unknown"),
+        "status": status,
         "duration": data.get("duration_s", ""),
-        "why": "; ".join(verdict.get("reasons", []))[:300],
+        "why": "; ".join(why)[:300],
         "report": f"{run_dir.name}/{REPORT}" if (run_dir / REPORT).exists() else "",
         "journal": f"{run_dir.name}/{journal.FILE}",
     }
+
+
+def _started(run_dir: Path, data: dict[str, Any]) -> datetime:
+    """When the run started: its first event, else its journal's time less its duration
+    (the journal is written at the end)."""
+    first = run_dir / "events.jsonl"
+    try:
+        with first.open() as lines:
+            return datetime.fromtimestamp(float(json.loads(lines.readline())["time"]), UTC)
+    except (OSError, ValueError, KeyError, TypeError):
+        ended = (run_dir / journal.FILE).stat().st_mtime
+        return datetime.fromtimestamp(ended - float(data.get("duration_s") or 0), UTC)
 
 
 def write_index(runs_root: Path) -> Path:

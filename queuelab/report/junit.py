@@ -4,7 +4,9 @@ GitLab, GitHub Actions reporters and most CI systems render.
 One ``testsuite`` named ``queuelab``, one ``testcase`` per scenario run (classname
 ``queuelab.safe`` / ``queuelab.unsafe``, name the scenario): ``failed`` is a ``failure``
 listing the broken checks, ``error`` an ``error`` with its reasons, ``interrupted`` an
-``error`` too (it was not judged), ``skipped`` a ``skipped``. Every check, expected
+``error`` too (it was not judged), ``skipped`` a ``skipped``. A negative control
+(``--unsafe``) that showed its anomaly is ``caught``: a passing testcase; one that did not
+is a ``failure`` named ``the checker missed ...``. Every check, expected
 against actual, is in ``system-out``, with the paths of the journal and the report.
 """
 
@@ -18,13 +20,19 @@ from pathlib import Path
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from queuelab.check.verdict import Status
+from queuelab.run.batch import Outcome, as_outcome
 from queuelab.run.result import Result
 
 SUITE = "queuelab"
 
 
-def _details(result: Result) -> str:
-    lines = [
+def _details(outcome: Outcome) -> str:
+    result = outcome.result
+    lines = [f"outcome: {outcome.label}"]
+    if outcome.control:
+        lines.append(f"negative control: {outcome.turned_off}")
+        lines += [f"the checker must report: {e}" for e in outcome.must_show]
+    lines += [
         f"{'ok' if c.ok else 'BROKEN'}: {c.name} expected {c.expected}, got {c.actual:g}"
         for c in result.checks
     ]
@@ -34,11 +42,18 @@ def _details(result: Result) -> str:
     return "\n".join(lines)
 
 
-def testcase(result: Result) -> TestCase:
+def testcase(item: Outcome | Result) -> TestCase:
+    outcome = as_outcome(item)
+    result = outcome.result
     mode = "unsafe" if result.unsafe else "safe"
     case = TestCase(result.scenario, f"{SUITE}.{mode}", round(result.duration_s, 3))
     broken = [f"{c.name} {c.expected}, got {c.actual:g}" for c in result.checks if not c.ok]
-    if result.status is Status.FAILED:
+    if outcome.control and outcome.judged:  # a negative control: caught passes
+        if not outcome.ok:
+            missed = Failure("; ".join(outcome.problems), "missed")
+            missed.text = "\n".join(outcome.problems)
+            case.result = [missed]
+    elif result.status is Status.FAILED:
         problem = Failure("; ".join(broken or result.reasons), "failed")
         problem.text = "\n".join(broken or result.reasons)
         case.result = [problem]
@@ -48,11 +63,11 @@ def testcase(result: Result) -> TestCase:
         error = Error("; ".join(result.reasons) or result.status.value, result.status.value)
         error.text = "\n".join(result.reasons)
         case.result = [error]
-    case.system_out = _details(result)
+    case.system_out = _details(outcome)
     return case
 
 
-def document(results: Iterable[Result]) -> JUnitXml:
+def document(results: Iterable[Outcome | Result]) -> JUnitXml:
     suite = TestSuite(SUITE)
     suite.timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     suite.hostname = socket.gethostname()
@@ -65,5 +80,5 @@ def document(results: Iterable[Result]) -> JUnitXml:
     return xml
 
 
-def write_junit(path: Path, results: Iterable[Result]) -> None:
+def write_junit(path: Path, results: Iterable[Outcome | Result]) -> None:
     document(results).write(str(path), pretty=True)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from queuelab.check.verdict import Status
@@ -43,6 +44,11 @@ class Current:
     sample: dict[str, int] = field(default_factory=dict)
     processes: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> role, state
     last_note: str = ""
+
+    @property
+    def key(self) -> str:
+        """Its place in the plan: ``dup`` or ``dup --unsafe`` (``run.batch.Job.key``)."""
+        return f"{self.scenario} --unsafe" if self.unsafe else self.scenario
 
 
 class Board:
@@ -77,61 +83,135 @@ class Board:
         elif event.kind is Kind.NOTE:
             current.last_note = str(v["text"])
         elif event.kind is Kind.VERDICT:
-            self.done[current.scenario] = (str(v["status"]), float(v["duration_s"]))
+            self.done[current.key] = (str(v["status"]), float(v["duration_s"]))
             del self.running[event.run_id]
 
-    def render(self) -> Group:
+    def render(self, width: int = 120, height: int = 50) -> Group:
+        """What fits ``width`` x ``height``: never a line that wraps, never more lines than
+        the terminal has (a taller view scrolls, and its top stays behind in the
+        scrollback). Tight on rows: each run in progress on one line, then the finished
+        scenarios as a count, then the waiting ones."""
         with self._lock:
-            parts = [self._running(current) for current in self.running.values()]
-            return Group(self._scenarios(), *(line for lines in parts for line in lines))
+            lines = self.lines(width, height)
+        return Group(*lines)
 
-    def _scenarios(self) -> Table:
-        table = Table(box=None, show_header=False, padding=(0, 1))
-        running = {current.scenario for current in self.running.values()}
-        for name in self.planned:
-            if name in self.done:
-                status, seconds = self.done[name]
-                known = status in {s.value for s in Status}
-                colour = STYLE.get(Status(status), "white") if known else "white"
-                table.add_row(f"[{colour}]{status}[/{colour}]", name, f"{seconds:.1f}s")
-            elif name in running:
-                table.add_row("[cyan]running[/cyan]", f"[bold]{name}[/bold]", "")
+    def lines(self, width: int, height: int) -> list[Text]:
+        budget = max(1, height - 1)  # the cursor's line stays free
+        compact = width < NARROW
+        runs = list(self.running.values())
+        rows = self._rows()
+        done = [row for key, row in rows if key in self.done]
+        waiting = [row for key, row in rows if key not in self.done and key not in self._keys()]
+        running_rows = [row for key, row in rows if key in self._keys()]
+        for step in range(5):
+            details = [line for c in runs for line in self._running(c, compact or step >= 1)]
+            shown_done = done if step < 2 else [self._count(self.done.values(), "finished")]
+            shown_wait = waiting if step < 3 else [Text(f"waiting: {len(waiting)}", "dim")]
+            listed = running_rows if step < 4 else []
+            if not done:
+                shown_done = []
+            if not waiting:
+                shown_wait = []
+            lines = [*shown_done, *listed, *shown_wait, *details]
+            if len(lines) <= budget:
+                break
+        lines = lines[:budget]
+        return [fit(line, width) for line in lines]
+
+    def _keys(self) -> set[str]:
+        return {current.key for current in self.running.values()}
+
+    def _rows(self) -> list[tuple[str, Text]]:
+        """One line per scenario of the plan: its state, its name, its time."""
+        running = self._keys()
+        rows = []
+        for key in self.planned:
+            if key in self.done:
+                status, seconds = self.done[key]
+                colour = _colour(status)
+                line = Text.assemble((f"{status:<9}", colour), " ", key, f"  {seconds:.1f}s")
+            elif key in running:
+                line = Text.assemble(("running  ", "cyan"), " ", (key, "bold"))
             else:
-                table.add_row("[dim]waiting[/dim]", f"[dim]{name}[/dim]", "")
-        return table
+                line = Text.assemble(("waiting  ", "dim"), " ", (key, "dim"))
+            rows.append((key, line))
+        return rows
 
-    def _running(self, current: Current) -> list[Text | Table]:
+    @staticmethod
+    def _count(finished: Iterable[tuple[str, float]], what: str) -> Text:
+        """``finished: 12 passed, 1 failed``: the finished runs collapsed to counts."""
+        counts = Counter(status for status, _ in finished)
+        parts: list[str | tuple[str, str]] = [f"{what}: "]
+        for i, (status, n) in enumerate(sorted(counts.items())):
+            parts += [", "] if i else []
+            parts.append((f"{n} {status}", _colour(status)))
+        return Text.assemble(*parts)
+
+    def _running(self, current: Current, compact: bool) -> list[Text]:
         elapsed = time.time() - current.started
         mode = "unsafe" if current.unsafe else "safe"
+        s = current.sample
+        if compact:  # one line: name, phase, time, queue, processes
+            counts = (
+                f"q {s.get('visible', '-')}/{s.get('in_flight', '-')}/{s.get('dlq', '-')}"
+                if s
+                else "q -"
+            )
+            alive = sum(state == "running" for _, state in current.processes.values())
+            return [
+                Text.assemble(
+                    ("> ", "cyan"),
+                    (current.scenario, "bold"),
+                    f" ({mode}) ",
+                    (current.phase, "bold cyan"),
+                    f" {elapsed:.0f}/{current.time_limit:.0f}s {counts} procs {alive}",
+                )
+            ]
         head = Text.from_markup(
             f"[bold]{current.scenario}[/bold] ({mode})  phase [bold cyan]{current.phase}"
             f"[/bold cyan]  {elapsed:5.1f}s of {current.time_limit:.0f}s"
         )
-        s = current.sample
         queue = Text(
-            f"queue: visible {s.get('visible', '-')}  in flight {s.get('in_flight', '-')}  "
+            f"  queue: visible {s.get('visible', '-')}  in flight {s.get('in_flight', '-')}  "
             f"delayed {s.get('delayed', '-')}  DLQ {s.get('dlq', '-')}"
             if s
-            else "queue: (no sample yet)"
+            else "  queue: (no sample yet)"
         )
-        processes = Table(box=None, show_header=False, padding=(0, 1))
+        parts: list[Text] = [head, queue]
         for name, (role, state) in current.processes.items():
             colour = STATE_STYLE.get(state, "white")
-            processes.add_row(f"  {name}", f"[dim]{role}[/dim]", f"[{colour}]{state}[/{colour}]")
-        parts: list[Text | Table] = [head, queue, processes]
+            parts.append(Text.assemble(f"  {name} ", (role, "dim"), " ", (state, colour)))
         if current.last_note:
-            parts.append(Text(f"note: {current.last_note}", style="dim"))
+            parts.append(Text(f"  note: {current.last_note}", style="dim"))
         return parts
+
+
+NARROW = 70  # columns below which each run in progress takes one line
+
+
+def _colour(status: str) -> str:
+    if status == "caught":
+        return "green"
+    known = status in {s.value for s in Status}
+    return STYLE.get(Status(status), "white") if known else "white"
+
+
+def fit(line: Text, width: int) -> Text:
+    """One terminal line: cut (with an ellipsis) rather than wrapped."""
+    line = line.copy()
+    line.no_wrap = True
+    line.truncate(max(1, width - 1), overflow="ellipsis")
+    return line
 
 
 class PlainLog:
     """One line per event, with the time since the run started: for CI logs and pipes."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, lock: threading.RLock | None = None) -> None:
         self.console = console
         self.runs: dict[str, tuple[float, str]] = {}  # run id -> started, scenario
         self._last_sample: dict[str, tuple[float, dict[str, object]]] = {}
-        self._lock = threading.Lock()
+        self._lock = lock or threading.RLock()
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -169,13 +249,59 @@ class PlainLog:
         return ""
 
 
+@dataclass(frozen=True)
+class Watch:
+    """What the runs report to while they run: ``sink`` takes their events, ``say`` prints a
+    line above the live view (one at a time with its frames, whatever the thread: two
+    threads drawing at once would erase each other's lines)."""
+
+    sink: Sink
+    say: Callable[..., None]
+
+
 @contextmanager
-def watching(console: Console, planned: Sequence[str]) -> Iterator[Sink]:
-    """A sink for the runs: the live view on a terminal, the plain log elsewhere. Leaving
-    the block (normally, or by Ctrl-C) ends the live view and restores the terminal."""
+def watching(console: Console, planned: Sequence[str]) -> Iterator[Watch]:
+    """The live view on a terminal, the plain log elsewhere. Leaving the block (normally,
+    or by Ctrl-C) ends the live view and restores the terminal."""
+    screen = threading.RLock()
+
+    def say(*things: Any, **options: Any) -> None:
+        with screen:
+            console.print(*things, **options)
+
     if not console.is_terminal:
-        yield PlainLog(console)
+        yield Watch(PlainLog(console, screen), say)
         return
     board = Board(planned)
-    with Live(get_renderable=board.render, console=console, refresh_per_second=4):
-        yield board
+
+    def frame() -> Group:
+        return board.render(console.size.width, console.size.height)
+
+    # transient: the view is erased when the runs end (the verdicts' table follows), and
+    # crop: a frame never scrolls the terminal, so nothing of it stays in the scrollback.
+    # Frames are drawn here, under the same lock as ``say``.
+    live = Live(
+        get_renderable=frame,
+        console=console,
+        auto_refresh=False,
+        transient=True,
+        vertical_overflow="crop",
+    )
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(1 / FRAMES_PER_SECOND):
+            with screen:
+                live.refresh()
+
+    with live:
+        ticking = threading.Thread(target=tick, name="live-view", daemon=True)
+        ticking.start()
+        try:
+            yield Watch(board, say)
+        finally:
+            stop.set()
+            ticking.join()
+
+
+FRAMES_PER_SECOND = 4

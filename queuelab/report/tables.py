@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Callable, Iterable
 
+from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from queuelab.check.verdict import Status
 from queuelab.check.witness import METRICS as WITNESS_METRICS
 from queuelab.report.console import STYLE
+from queuelab.run.batch import MISSED, Outcome, as_outcome
 from queuelab.run.result import Result
 from queuelab.run.scenario import Scenario
 from queuelab.targets import semantics
@@ -28,6 +32,25 @@ def scenario_table(scenarios: Iterable[Scenario]) -> Table:
     return table
 
 
+def scenario_row(s: Scenario) -> dict[str, object]:
+    """A scenario for ``list --json``."""
+    return {
+        "name": s.name,
+        "category": s.category.value,
+        "topic": s.topic.value,
+        "summary": s.summary,
+        "typical_seconds": s.typical_seconds,
+        "black_box": s.black_box.runs,
+        "negative_control": s.unsafe if s.has_negative_control else None,
+        "must_show": [str(e) for e in s.unsafe_shows],
+        "on_demand": s.on_demand,
+        "params": {
+            name: {"default": p.default, "allowed": p.bounds(), "help": p.help}
+            for name, p in s.params.items()
+        },
+    }
+
+
 def show(console: Console, scenario: Scenario) -> None:
     heading = f"({scenario.category.value}, ~{scenario.typical_seconds:.0f} s)"
     console.print(f"[bold]{scenario.name}[/bold] {heading}")
@@ -39,9 +62,10 @@ def show(console: Console, scenario: Scenario) -> None:
     params = Table(title="parameters (override with --set NAME=VALUE)")
     params.add_column("name")
     params.add_column("default", justify="right")
+    params.add_column("allowed")
     params.add_column("meaning")
     for name, param in scenario.params.items():
-        params.add_row(name, str(param.default), param.help)
+        params.add_row(name, str(param.default), param.bounds(), param.help)
     console.print(params)
     console.print("[bold]The verdict checks[/bold]")
     for expect in scenario.expectations:
@@ -66,40 +90,83 @@ def show(console: Console, scenario: Scenario) -> None:
     console.print(f"[bold]Black-box[/bold] (your consumer, --consumer-command): {verdict}")
 
 
-def results_table(results: Iterable[Result]) -> Table:
-    table = Table(title="verdicts")
-    for column in ("scenario", "mode", "status"):
-        table.add_column(column, no_wrap=True)
-    for column in ("time", "delivered", "lost", "dup", "redeliv", "DLQ", "stuck"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for r in results:
-        ledger = r.ledger
-        table.add_row(
-            r.scenario,
-            "unsafe" if r.unsafe else "safe",
-            f"[{STYLE[r.status]}]{r.status.value}[/{STYLE[r.status]}]",
-            f"{r.duration_s:.1f}s",
-            f"{ledger.delivered}/{ledger.acknowledged}",
-            str(ledger.lost),
-            str(ledger.duplicate_side_effects),
-            str(ledger.redeliveries),
-            str(ledger.dead_lettered),
-            str(ledger.stuck),
-        )
+# The results table's columns: name, header, the value of an outcome; dropped from the end of
+# DROPPABLE first when the terminal is too narrow, so every cell stays whole at 80 columns.
+Column = tuple[str, Callable[[Outcome], str]]
+COLUMNS: tuple[Column, ...] = (
+    ("time", lambda o: f"{o.result.duration_s:.1f}s"),
+    ("delivered", lambda o: f"{o.result.ledger.delivered}/{o.result.ledger.acknowledged}"),
+    ("lost", lambda o: str(o.result.ledger.lost)),
+    ("dup", lambda o: str(o.result.ledger.duplicate_side_effects)),
+    ("redeliv", lambda o: str(o.result.ledger.redeliveries)),
+    ("DLQ", lambda o: str(o.result.ledger.dead_lettered)),
+    ("stuck", lambda o: str(o.result.ledger.stuck)),
+)
+DROPPABLE = ("stuck", "redeliv", "delivered", "DLQ", "time")
+
+
+def styled(outcome: Outcome) -> str:
+    """The outcome's word in its colour: a caught control is green, a missed one red."""
+    colour = "green" if outcome.colour_ok else STYLE[outcome.result.status]
+    if outcome.label == MISSED:
+        colour = "red"
+    return f"[{colour}]{outcome.label}[/{colour}]"
+
+
+def _needed(table: Table) -> int:
+    """The columns a table takes unwrapped, measured by rich itself."""
+    wide = Console(file=io.StringIO(), width=10_000)
+    return Measurement.get(wide, wide.options, table).maximum
+
+
+def results_table(results: Iterable[Outcome | Result], width: int = 120) -> Table:
+    """The verdicts, one row per run; on a narrow terminal the least telling counts are left
+    out (stuck, redeliveries, delivered, DLQ, time) rather than any cell cut short."""
+    outcomes = [as_outcome(r) for r in results]
+    columns = list(COLUMNS)
+    table = _table(outcomes, columns)
+    for name in DROPPABLE:
+        if _needed(table) <= width:
+            break
+        columns = [c for c in columns if c[0] != name]
+        table = _table(outcomes, columns)
     return table
 
 
-def print_results(console: Console, results: list[Result]) -> None:
-    console.print(results_table(results))
-    for r in results:
-        shown = {k: v for k, v in r.ledger.extra.items() if v or k not in WITNESS_METRICS}
+def _table(outcomes: list[Outcome], columns: list[Column]) -> Table:
+    table = Table(title="verdicts", box=box.SIMPLE_HEAD)
+    for column in ("scenario", "mode", "status"):
+        table.add_column(column, no_wrap=True)
+    for name, _ in columns:
+        table.add_column(name, justify="right", no_wrap=True)
+    for o in outcomes:
+        mode = "unsafe" if o.result.unsafe else "safe"
+        table.add_row(o.result.scenario, mode, styled(o), *(value(o) for _, value in columns))
+    return table
+
+
+def print_results(console: Console, results: list[Outcome] | list[Result]) -> None:
+    outcomes = [as_outcome(r) for r in results]
+    console.print(results_table(outcomes, console.width))
+    for o in outcomes:
+        shown = {k: v for k, v in o.result.ledger.extra.items() if v or k not in WITNESS_METRICS}
         if shown:
             measured = ", ".join(f"{k}={v:g}" for k, v in shown.items())
-            console.print(f"{r.scenario}: {measured}", style="dim", highlight=False)
-    for r in results:
-        if r.status is not Status.PASSED:
-            colour = STYLE[r.status]
+            console.print(f"{o.result.scenario}: {measured}", style="dim", highlight=False)
+    for o in outcomes:
+        r = o.result
+        mode = " (unsafe)" if r.unsafe else ""
+        if o.control and o.ok:
             console.print(
-                f"[{colour}]{r.scenario} {r.status.value}:[/{colour}] " + "; ".join(r.reasons)
+                f"[green]{r.scenario}{mode} caught:[/green] the negative control "
+                f"({o.turned_off}) showed what the checker must report: " + "; ".join(r.reasons),
+                highlight=False,
+            )
+        elif not o.ok or r.status is not Status.PASSED:
+            colour = "red" if o.label == MISSED else STYLE[r.status]
+            console.print(
+                f"[{colour}]{r.scenario}{mode} {o.label}:[/{colour}] "
+                + "; ".join(o.problems or r.reasons),
+                highlight=False,
             )
             console.print(f"  journal: {r.run_dir / 'journal.json'}", style="dim", highlight=False)

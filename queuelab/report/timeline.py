@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
+from queuelab.report import explain
 from queuelab.report.rundir import RunDir
 from queuelab.run.events import Kind
 
@@ -17,6 +18,7 @@ SAMPLED_AT_LEAST = 10  # rows kept for a sample of the unflagged, however many a
 # Flags, most serious first: what the ledger counts as an anomaly, then what the lesson is.
 ANOMALIES = ("duplicate", "lost", "unexpected", "stuck", "early redelivery")
 NOTABLE = ("concurrent", "dead-lettered", "redelivered", "rejected", "crashed", "released")
+DLQ_MOVE = "to the DLQ"
 VISIBILITY_CHANGES = (Fn.HEARTBEAT, Fn.RETRY, Fn.VISIBILITY)  # a new lease length
 # Operations drawn as marks: (function, history type) -> mark name.
 MARKS: dict[tuple[Fn, str], str] = {
@@ -194,6 +196,7 @@ def _flags(run: RunDir, rows: dict[str, MessageRow], ops: list[Op]) -> None:
             "released": any(lease.ended_by == "release" for lease in row.leases),
         }
         row.flags = [flag for flag in (*ANOMALIES, *NOTABLE) if checks[flag]]
+    explain.as_the_ledger_says(run.journal, rows.values())
 
 
 def _choose(rows: list[MessageRow], limit: int) -> list[MessageRow]:
@@ -231,6 +234,10 @@ def message_timeline(run: RunDir, limit: int = ROWS) -> MessageTimeline:
             detail = str(op.value.get("reason") or op.value.get("point") or "")
             rows[op.key].marks.append(Mark(op.time - t0, kind, op.process, detail))
     _flags(run, rows, ops)
+    for row in rows.values():  # the move to the DLQ: after its last window, by the queue
+        if "dead-lettered" in row.flags and row.leases:
+            moved = Mark(row.leases[-1].end, DLQ_MOVE, "the queue", "maxReceiveCount reached")
+            row.marks.append(moved)
     ordered = sorted(rows.values(), key=lambda r: (r.sent is None, r.sent or 0.0, r.key))
     end = max((op.time - t0 for op in ops), default=0.0)
     end = max([end] + [lease.end for r in ordered for lease in r.leases])
@@ -258,6 +265,7 @@ class QueueSeries:
     sent_per_second: dict[int, int] = field(default_factory=dict)  # second -> sends
     phases: list[tuple[str, float, float]] = field(default_factory=list)  # name, start, end
     redrives: list[float] = field(default_factory=list)
+    faults: list[tuple[float, str]] = field(default_factory=list)  # injected: when, what
 
     @property
     def sampled(self) -> bool:
@@ -279,6 +287,10 @@ def queue_series(run: RunDir) -> QueueSeries:
             Counter(int(op.time - t0) for op in run.ops if op.f == Fn.SEND and op.type == OK)
         ),
         redrives=[e.time - t0 for e in run.of_kind(Kind.REDRIVE)],
+        faults=[
+            (float(at) - t0, f"{fault} on {call} ({who})")
+            for at, who, call, fault in run.journal.get("faults", {}).get("schedule") or []
+        ],
     )
     marks = [(str(e.values.get("name")), e.time - t0) for e in run.of_kind(Kind.PHASE)]
     verdicts = run.of_kind(Kind.VERDICT)

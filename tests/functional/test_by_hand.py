@@ -3,6 +3,7 @@ life by hand, and clear errors for a missing queue, a missing server, a bad rece
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -79,3 +80,19 @@ def test_no_queue_says_where_one_comes_from(
     monkeypatch.delenv("QUEUE_URL")
     done = by_hand.invoke(app, ["receive"])
     assert done.exit_code == 2 and "--queue" in done.output
+
+
+def test_receive_stats_and_list_print_json_for_scripts(by_hand: CliRunner) -> None:
+    by_hand.invoke(app, ["send", '{"id": "order-2"}'])
+    stats = json.loads(by_hand.invoke(app, ["stats", "--json"]).output)
+    assert stats["visible"] == 1 and stats["in_flight"] == 0 and stats["dlq"] == 0
+
+    got = by_hand.invoke(app, ["receive", "--json", "--visibility", "30"])
+    (message,) = json.loads(got.output)["messages"]
+    assert message["receive_count"] == 1 and "order-2" in message["body"]
+    assert by_hand.invoke(app, ["ack", message["receipt_handle"]]).exit_code == 0  # no awk
+    assert json.loads(by_hand.invoke(app, ["receive", "--json"]).output)["messages"] == []
+
+    listed = json.loads(by_hand.invoke(app, ["list", "--json"]).output)["scenarios"]
+    dup = next(s for s in listed if s["name"] == "dup")
+    assert dup["must_show"] == ["duplicate_side_effects >= 1"] and dup["params"]["messages"]

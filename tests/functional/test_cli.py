@@ -72,13 +72,16 @@ def test_list_and_show_describe_the_scenarios() -> None:
     )
 
 
-def test_a_failed_negative_control_exits_1_with_the_anomaly_in_json(tmp_path: Path) -> None:
+def test_a_caught_negative_control_exits_0_with_the_anomaly_in_json(tmp_path: Path) -> None:
+    # The checker's verdict is failed (it saw the loss): the control did its job, caught
     done = queuelab("run", "crash", "--unsafe", "--json", "r.json", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 0, done.stderr
     (result,) = json.loads((tmp_path / "r.json").read_text())["results"]
     assert (
         result["scenario"] == "crash" and result["status"] == "failed" and result["unsafe"] is True
     )
+    assert result["outcome"] == "caught" and result["ok"] is True
+    assert result["control"]["must_show"] == ["lost >= 1"]
     assert result["ledger"]["lost"] >= 1
     assert set(LEDGER_FIELDS) <= set(result["ledger"])
     assert {"name", "expected", "actual", "ok"} == set(result["checks"][0])

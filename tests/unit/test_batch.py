@@ -16,10 +16,13 @@ from queuelab.check.verdict import Status
 from queuelab.run.batch import run_many
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.scenario import Scenario
+from queuelab.targets.plan import ResourceSet
 
 
 def named(name: str, alone: bool = False) -> Scenario:
-    return dataclasses.replace(scenarios.get("happy"), name=name, alone=alone)
+    """A scenario of its own, on its own resources (runs on the same ones never overlap)."""
+    happy = scenarios.get("happy")
+    return dataclasses.replace(happy, name=name, alone=alone, resources=ResourceSet())
 
 
 def result(name: str, status: Status = Status.PASSED) -> Result:

@@ -13,13 +13,21 @@ from typer.testing import CliRunner
 
 from queuelab.check.ledger import Ledger
 from queuelab.check.verdict import Status
-from queuelab.cli import app
+from queuelab.cli import api, app
 from queuelab.cli import run as run_command
 from queuelab.run.result import Interrupted, Result
 
 
-def result(name: str, status: Status) -> Result:
-    return Result(name, status, False, 0.1, Ledger(), (), (f"{status.value} reason",), Path("/r"))
+def result(name: str, status: Status, unsafe: bool = False) -> Result:
+    reasons = (f"{status.value} reason",)
+    return Result(name, status, unsafe, 0.1, Ledger(), (), reasons, Path("/r") / name)
+
+
+class Everything:
+    """A fake target's outputs: every resource set is provisioned."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
 
 
 @pytest.fixture
@@ -27,9 +35,13 @@ def no_target(monkeypatch: pytest.MonkeyPatch) -> None:
     @contextmanager
     def session(*args: Any) -> Iterator[Any]:
         probed = type("Conformance", (), {"rows": lambda self, names: []})()
-        yield type("S", (), {"name": "fake", "conformance": probed})()
+        outputs = type("O", (), {"resources": Everything()})()
+        yield type("S", (), {"name": "fake", "conformance": probed, "outputs": outputs})()
 
     monkeypatch.setattr(run_command.targets, "open_session", session)
+    monkeypatch.setattr(api.outcome_file, "write", lambda outcome: None)  # no run folders
+    monkeypatch.setattr(api.outcome_file, "draw", lambda outcome, about: outcome)
+    monkeypatch.setattr(api.outcome_file, "index", lambda root: None)
 
 
 def test_an_error_verdict_does_not_stop_the_other_scenarios(
@@ -42,7 +54,7 @@ def test_an_error_verdict_does_not_stop_the_other_scenarios(
         ran.append(scenario.name)
         return result(scenario.name, next(statuses))
 
-    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    monkeypatch.setattr(api, "run_scenario", fake_run)
     done = CliRunner().invoke(app, ["run", "happy", "crash", "--jobs", "1"])
     assert ran == ["happy", "crash"] and done.exit_code == 1
     assert "error happy" in done.output and "passed crash" in done.output
@@ -56,7 +68,7 @@ def test_an_interrupt_prints_the_table_so_far_and_exits_130(
             raise Interrupted(result("crash", Status.INTERRUPTED))
         return result(scenario.name, Status.PASSED)
 
-    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    monkeypatch.setattr(api, "run_scenario", fake_run)
     done = CliRunner().invoke(app, ["run", "happy", "crash", "dup", "--jobs", "1"])
     assert done.exit_code == 130
     assert "passed happy" in done.output and "interrupted crash" in done.output
@@ -67,9 +79,7 @@ def test_an_interrupt_prints_the_table_so_far_and_exits_130(
 def test_a_knob_exported_in_the_shell_is_reported_as_ignored(
     no_target: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        run_command, "run_scenario", lambda s, sc, **k: result(sc.name, Status.PASSED)
-    )
+    monkeypatch.setattr(api, "run_scenario", lambda s, sc, **k: result(sc.name, Status.PASSED))
     monkeypatch.setenv("CRASH_RATE", "0.5")
     monkeypatch.setenv("CRASH_AFTER_SIDEEFFECT", "2")
     done = CliRunner().invoke(app, ["run", "happy"])
@@ -105,7 +115,7 @@ def test_the_consumer_command_reaches_every_run_split_as_a_shell_would(
         given.append(list(kwargs["consumer"].command))
         return result(scenario.name, Status.PASSED)
 
-    monkeypatch.setattr(run_command, "run_scenario", fake_run)
+    monkeypatch.setattr(api, "run_scenario", fake_run)
     monkeypatch.setenv("QUEUELAB_CONSUMER_COMMAND", "python 'my worker.py' --fast")
     done = CliRunner().invoke(app, ["run", "happy", "crash"])
     assert done.exit_code == 0

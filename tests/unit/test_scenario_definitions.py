@@ -10,7 +10,7 @@ import pytest
 
 import scenarios
 from queuelab.check.verdict import Expect
-from queuelab.cli.run import parse_sets
+from queuelab.cli.request import RequestError, parse_sets
 from queuelab.run.metrics import Metrics, UndeclaredMetric, check_declared, metric
 from queuelab.run.params import Param, ParamError
 from queuelab.run.scenario import SETTLE, UNDECLARED, Scenario, resolve_params
@@ -93,7 +93,7 @@ def test_set_applies_to_every_selected_scenario_that_has_the_parameter() -> None
     happy, dup = scenarios.get("happy"), scenarios.get("dup")
     sets = parse_sets(["messages=7", "dup.consumers=4"], [happy, dup])
     assert sets == {"happy": {"messages": "7"}, "dup": {"messages": "7", "consumers": "4"}}
-    with pytest.raises(ParamError, match="no selected scenario"):
+    with pytest.raises(RequestError, match="no selected scenario"):
         parse_sets(["nonsense=1"], [happy])
 
 
