@@ -147,7 +147,9 @@ examples-sqs-consumer: $(SQS_CONSUMER_DEPS) ## Install the bbc sqs-consumer libr
 
 examples-powertools: $(EXAMPLES) ## Install aws-lambda-powertools for the Powertools example
 
-# Scenarios that measure a timing window (marked alone) run after the others, one at a time;
+# The real scenario runs (tests/functional/matrix.py) are one batch on one worker (tests/conftest.py),
+# side by side; the other workers go on with the rest. Scenarios that measure a timing window
+# (marked alone) run after the others, one at a time;
 # exit code 5 (no test selected, e.g. ARGS names one file) is not a failure there.
 test: $(INFRA) $(EXAMPLES) browser $(TEST_NODE) ## Run every test (unit, backend, functional, Pulumi mocks), as CI does
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not alone" $(ARGS)

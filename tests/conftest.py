@@ -9,6 +9,37 @@ import pytest
 from queuelab.backend import EmbeddedBackend, Endpoint
 from queuelab.contract import clients as aws
 
+# The tests whose items are real runs made in one batch (tests/functional/matrix.py): under
+# pytest-xdist they all go to one worker, which makes the batch once. A new test that takes
+# ``planned_result`` is listed here, or each worker that gets one of its items makes a batch.
+MATRIX_TESTS = frozenset(
+    f"tests/functional/{test}"
+    for test in (
+        "test_scenarios.py::test_scenario_verdict",
+        "test_foreign.py::test_the_correct_example_passes_every_black_box_scenario",
+        "test_foreign.py::test_the_naive_example_fails_naming_the_anomaly",
+        "test_foreign.py::test_the_node_example_passes",
+        "test_lambda.py::test_the_correct_handler_passes",
+        "test_lambda.py::test_the_naive_handler_fails_naming_its_duplicates",
+        "test_lambda.py::test_a_node_handler_passes",
+    )
+)
+MATRIX_SCOPE = "matrix"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Load scheduling, test by test, but the matrix's items as one unit on one worker, sent
+    first (xdist sends the largest unit first). xdist's own ``loadgroup`` does not group
+    under pytest 9.2, whose node ids no longer take its ``@group`` suffix."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class MatrixOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return MATRIX_SCOPE if nodeid.split("[", 1)[0] in MATRIX_TESTS else nodeid
+
+    return MatrixOnOneWorker(config, log)
+
 
 @pytest.fixture(autouse=True)
 def own_workdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:

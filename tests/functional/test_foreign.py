@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from matrix import alone, planned
 
 import scenarios
 from queuelab.check.verdict import Status
@@ -53,8 +54,8 @@ QUICK = {"happy"}
 
 def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
     quick = scenario.name in QUICK and scenario.category is not Category.SLOW
-    alone = [pytest.mark.alone] if scenario.alone and not scenario.small else []
-    return ([] if quick else [pytest.mark.slow]) + alone
+    runs = planned(scenario.name, consumer=Consumer.of(CORRECT), label="correct")
+    return ([] if quick else [pytest.mark.slow]) + alone(scenario.name) + runs
 
 
 # A Lambda scenario is not applicable to a command (no mapping invokes it): tests/functional/
@@ -88,9 +89,9 @@ CORRECT_NOT_APPLICABLE = {"dup", "late-delete", "backlog-drain"}
 
 @pytest.mark.parametrize("name", BLACK_BOX)
 def test_the_correct_example_passes_every_black_box_scenario(
-    session: Session, tmp_path: Path, name: str
+    planned_result: Result, name: str
 ) -> None:
-    result = run(session, tmp_path, name, CORRECT)
+    result = planned_result
     if name in CORRECT_NOT_APPLICABLE:
         assert result.status is Status.NOT_APPLICABLE, why(result)
         assert "extended every message within its visibility timeout" in result.reasons[0]
@@ -129,15 +130,19 @@ NAIVE_SHOWS = {
 FAST_NAIVE = {"crash", "business", "dup-graceful-shutdown"}
 
 
+def naive_marks(name: str) -> list[pytest.MarkDecorator]:
+    runs = planned(name, consumer=Consumer.of(NAIVE), label="naive")
+    return ([] if name in FAST_NAIVE else [pytest.mark.slow]) + runs
+
+
 @pytest.mark.parametrize(
     ("name", "anomaly"),
-    [pytest.param(n, a, id=n, marks=[] if n in FAST_NAIVE else [pytest.mark.slow])
-     for n, a in NAIVE_SHOWS.items()],
-)  # fmt: skip
+    [pytest.param(n, a, id=n, marks=naive_marks(n)) for n, a in NAIVE_SHOWS.items()],
+)
 def test_the_naive_example_fails_naming_the_anomaly(
-    session: Session, tmp_path: Path, name: str, anomaly: str
+    planned_result: Result, name: str, anomaly: str
 ) -> None:
-    result = run(session, tmp_path, name, NAIVE)
+    result = planned_result
     assert result.status is Status.FAILED, why(result)
     assert [c.name for c in result.checks if not c.ok and c.name == anomaly], why(result)
 
@@ -151,20 +156,24 @@ def node_ready() -> str:
     return ""
 
 
+def node_marks(name: str, slow: bool) -> list[pytest.MarkDecorator]:
+    runs = [] if node_ready() else planned(name, consumer=Consumer.of(NODE), label="node")
+    return ([pytest.mark.slow] if slow else []) + runs
+
+
 @pytest.mark.skipif(bool(node_ready()), reason=node_ready() or "ready")
 @pytest.mark.parametrize(
     "name",
     [
-        "happy",
+        pytest.param("happy", marks=node_marks("happy", slow=False)),
         *(
-            pytest.param(n, marks=pytest.mark.slow)
+            pytest.param(n, marks=node_marks(n, slow=True))
             for n in ("crash", "dup-graceful-shutdown", "version-order")
         ),
     ],
 )
-def test_the_node_example_passes(session: Session, tmp_path: Path, name: str) -> None:
-    result = run(session, tmp_path, name, NODE)
-    assert result.status is Status.PASSED, why(result)
+def test_the_node_example_passes(planned_result: Result, name: str) -> None:
+    assert planned_result.status is Status.PASSED, why(planned_result)
 
 
 def left_behind(marker: str) -> list[psutil.Process]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from matrix import planned
 
 import scenarios
 from queuelab.check.verdict import Status
@@ -34,23 +36,31 @@ def why(result: Result) -> str:
     return f"{result.status}: {result.reasons} (journal: {result.run_dir / 'journal.json'})"
 
 
+def handled(name: str, consumer: Consumer, label: str, slow: bool = False) -> Any:
+    """A matrix item: ``name`` run with a handler, in the session's batch."""
+    runs = planned(name, consumer=consumer, label=label)
+    return pytest.param(name, marks=[*runs, *([pytest.mark.slow] if slow else [])])
+
+
 @pytest.mark.parametrize(
     "name",
-    ["happy", *(pytest.param(n, marks=pytest.mark.slow) for n in (
-        "crash", "poison", "lambda-partial-batch", "lambda-malformed-response"))],
+    [handled("happy", Consumer.of(handler=CORRECT), "correct handler"), *(
+        handled(n, Consumer.of(handler=CORRECT), "correct handler", slow=True) for n in (
+            "crash", "poison", "lambda-partial-batch", "lambda-malformed-response"))],
 )  # fmt: skip
-def test_the_correct_handler_passes(session: Session, tmp_path: Path, name: str) -> None:
-    result = run(session, tmp_path, name, Consumer.of(handler=CORRECT))
-    assert result.status is Status.PASSED, why(result)
+def test_the_correct_handler_passes(planned_result: Result, name: str) -> None:
+    assert planned_result.status is Status.PASSED, why(planned_result)
 
 
 @pytest.mark.parametrize(
-    "name", ["lambda-partial-batch", pytest.param("poison", marks=pytest.mark.slow)]
+    "name",
+    [
+        handled("lambda-partial-batch", Consumer.of(handler=NAIVE), "naive handler"),
+        handled("poison", Consumer.of(handler=NAIVE), "naive handler", slow=True),
+    ],
 )
-def test_the_naive_handler_fails_naming_its_duplicates(
-    session: Session, tmp_path: Path, name: str
-) -> None:
-    result = run(session, tmp_path, name, Consumer.of(handler=NAIVE))
+def test_the_naive_handler_fails_naming_its_duplicates(planned_result: Result, name: str) -> None:
+    result = planned_result
     assert result.status is Status.FAILED, why(result)
     assert [c for c in result.checks if not c.ok and c.name == "duplicate_side_effects"]
     assert result.ledger.samples["duplicate_side_effects"], why(result)
@@ -64,13 +74,17 @@ def node_ready() -> str:
     return ""
 
 
+def node(name: str, slow: bool = False) -> Any:
+    """A matrix item with the Node handler (a plain item, skipped, where it cannot run)."""
+    if node_ready():
+        return pytest.param(name)
+    return handled(name, Consumer(handler=NODE, runtime="node"), "node handler", slow)
+
+
 @pytest.mark.skipif(bool(node_ready()), reason=node_ready() or "ready")
-@pytest.mark.parametrize(
-    "name", ["happy", *(pytest.param(n, marks=pytest.mark.slow) for n in ("crash", "poison"))]
-)
-def test_a_node_handler_passes(session: Session, tmp_path: Path, name: str) -> None:
-    result = run(session, tmp_path, name, Consumer.of(handler=NODE, runtime="node"))
-    assert result.status is Status.PASSED, why(result)
+@pytest.mark.parametrize("name", [node("happy"), node("crash", True), node("poison", True)])
+def test_a_node_handler_passes(planned_result: Result, name: str) -> None:
+    assert planned_result.status is Status.PASSED, why(planned_result)
 
 
 def powertools_ready() -> str:
