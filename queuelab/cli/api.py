@@ -93,7 +93,8 @@ class Session:
 
     def __enter__(self) -> Session:
         plan = sorted({r for s in self.planned for r in s.resource_sets()}, key=lambda r: r.key)
-        self._opened = targets.open_session(self.target, self.endpoint_url, plan)
+        probe = {n for s in self.planned for n in (*s.relies_on, *s.adapts_to)}
+        self._opened = targets.open_session(self.target, self.endpoint_url, plan, probe)
         self.session = self._opened.__enter__()
         return self
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -43,6 +44,7 @@ class Session:
     owned: Callable[[SetOutputs], None] | None = None  # raises TargetError if not ours
     control: Control | None = None  # the embedded server's witness and nemesis, if any
     backend: BackendSettings | None = None  # the embedded backend's settings, if it is one
+    probed: Conformance | None = None  # its semantics, some probed while provisioning
 
     def check_owned(self, resources: SetOutputs) -> None:
         if self.owned is not None:
@@ -51,16 +53,24 @@ class Session:
     @cached_property
     def conformance(self) -> Conformance:
         """What this target does like SQS, probed on demand once per session."""
+        if self.probed is not None:
+            return self.probed
         return Conformance(self.settings, self.backend, reference=self.name == "aws")
 
 
 @contextmanager
-def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
-    """An embedded backend for the duration of the block, with the plan provisioned."""
+def local(
+    log_dir: Path, resources: Iterable[ResourceSet], semantics: Iterable[str] = ()
+) -> Iterator[Session]:
+    """An embedded backend for the duration of the block, with the plan provisioned and the
+    ``semantics`` probed meanwhile (both mostly wait: the probes on visibility timeouts and
+    the dedup window, the provisioning on the server's answers)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     backend = EmbeddedBackend(DEFAULT_REGION, log_path=log_dir / "backend.log", settings=LAB)
-    with backend as endpoint:
+    with backend as endpoint, ThreadPoolExecutor(1, thread_name_prefix="probes") as pool:
         settings = endpoint.settings()
+        conformance = Conformance(settings, endpoint.backend)
+        probing = pool.submit(conformance.rows, list(semantics))
         outputs = provision.provision(
             clients.sqs(settings),
             clients.dynamodb(settings),
@@ -69,8 +79,14 @@ def local(log_dir: Path, resources: Iterable[ResourceSet]) -> Iterator[Session]:
             resources=resources,
             s3=clients.s3(settings),
         )
+        probing.result()  # a probe that fails says so in its rows
         yield Session(
-            "local", settings, outputs, control=Control(endpoint.url), backend=endpoint.backend
+            "local",
+            settings,
+            outputs,
+            control=Control(endpoint.url),
+            backend=endpoint.backend,
+            probed=conformance,
         )
 
 
@@ -154,8 +170,13 @@ def aws_stack(resources: Iterable[ResourceSet]) -> Iterator[Session]:
 
 @contextmanager
 def open_session(
-    target: str, endpoint_url: str | None, resources: Iterable[ResourceSet]
+    target: str,
+    endpoint_url: str | None,
+    resources: Iterable[ResourceSet],
+    semantics: Iterable[str] = (),
 ) -> Iterator[Session]:
+    """The target's session; on the embedded backend ``semantics`` are probed while the
+    resources are provisioned (elsewhere, the first run that needs one probes it)."""
     if endpoint_url:
         if target != "local":
             raise TargetError("--endpoint-url and --target aws exclude each other")
@@ -165,5 +186,5 @@ def open_session(
         with aws_stack(resources) as session:
             yield session
     else:
-        with local(workdir.runs(), resources) as session:
+        with local(workdir.runs(), resources, semantics) as session:
             yield session
