@@ -32,6 +32,7 @@ from queuelab.report import outcome_file
 from queuelab.run.batch import Job, Outcome, jobs_for, run_many
 from queuelab.run.drivers import Consumer
 from queuelab.run.events import Sink, ignore
+from queuelab.run.headroom import Headroom
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.runner import run_scenario
 from queuelab.run.scenario import Scenario
@@ -39,6 +40,10 @@ from queuelab.targets import provision
 from queuelab.targets import session as targets
 
 __all__ = ["Outcome", "RequestError", "Results", "Session", "run", "run_all"]
+
+# Most runs side by side: scenarios wait on queues, not on the CPU, so the limit is the
+# machine's idle time (``Headroom``), and this only a cap.
+JOBS = 8
 
 
 @dataclass
@@ -158,11 +163,12 @@ class Session:
         params: Overrides | None = None,
         faults: str = "",
         seed: int | None = None,
-        jobs: int = 4,
+        jobs: int = JOBS,
         sink: Sink = ignore,
         finished: Callable[[Outcome], None] = lambda outcome: None,
     ) -> Results:
-        """Several runs side by side (``jobs``); ``controls``: each scenario safe, then its
+        """Several runs side by side (up to ``jobs``, more than the floor only while the CPU
+        has idle time: ``queuelab.run.headroom``); ``controls``: each scenario safe, then its
         negative control. ``finished`` sees each outcome as it comes, its report written."""
         selected = [scenario(n) for n in names]
         chosen = check(selected, unsafe, controls, consumer, consumer_command, params, faults)
@@ -192,7 +198,7 @@ class Session:
                 outcome = outcomes[result.run_dir] = outcome_file.draw(outcome, job_about(outcome))
             finished(outcome)
 
-        batch = run_many(todo, jobs, start, done)
+        batch = run_many(todo, jobs, start, done, room=Headroom())
         ordered = [outcomes[r.run_dir] for r in batch.ordered()]
         if self.reports and ordered:
             outcome_file.index(self.runs_root)

@@ -37,8 +37,9 @@ from queuelab.targets import session as targets
 from queuelab.targets.outputs import OutputsError
 
 # The scenarios mostly wait (on queues, visibility timeouts, subprocesses), so more of them
-# than cores run well side by side; the embedded server, one process, is the limit.
-DEFAULT_JOBS = max(4, os.cpu_count() or 1)
+# than cores run well side by side: up to this many, more than four only while the CPU has
+# idle time (queuelab.run.headroom).
+DEFAULT_JOBS = max(api.JOBS, os.cpu_count() or 1)
 out = console()
 errors = console(stderr=True)
 
@@ -206,8 +207,9 @@ def run(
             max=32,
             envvar="QUEUELAB_JOBS",
             show_default=False,  # the machine's: the help says how it is chosen
-            help="Scenarios run side by side (each on its own resources; those that measure "
-            "a timing window run alone). Default: the number of cores, at least 4.",
+            help="Most scenarios run side by side (each on its own resources; those that "
+            "measure a timing window run alone); beyond four, one more starts only while the "
+            "CPU has idle time. Default: the number of cores, at least 8.",
         ),
     ] = DEFAULT_JOBS,
 ) -> None:

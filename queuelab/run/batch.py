@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from queuelab.check.verdict import Expect, Status
+from queuelab.run.headroom import unlimited
 from queuelab.run.result import Interrupted, Result
 from queuelab.run.scenario import Scenario
 
@@ -55,6 +56,7 @@ def jobs_for(
 
 
 Start = Callable[[Job, threading.Event], Result]
+ROOM_RECHECK_SECONDS = 0.5  # how often a batch with runs to start asks for room again
 
 CAUGHT = "caught"  # a negative control whose run showed the anomaly it must show
 MISSED = "missed"  # one that did not: the checker missed it
@@ -161,11 +163,15 @@ def run_many(
     jobs: int,
     start: Start,
     finished: Callable[[Result], None] = lambda result: None,
+    room: Callable[[int], bool] = unlimited,
 ) -> Batch:
     """``start(job, cancel)`` runs one job (a scenario is a safe job); ``finished`` sees each
     result as it comes (on a thread of its own, one result at a time). Other exceptions than
     an interrupt in a run stop the batch; one in ``finished`` is raised once the runs are
-    over. Two jobs on the same resources never run at the same time."""
+    over. Two jobs on the same resources never run at the same time. At most ``jobs`` run
+    side by side, and a run starts beside others only when ``room(running)`` says so
+    (``queuelab.run.headroom``: while the CPU has idle time); it is asked again every
+    ``ROOM_RECHECK_SECONDS`` while runs go."""
     todo_jobs = [j if isinstance(j, Job) else Job(j) for j in selected]
     batch = Batch([j.key for j in todo_jobs])
     cancel = threading.Event()
@@ -193,7 +199,7 @@ def run_many(
         return results
 
     def top_up(pool: ThreadPoolExecutor, todo: list[Job]) -> None:
-        while len(pending) < jobs and not batch.interrupted:
+        while len(pending) < jobs and not batch.interrupted and (not pending or room(len(pending))):
             busy = {j.resources for j in pending.values()}
             free = next((j for j in todo if j.resources not in busy), None)
             if free is None:
@@ -215,8 +221,9 @@ def run_many(
         try:
             todo = list(side_by_side)
             top_up(pool, todo)
-            while pending:  # start one as another ends: the rest really wait
-                just_ended = collect(wait(pending, return_when="FIRST_COMPLETED")[0])
+            while pending:  # start one as another ends, or when there is room: the rest wait
+                ended = wait(pending, timeout=ROOM_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
+                just_ended = collect(ended[0])
                 top_up(pool, todo)
                 tell(just_ended)
             for job in alone:

@@ -26,13 +26,15 @@ import pytest
 import scenarios
 from queuelab.run.batch import Job, run_many
 from queuelab.run.drivers import OURS, Consumer
+from queuelab.run.headroom import Headroom
 from queuelab.run.result import Result
 from queuelab.run.runner import run_scenario
 from queuelab.targets.session import Session
 
 MARK = "matrix"
-# Runs side by side. Each run is a few processes waiting on the embedded server; the
-# scheduler's longest-first order ends the batch soon after its longest run.
+# Most runs side by side (beyond four only while the CPU has idle time: Headroom). Each run
+# is a few processes waiting on the embedded server; the scheduler's longest-first order ends
+# the batch soon after its longest run.
 JOBS = int(os.environ.get("QUEUELAB_TEST_JOBS", "8"))
 # The batch runs in the setup of the first item that asks: pytest-timeout's limit for one
 # item (300 s) would cut it short, so matrix items have this one.
@@ -98,7 +100,7 @@ class Matrix:
 
     def _run(self) -> dict[str, Result]:
         todo = list({of(i).key: of(i) for i in self.items if i.get_closest_marker(MARK)}.values())
-        batch = run_many(todo, JOBS, self._start())
+        batch = run_many(todo, JOBS, self._start(), room=Headroom())
         if batch.interrupted:
             raise KeyboardInterrupt
         return batch.results

@@ -120,3 +120,25 @@ def test_a_report_that_fails_is_raised_after_every_run_ran() -> None:
     with pytest.raises(RuntimeError, match="no report"):
         run_many([named("a"), named("b"), named("t", alone=True)], 1, recorder, finished)
     assert set(recorder.beside) == {"a", "b", "t"} and not recorder.running
+
+
+def test_no_run_starts_beside_others_while_the_machine_has_no_room() -> None:
+    recorder = Recorder()
+    asked: list[int] = []
+
+    def no_room(running: int) -> bool:
+        asked.append(running)
+        return False
+
+    batch = run_many([named("a"), named("b"), named("c")], jobs=3, start=recorder, room=no_room)
+    assert [r.scenario for r in batch.ordered()] == ["a", "b", "c"]
+    assert all(not beside for beside in recorder.beside.values())
+    assert asked and set(asked) == {1}  # the first run never waits for room
+
+
+def test_runs_start_beside_others_up_to_jobs_while_there_is_room() -> None:
+    recorder = Recorder(seconds=0.3)
+    chosen = [named(n) for n in "abcde"]
+    run_many(chosen, jobs=3, start=recorder, room=lambda running: running < 2)
+    assert max(len(beside) for beside in recorder.beside.values()) <= 2
+    assert any(len(beside) >= 1 for beside in recorder.beside.values())
