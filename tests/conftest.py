@@ -25,6 +25,18 @@ MATRIX_TESTS = frozenset(
     )
 )
 MATRIX_SCOPE = "matrix"
+# Tests that take minutes on their own (a fresh install of queuelab each): sent to the
+# workers first, so that the suite does not end waiting on one of them.
+LONGEST = (
+    "tests/functional/test_action.py::test_the_actions_steps_pass_run_here_as_a_runner_would",
+    "tests/functional/test_newcomer.py::test_a_fresh_clone_runs_the_demo_with_one_command",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (xdist hands out its units in the collection's order, the
+    matrix's, the largest, before all)."""
+    items.sort(key=lambda item: item.nodeid.split("[", 1)[0] not in LONGEST)
 
 
 @pytest.hookimpl(optionalhook=True)
