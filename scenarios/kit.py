@@ -26,6 +26,7 @@ from queuelab.run.scenario import (
     Measured,
     Scenario,
     Topic,
+    black_box_but_not_lambda,
     not_black_box,
 )
 from queuelab.targets.plan import ResourceSet
@@ -66,6 +67,7 @@ __all__ = [
     "Role",
     "Scenario",
     "Topic",
+    "black_box_but_not_lambda",
     "consumers",
     "messages",
     "metric",

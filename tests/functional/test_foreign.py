@@ -120,7 +120,7 @@ NAIVE_SHOWS = {
     "lease-expiry": "lost",
     "retry-backoff": "lost",
     "visibility-zero-release": "lost",
-    "check-then-act": "duplicate_side_effects",  # no key: both copies of the order done
+    "check-then-act": "double_claims",  # no key: both copies of the order claimed at once
     "fifo-poison-group": "dead_lettered",  # the poison deleted (and done) like the rest
     "version-order": "stale_entities",  # no conditional update: no entity has a version
     "out-of-order": "stale_entities",

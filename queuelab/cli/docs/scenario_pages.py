@@ -165,6 +165,8 @@ def _black_box(doc: ScenarioDoc) -> str:
         if doc.black_box
         else f"No: {doc.not_black_box}. With `--consumer-command` it is skipped with that reason."
     )
+    if doc.not_for_lambda:
+        text += f" Not a Lambda handler (`--lambda-handler`): {doc.not_for_lambda}."
     return page("## Your own consumer", text, "See [testing your own consumer]"
                 "(../consumer-contract.md).")  # fmt: skip
 
