@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queuelab.check.ledger import receives
+from queuelab.check.ledger import lease_seconds, receives
 from queuelab.contract.history import INVOKE, OK, Fn, Op
 from queuelab.run.metrics import Metrics, metric
 
@@ -58,13 +58,14 @@ def receive_calls(history: list[Op]) -> list[tuple[str, float, float]]:
 
 def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
     """Receive calls other consumers had open while a crashed consumer's message was still
-    invisible: each one was a chance for later messages to overtake it (a 20 s long poll
+    invisible (for the queue's visibility timeout, or the one its receive asked for): each one
+    was a chance for later messages to overtake it (a 20 s long poll
     open across the window counts as much as many short ones)."""
     calls = receive_calls(history)
     polls = 0
     for crash in (op for op in history if op.f == Fn.CRASH and op.key):
         leases = [
-            op.time
+            (op.time, lease_seconds(op, visibility_timeout))
             for op in history
             if op.process == crash.process
             and op.f == Fn.RECEIVE
@@ -74,7 +75,7 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
         ]
         if not leases:
             continue
-        start, end = leases[-1], leases[-1] + visibility_timeout
+        start, end = leases[-1][0], sum(leases[-1])
         polls += sum(
             1
             for process, opened, answered in calls

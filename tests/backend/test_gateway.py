@@ -158,3 +158,12 @@ def test_aws_like_delivery_reorders_a_standard_queue(run: Run, sqs: Any) -> None
         for m in consumer.receive_message(QueueUrl=run.queue_url).get("Messages", [])
     ]
     assert sorted(bodies) == [str(i) for i in range(10)] and bodies != sorted(bodies)
+
+
+def test_a_receive_s_own_visibility_timeout_is_witnessed(run: Run) -> None:
+    producer, consumer = run.client("producer"), run.client("consumer-1")
+    producer.send_message(QueueUrl=run.queue_url, MessageBody="{}")
+    consumer.receive_message(QueueUrl=run.queue_url, VisibilityTimeout=5)
+    consumer.receive_message(QueueUrl=run.queue_url)  # nothing asked: the queue's own
+    _, own, queue_s = run.records()
+    assert (own.visibility, queue_s.visibility) == (5, None)

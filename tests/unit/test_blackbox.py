@@ -184,3 +184,17 @@ def test_an_object_read_and_deleted_in_s3_is_a_fetch_and_a_cleanup() -> None:
 
     assert shape(ops) == [(INVOKE, Fn.FETCH, None), (OK, Fn.FETCH, None),
                           (INVOKE, Fn.CLEANUP, None), (OK, Fn.CLEANUP, None)]  # fmt: skip
+
+
+def test_a_receive_that_asked_for_its_own_visibility_leases_for_that_long() -> None:
+    # Given a consumer that receives with VisibilityTimeout=1 on a queue of 30 s, twice
+    first = received("a", visibility=1)
+    again = received("a", t0=2.5, visibility=1)
+    # When its operations are made from the witness
+    ops = blackbox.ops([first, again], [], {ME})
+    # Then each receive carries its own lease, and the second one, 1.4 s after the first's
+    # lease ended, is no early redelivery
+    assert [op.value.get("visibility") for op in ops if op.type == OK] == [1, 1]
+    assert ledger.count_early_redeliveries(ops, visibility_timeout=30) == 0
+    queue_s = blackbox.ops([received("a"), received("a", t0=2.5)], [], {ME})
+    assert ledger.count_early_redeliveries(queue_s, visibility_timeout=30) == 1

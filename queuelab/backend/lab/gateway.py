@@ -175,6 +175,7 @@ class Gateway:
                     {"id": entry.get("Id"), "key": key, "ok": False, "error": entry.get("Code")}
                 )
         elif request.op == "ReceiveMessage":
+            record.visibility = protocol.receive_visibility(request)
             for message in body.get("Messages") or []:
                 message_id, handle = str(message["MessageId"]), str(message["ReceiptHandle"])
                 key = protocol._key_of(message.get("MessageAttributes") or {})
