@@ -6,6 +6,7 @@ pass through untouched."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -167,3 +168,29 @@ def test_a_receive_s_own_visibility_timeout_is_witnessed(run: Run) -> None:
     consumer.receive_message(QueueUrl=run.queue_url)  # nothing asked: the queue's own
     _, own, queue_s = run.records()
     assert (own.visibility, queue_s.visibility) == (5, None)
+
+
+def test_a_long_poll_still_open_when_the_run_ends_is_witnessed_unfinished(
+    endpoint: Endpoint, settings: clients.AwsSettings, sqs: Any, tmp_path: Path
+) -> None:
+    # Given a run whose consumer is in a long poll of 3 s on an empty queue
+    name = f"gw-{uuid.uuid4().hex[:8]}"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    control, token = Control(endpoint.url), uuid.uuid4().hex[:8]
+    control.register(token, tmp_path / witness.FILE, "", seed=1, queues=[name])
+    consumer = Run(token, tmp_path / witness.FILE, control, settings, url).client("consumer-1")
+    polling = threading.Thread(
+        target=lambda: consumer.receive_message(QueueUrl=url, WaitTimeSeconds=3)
+    )
+    polling.start()
+    time.sleep(1)  # a moment to reach the server (not what is judged)
+    # When the run ends first
+    control.forget(token)
+    polling.join()
+    # Then its record says it was open until then, never answered within the run; the late
+    # answer is not witnessed again
+    [open_poll] = witness.read(tmp_path / witness.FILE)
+    assert (open_poll.op, open_poll.unfinished, open_poll.delivered) == (
+        "ReceiveMessage", True, False,
+    )  # fmt: skip
+    assert open_poll.t1 - open_poll.t0 < 2.5

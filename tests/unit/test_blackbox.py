@@ -9,6 +9,7 @@ from queuelab.contract import external
 from queuelab.contract.external import Call
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.contract.witness import Record
+from scenarios.shared.leases import polls_by_others
 
 ME = "consumer-1"
 
@@ -198,3 +199,15 @@ def test_a_receive_that_asked_for_its_own_visibility_leases_for_that_long() -> N
     assert ledger.count_early_redeliveries(ops, visibility_timeout=30) == 0
     queue_s = blackbox.ops([received("a"), received("a", t0=2.5)], [], {ME})
     assert ledger.count_early_redeliveries(queue_s, visibility_timeout=30) == 1
+
+
+def test_a_long_poll_open_when_the_run_ended_was_a_chance_to_receive() -> None:
+    # Given the witness's record of a long poll still being served when the run ended
+    open_poll = record("ReceiveMessage", t0=1.0, caller="consumer-2", delivered=False,
+                       unfinished=True)  # fmt: skip
+    # When the consumer's operations are made from it
+    ops = blackbox.ops([open_poll], [], {"consumer-2"})
+    # Then it is a receive with no answer (handed nothing), open across the window
+    assert shape(ops) == [(INVOKE, Fn.RECEIVE, None), (INFO, Fn.RECEIVE, None)]
+    assert ledger.receives(ops) == []
+    assert polls_by_others(ops, ME, start=1.05, end=1.08) == 1

@@ -6,7 +6,8 @@ spec and seed, and its queues. Requests signed with a per-process key of that ru
 (``queuelab.contract.witness.access_key``) are then witnessed (one record each, appended to
 the run's ``witness.jsonl``) and, unless the caller is the lab itself, meet the run's faults.
 Requests of nobody's run pass straight through. ``PATCH /_queuelab/runs/<token>`` switches
-the faults (a deny window on, then off), ``DELETE`` forgets the run.
+the faults (a deny window on, then off), ``DELETE`` forgets the run, witnessing the requests
+still being served then (``unfinished``: a long poll open when the run ended was open).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class RunState:
     witness: Path | None
     decider: faults.Decider
     queues: tuple[str, ...] = ()
+    serving: dict[int, Record] = field(default_factory=dict)  # requests not answered yet
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def configure_delivery(self) -> None:
         mode = self.decider.spec.delivery()
@@ -44,7 +47,27 @@ class RunState:
         for queue in self.queues:
             delivery.configure(queue, wanted)
 
+    def begin(self, record: Record) -> None:
+        with self.lock:
+            self.serving[id(record)] = record
+
     def write(self, record: Record) -> None:
+        """Its record, once answered (unless the run ended first: written then)."""
+        with self.lock:
+            if self.serving.pop(id(record), None) is None and record.unfinished:
+                return
+        self.append(record)
+
+    def finish(self) -> None:
+        """The run ends: a request still being served (a long poll its caller may have left
+        when it stopped) is witnessed now, unanswered, so the checker sees it was open."""
+        with self.lock:
+            left, self.serving = list(self.serving.values()), {}
+        for record in left:
+            record.t1, record.delivered, record.unfinished = time.time(), False, True
+            self.append(record)
+
+    def append(self, record: Record) -> None:
         if self.witness is None:
             return
         fd = os.open(self.witness, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -98,6 +121,7 @@ class Gateway:
             time.sleep(latency)
         record = Record(t0, t0, caller, request.service, request.op, request.resource)
         record.fault = fault or ("latency" if latency else "")
+        run.begin(record)
         if fault in faults.ANSWERED:
             status, headers, body = protocol.error_response(fault, request)
             record.status = int(status.split()[0])
@@ -248,5 +272,6 @@ class Gateway:
                 delivery.configure(queue, None)
             with self.lock:
                 self.runs.pop(run.token, None)
+            run.finish()
             return {"forgotten": run.token}
         raise ValueError(f"unsupported {method} on {path!r}")
