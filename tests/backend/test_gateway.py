@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from queuelab.backend import Endpoint
 from queuelab.backend.control import Control, probe
 from queuelab.contract import clients, witness
+from queuelab.system.waiting import wait_until
 
 
 @dataclasses.dataclass
@@ -194,3 +195,19 @@ def test_a_long_poll_still_open_when_the_run_ends_is_witnessed_unfinished(
         "ReceiveMessage", True, False,
     )  # fmt: skip
     assert open_poll.t1 - open_poll.t0 < 2.5
+
+
+def test_the_control_api_says_whose_long_poll_is_being_served(run: Run) -> None:
+    consumer = run.client("consumer-1")
+    polling = threading.Thread(
+        target=lambda: consumer.receive_message(QueueUrl=run.queue_url, WaitTimeSeconds=2)
+    )
+    polling.start()
+    try:
+        open_calls = wait_until(
+            lambda: run.control.serving(run.token), timeout=5, what="a receive being served"
+        )
+    finally:
+        polling.join()
+    assert [(c["caller"], c["op"]) for c in open_calls] == [("consumer-1", "ReceiveMessage")]
+    assert run.control.serving(run.token) == []  # answered: witnessed, no longer open

@@ -5,7 +5,8 @@ A run registers itself (``POST /_queuelab/runs``) with its token, its witness fi
 spec and seed, and its queues. Requests signed with a per-process key of that run
 (``queuelab.contract.witness.access_key``) are then witnessed (one record each, appended to
 the run's ``witness.jsonl``) and, unless the caller is the lab itself, meet the run's faults.
-Requests of nobody's run pass straight through. ``PATCH /_queuelab/runs/<token>`` switches
+Requests of nobody's run pass straight through. ``GET /_queuelab/runs/<token>`` says which
+requests of the run are being served (a long poll not answered yet), ``PATCH`` switches
 the faults (a deny window on, then off), ``DELETE`` forgets the run, witnessing the requests
 still being served then (``unfinished``: a long poll open when the run ended was open).
 """
@@ -57,6 +58,11 @@ class RunState:
             if self.serving.pop(id(record), None) is None and record.unfinished:
                 return
         self.append(record)
+
+    def open_calls(self) -> list[dict[str, Any]]:
+        """The requests being served now (a long poll is one for up to 20 s)."""
+        with self.lock:
+            return [{"caller": r.caller, "op": r.op, "t0": r.t0} for r in self.serving.values()]
 
     def finish(self) -> None:
         """The run ends: a request still being served (a long poll its caller may have left
@@ -262,6 +268,8 @@ class Gateway:
                 self.runs[run.token] = run
             return {"registered": run.token}
         run = self.runs[parts[1]]
+        if method == "GET":
+            return {"serving": run.open_calls()}
         if method == "PATCH":
             with self.lock:
                 run.decider.spec = faults.parse(data.get("faults", ""))
