@@ -10,6 +10,7 @@ from queuelab.check.ledger import Observation
 from queuelab.contract.history import FAIL, INVOKE, OK, Fn, Op
 from queuelab.run.scenario import Measured
 from scenarios import check_then_act, fifo_poison_group, heartbeat, lease_expiry, retry_backoff
+from scenarios.shared.leases import consumers_polling
 
 
 def op(time: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
@@ -185,3 +186,10 @@ def test_a_long_poll_open_during_the_window_is_a_chance_whenever_it_returned() -
     metrics = heartbeat.measure(measured(history))
     assert metrics["outlasted_visibility"] == 1 and metrics["redelivery_chances"] == 1
     assert metrics["heartbeats"] == 1 and metrics["leases_lost"] == 0
+
+
+def test_a_consumer_in_a_long_poll_not_answered_yet_is_polling() -> None:
+    asked = [Op(1.0, "consumer-1", INVOKE, Fn.RECEIVE, None, {})]
+    assert not consumers_polling(asked, ["consumer-1", "consumer-2"], receiving=set())
+    # consumer-2's first receive is a 20 s long poll the endpoint is still serving
+    assert consumers_polling(asked, ["consumer-1", "consumer-2"], receiving={"consumer-2"})

@@ -198,6 +198,9 @@ class CommandConsumer(ConsumerDriver):
     def outsiders(self) -> set[str]:
         return set(self.children)
 
+    def receiving(self) -> set[str]:
+        return self.watching.polling()
+
     def alive(self, name: str) -> bool:
         child = self.children.get(name)
         return child is not None and child.alive()
