@@ -10,7 +10,7 @@ tested safe and ``--unsafe``, and given its catalogue row and page, with nothing
 
 from __future__ import annotations
 
-from queuelab.check.ledger import receives
+from queuelab.check.ledger import lease_seconds, receives
 from queuelab.check.verdict import Applies, Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
@@ -67,6 +67,7 @@ __all__ = [
     "Scenario",
     "Topic",
     "consumers",
+    "lease_seconds",
     "messages",
     "metric",
     "not_black_box",
