@@ -10,7 +10,7 @@ tested safe and ``--unsafe``, and given its catalogue row and page, with nothing
 
 from __future__ import annotations
 
-from queuelab.check.ledger import receives
+from queuelab.check.ledger import lease_seconds, receives
 from queuelab.check.verdict import Applies, Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
@@ -69,6 +69,7 @@ __all__ = [
     "Topic",
     "black_box_but_not_lambda",
     "consumers",
+    "lease_seconds",
     "messages",
     "metric",
     "not_black_box",

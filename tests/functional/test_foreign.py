@@ -98,6 +98,41 @@ def test_the_correct_example_passes_every_black_box_scenario(
         assert result.status is Status.PASSED, why(result)
 
 
+# Other correct designs of the same example (its variables; benchmarks/designs.py runs each
+# on every black-box scenario): here, each where its design meets the failure mode.
+DESIGNS = {
+    "one-per-20s-poll": {"BATCH_SIZE": "1", "WAIT_SECONDS": "20"},
+    "parallel-10": {"BATCH_SIZE": "10", "PARALLEL": "10"},
+    "backoff-own-visibility": {"VISIBILITY_SECONDS": "5"},
+    "batch-deletes": {"DELETE_IN_BATCHES": "1"},
+}
+WHERE_THE_DESIGN_MATTERS = [
+    # its other consumer's 20 s long poll, open while the lease would have ended, was the
+    # chance (it returned only when the run stopped it)
+    ("one-per-20s-poll", "heartbeat"),
+    # ten threads, one group: the group's messages stay in order in one lane
+    ("parallel-10", "fifo-order"),
+    # the message in hand is finished, then deleted with its batch, before the exit
+    ("batch-deletes", "dup-graceful-shutdown"),
+    # backoff through ChangeMessageVisibility, on leases each receive asked for itself
+    ("backoff-own-visibility", "retry-backoff"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("design", "name"),
+    [pytest.param(d, n, id=f"{d}-{n}", marks=marks(scenarios.get(n)))
+     for d, n in WHERE_THE_DESIGN_MATTERS],
+)  # fmt: skip
+def test_correct_consumers_of_other_designs_pass_where_their_design_matters(
+    session: Session, tmp_path: Path, design: str, name: str
+) -> None:
+    settings = [f"{k}={v}" for k, v in DESIGNS[design].items()]
+    result = run(session, tmp_path, name, ["env", *settings, *CORRECT])
+    assert result.status is Status.PASSED, why(result)
+
+
 # What each scenario must report for a consumer that deletes on receipt, has no idempotency
 # and retries a refused receive at once.
 NAIVE_SHOWS = {
