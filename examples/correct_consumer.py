@@ -10,6 +10,22 @@ Long polls for batches of ten; every message in hand keeps its lease (a heartbea
 effect is keyed (a versioned update is a conditional PUT), the delete comes after it; a
 downstream that is down is retried, then backed off through the message's visibility; poison
 is left to the redrive policy; in a FIFO batch a failed message stops its group.
+
+Its design is chosen by these variables (all optional; each combination is correct, and
+benchmarks/designs.py judges several on every scenario):
+
+    BATCH_SIZE=1..10        MaxNumberOfMessages of each receive (default 10)
+    WAIT_SECONDS=0..20      each receive's WaitTimeSeconds (default: the queue's own
+                            ReceiveMessageWaitTimeSeconds); a SIGTERM cuts a long poll short
+    VISIBILITY_SECONDS=N    each receive's own VisibilityTimeout, which the heartbeat then
+                            keeps (default: the queue's visibility timeout)
+    PARALLEL=N              threads handling a batch at once (default 1: one message at a
+                            time); a FIFO group's messages stay in order, in one thread
+    DELETE_IN_BATCHES=1     delete a batch's done messages together (DeleteMessageBatch) once
+                            the batch is handled; the heartbeat keeps them until then
+
+    .venv/bin/queuelab run heartbeat --consumer-command \
+        "env BATCH_SIZE=1 WAIT_SECONDS=20 .venv/bin/python examples/correct_consumer.py"
 """
 
 from __future__ import annotations
@@ -24,6 +40,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -37,29 +54,44 @@ RETRYABLE = (429, 500, 502, 503, 504)  # not performed (or performed: the key ma
 DONE, RETRY, LEAVE = "done", "retry", "leave"  # a message's outcome
 BACKOFF_BASE, BACKOFF_CAP = 1, 900  # seconds: a retry's delay ceiling doubles per receive
 PATH_STYLE = Config(s3={"addressing_style": "path"})  # an endpoint URL has no bucket host names
+BATCH_SIZE = int(os.environ.get("BATCH_SIZE") or 10)
+WAIT_SECONDS = os.environ.get("WAIT_SECONDS")  # None: the queue's own long-poll wait
+VISIBILITY_SECONDS = os.environ.get("VISIBILITY_SECONDS")  # None: the queue's own
+PARALLEL = int(os.environ.get("PARALLEL") or 1)
+DELETE_IN_BATCHES = os.environ.get("DELETE_IN_BATCHES", "") not in ("", "0")
 sqs = boto3.client("sqs")
 s3 = boto3.client("s3", config=PATH_STYLE if os.environ.get("AWS_ENDPOINT_URL") else None)
-stopping = False
+stopping = False  # SIGTERM: finish the message in hand, give back the rest, exit
+polling = False  # in a receive: nothing in hand yet, so a SIGTERM cuts it short
+
+
+class Stopped(BaseException):
+    """SIGTERM during a receive: a long poll of up to 20 s would outlast the grace period."""
 
 
 def stop(signum: int, frame: Any) -> None:
     global stopping
-    stopping = True  # finish the message in hand, give back the rest, exit
+    stopping = True  # a plain flag: a lock taken here could be the one the main thread holds
+    if polling:
+        raise Stopped
 
 
 def queue_settings() -> tuple[int, int | None]:
-    """The queue's visibility timeout and its redrive policy's maxReceiveCount (None: none)."""
+    """The visibility timeout a receive gives (VISIBILITY_SECONDS, else the queue's) and the
+    queue's redrive policy's maxReceiveCount (None: none)."""
     while True:
         try:
-            names = ["VisibilityTimeout", "RedrivePolicy"]
-            got = sqs.get_queue_attributes(QueueUrl=QUEUE_URL, AttributeNames=names)
+            got = sqs.get_queue_attributes(
+                QueueUrl=QUEUE_URL, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
+            )
             break
         except AWS_ERRORS:
             time.sleep(random.uniform(0, 1))
     attributes = got["Attributes"]
     policy = json.loads(attributes.get("RedrivePolicy") or "{}")
     limit = policy.get("maxReceiveCount")
-    return int(attributes.get("VisibilityTimeout", 30)), int(limit) if limit else None
+    visibility = int(VISIBILITY_SECONDS or attributes.get("VisibilityTimeout") or 30)
+    return visibility, int(limit) if limit else None
 
 
 class Leases:
@@ -91,12 +123,14 @@ class Leases:
                     self.extend(held[start : start + 10])
 
     def extend(self, chunk: list[tuple[str, str]]) -> None:
-        entries = [
-            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": self.visibility}
-            for i, (_, handle) in enumerate(chunk)
-        ]
         try:
-            reply = sqs.change_message_visibility_batch(QueueUrl=QUEUE_URL, Entries=entries)
+            reply = sqs.change_message_visibility_batch(
+                QueueUrl=QUEUE_URL,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": self.visibility}
+                    for i, (_, handle) in enumerate(chunk)
+                ],
+            )
         except AWS_ERRORS:
             return  # the next beat tries again
         for failed in reply.get("Failed", []):  # the lease is lost: let it go
@@ -171,33 +205,106 @@ def backoff(message: dict[str, Any]) -> int:
     return max(1, round(random.uniform(0, ceiling)))
 
 
-def work(batch: list[dict[str, Any]], leases: Leases, max_receives: int | None) -> None:
-    stopped: set[str] = set()  # FIFO groups stopped at a failure in this batch
-    for message in batch:
-        attributes = message.get("Attributes", {})
-        group = attributes.get("MessageGroupId")
-        if stopping or group in stopped:  # give it back untouched: it comes back in order
-            leases.let_go(message)
-            set_visibility(message, 0)
-            continue
-        outcome = handle(message)
+def give_back(messages: list[dict[str, Any]], leases: Leases) -> None:
+    """Untouched: visibility 0, so they come back at once (and in order, in a FIFO group)."""
+    for message in messages:
         leases.let_go(message)
+        set_visibility(message, 0)
+
+
+def delete(messages: list[dict[str, Any]], leases: Leases) -> None:
+    """Delete done messages (one call each, or DeleteMessageBatch for up to ten at a time),
+    then the claim-checked payloads of those deleted. A refused delete: the message comes
+    back, and its key makes that safe."""
+    for message in messages:
+        leases.let_go(message)
+    if DELETE_IN_BATCHES:
+        tens = [messages[at : at + 10] for at in range(0, len(messages), 10)]
+        deleted = [message for ten in tens for message in delete_ten(ten)]
+    else:
+        deleted = [message for message in messages if delete_one(message)]
+    for message in deleted:  # the payload is no longer needed
+        if pointer := claim_check_of(message):
+            with contextlib.suppress(*AWS_ERRORS):
+                s3.delete_object(Bucket=pointer["bucket"], Key=pointer["key"])
+
+
+def delete_one(message: dict[str, Any]) -> bool:
+    try:
+        sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=message["ReceiptHandle"])
+    except AWS_ERRORS as err:
+        print(f"delete failed: {err}", flush=True)
+        return False
+    return True
+
+
+def delete_ten(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages of ``chunk`` that one DeleteMessageBatch deleted."""
+    try:
+        reply = sqs.delete_message_batch(
+            QueueUrl=QUEUE_URL,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
+                for i, message in enumerate(chunk)
+            ],
+        )
+    except AWS_ERRORS as err:
+        print(f"delete failed: {err}", flush=True)
+        return []
+    for failed in reply.get("Failed", []):
+        print(f"delete failed: {failed.get('Code')}", flush=True)
+    ok = {int(entry["Id"]) for entry in reply.get("Successful", [])}
+    return [message for i, message in enumerate(chunk) if i in ok]
+
+
+def lanes(batch: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A FIFO group's messages of the batch, in order, make one lane; on a standard queue
+    each message is a lane of its own."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for message in batch:
+        group = message.get("Attributes", {}).get("MessageGroupId") or message["MessageId"]
+        grouped.setdefault(group, []).append(message)
+    return list(grouped.values())
+
+
+def work_lane(
+    lane: list[dict[str, Any]], leases: Leases, max_receives: int | None
+) -> list[dict[str, Any]]:
+    """Handle a lane's messages in order; the done ones, still to delete when deleting in
+    batches. A failure stops a FIFO group: its later messages are given back."""
+    done = []
+    for at, message in enumerate(lane):
+        if stopping:
+            give_back(lane[at:], leases)
+            break
+        outcome = handle(message)
         if outcome == DONE:  # delete only after the side effect is done
-            try:
-                sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=message["ReceiptHandle"])
-            except AWS_ERRORS as err:  # it comes back, and the key makes that safe
-                print(f"delete failed: {err}", flush=True)
-                continue
-            if payload_pointer := claim_check_of(message):  # the payload is no longer needed
-                with contextlib.suppress(*AWS_ERRORS):
-                    s3.delete_object(Bucket=payload_pointer["bucket"], Key=payload_pointer["key"])
+            done.append(message)
+            if not DELETE_IN_BATCHES:
+                delete([message], leases)
             continue
-        receives = int(attributes.get("ApproximateReceiveCount", 1))
-        last = max_receives is not None and receives >= max_receives  # the DLQ is next for it
-        if group is not None and not last:  # its successors wait for it (unless it dies now)
-            stopped.add(group)
+        leases.let_go(message)
         if outcome == RETRY:
             set_visibility(message, backoff(message))
+        attributes = message.get("Attributes", {})
+        receives = int(attributes.get("ApproximateReceiveCount", 1))
+        last = max_receives is not None and receives >= max_receives  # the DLQ is next for it
+        if "MessageGroupId" in attributes and not last:  # its successors wait for it
+            give_back(lane[at + 1 :], leases)
+            break
+    return done if DELETE_IN_BATCHES else []
+
+
+def work(
+    batch: list[dict[str, Any]], leases: Leases, max_receives: int | None, pool: ThreadPoolExecutor
+) -> None:
+    """The batch's lanes one after the other, or PARALLEL at a time; then the batch's
+    deletes when deleting in batches."""
+    if PARALLEL > 1:
+        handled = list(pool.map(lambda lane: work_lane(lane, leases, max_receives), lanes(batch)))
+    else:
+        handled = [work_lane(lane, leases, max_receives) for lane in lanes(batch)]
+    delete([m for done in handled for m in done], leases)
 
 
 def claim_check_of(message: dict[str, Any]) -> dict[str, Any] | None:
@@ -207,26 +314,54 @@ def claim_check_of(message: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def receive() -> list[dict[str, Any]]:
+    """One receive of the chosen design; a SIGTERM during it raises ``Stopped``."""
+    global polling
+    asked: dict[str, Any] = {
+        "QueueUrl": QUEUE_URL,
+        "MaxNumberOfMessages": BATCH_SIZE,
+        "MessageSystemAttributeNames": ["ApproximateReceiveCount", "MessageGroupId"],
+    }
+    if WAIT_SECONDS is not None:  # else the queue's own long-poll wait
+        asked["WaitTimeSeconds"] = int(WAIT_SECONDS)
+    if VISIBILITY_SECONDS is not None:  # else the queue's visibility timeout
+        asked["VisibilityTimeout"] = int(VISIBILITY_SECONDS)
+    polling = True
+    try:
+        if stopping:
+            raise Stopped
+        messages: list[Any] = sqs.receive_message(**asked).get("Messages", [])
+        return messages
+    finally:
+        polling = False
+
+
+def pause(seconds: float) -> None:
+    """Sleep, but not past a SIGTERM."""
+    until = time.monotonic() + seconds
+    while not stopping and time.monotonic() < until:
+        time.sleep(max(0.0, min(0.1, until - time.monotonic())))
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     visibility, max_receives = queue_settings()
     leases = Leases(visibility)
+    pool = ThreadPoolExecutor(max_workers=PARALLEL)
     failures = 0
     while not stopping:
-        try:  # the queue's own long-poll wait (ReceiveMessageWaitTimeSeconds)
-            reply = sqs.receive_message(
-                QueueUrl=QUEUE_URL, MaxNumberOfMessages=10,
-                MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId"],
-            )  # fmt: skip
+        try:
+            batch = receive()
             failures = 0
+        except Stopped:
+            break
         except AWS_ERRORS as err:  # throttled or denied beyond the SDK's retries: back off
             failures += 1
             print(f"receive failed ({failures} in a row): {err}", flush=True)
-            time.sleep(random.uniform(0, min(10.0, 0.5 * 2**failures)))
+            pause(random.uniform(0, min(10.0, 0.5 * 2**failures)))
             continue
-        batch = reply.get("Messages", [])
         leases.hold(batch)
-        work(batch, leases, max_receives)
+        work(batch, leases, max_receives, pool)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,11 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
         claim_write_delay_seconds=window,
     )
     names = [lab.consumer(knobs).name for _ in range(p["consumers"])]
-    lab.wait_for(lambda: consumers_polling(lab.history(), names), 20, "every consumer polling")
+
+    def polling() -> bool:  # a long poll under way counts
+        return consumers_polling(lab.history(), names, lab.receiving())
+
+    lab.wait_for(polling, 20, "every consumer polling")
     # Each order twice, a moment apart (a double submit): one message a send, so each copy
     # goes to a consumer waiting for it, whatever batch it asks for.
     lab.producer(double_submit(p["orders"]))

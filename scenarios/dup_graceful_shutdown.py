@@ -28,10 +28,13 @@ def method(lab: kit.Lab, p: kit.Params, unsafe: bool) -> None:
         ),
         "consumer-1",
     )
-    lab.producer(kit.ProducerKnobs(n=p["messages"]))
+    # The SIGTERM is armed while the producer sends: a fast consumer has drained by the time
+    # a producer waited for would have finished.
+    producer = lab.producer(kit.ProducerKnobs(n=p["messages"]), wait=False)
     key = lab.terminate_mid_work(first, timeout=20)
     lab.note(f"SIGTERM to consumer-1 while it works on {key}")
     code = lab.wait_exit(first, timeout=p["work_seconds"] + 10)
+    lab.wait_exit(producer, timeout=60)
     lab.note(f"consumer-1 exited with code {code}; consumer-2 takes over")
     lab.consumer(kit.ConsumerKnobs(idempotency_lease_seconds=LEASE_SECONDS), "consumer-2")
     lab.settle()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scenarios import kit
-from scenarios.shared.measures import inversions, polled_while_in_flight
+from scenarios.shared.measures import crashed_leases, inversions, polled_while_in_flight
 
 LOG_FILE = "side-effects.log"
 
@@ -15,6 +15,10 @@ class Order(kit.Metrics):
     )
     overtake_chances = kit.metric(
         "polls by other consumers while the crashed message was in flight"
+    )
+    short_leases = kit.metric(
+        "crashed messages whose lease was one their receive asked for itself, shorter than "
+        "the queue's visibility timeout"
     )
 
 
@@ -44,6 +48,11 @@ def measure(run: kit.Measured) -> dict[str, float]:
     return {
         Order.order_violations: sum(inversions(seqs) for seqs in per_group.values()),
         Order.overtake_chances: polled_while_in_flight(run.history, run.visibility_timeout),
+        Order.short_leases: sum(
+            1
+            for _, _, length in crashed_leases(run.history, run.visibility_timeout)
+            if length < run.visibility_timeout
+        ),
     }
 
 
@@ -83,6 +92,16 @@ SCENARIO = kit.Scenario(
         kit.Expect("crashes", ">=", 1),
         kit.Expect("redeliveries", ">=", 1),
         kit.Expect(Order.overtake_chances, ">=", 1),
+    ),
+    # A consumer that leases for less than the replacements take to start: its crashed
+    # message is back, at the head of its group, before anyone could overtake it.
+    applies=(
+        kit.Applies(
+            kit.Expect(Order.short_leases, "==", 0),
+            "it asks each receive for a visibility timeout shorter than the queue's, so the "
+            "crashed message came back before another consumer polled: nothing could "
+            "overtake it",
+        ),
     ),
     expectations=(kit.Expect(Order.order_violations, "==", 0), *kit.EXACTLY_ONCE),
     unsafe="a standard queue instead of FIFO",

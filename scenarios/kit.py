@@ -10,7 +10,7 @@ tested safe and ``--unsafe``, and given its catalogue row and page, with nothing
 
 from __future__ import annotations
 
-from queuelab.check.ledger import receives
+from queuelab.check.ledger import lease_seconds, receives
 from queuelab.check.verdict import Applies, Expect
 from queuelab.contract.consumer_knobs import ConsumerKnobs
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
@@ -26,6 +26,7 @@ from queuelab.run.scenario import (
     Measured,
     Scenario,
     Topic,
+    black_box_but_not_lambda,
     not_black_box,
 )
 from queuelab.targets.plan import ResourceSet
@@ -66,7 +67,9 @@ __all__ = [
     "Role",
     "Scenario",
     "Topic",
+    "black_box_but_not_lambda",
     "consumers",
+    "lease_seconds",
     "messages",
     "metric",
     "not_black_box",

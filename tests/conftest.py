@@ -17,6 +17,7 @@ MATRIX_TESTS = frozenset(
     for test in (
         "test_scenarios.py::test_scenario_verdict",
         "test_foreign.py::test_the_correct_example_passes_every_black_box_scenario",
+        "test_foreign.py::test_correct_consumers_of_other_designs_pass_where_their_design_matters",
         "test_foreign.py::test_the_naive_example_fails_naming_the_anomaly",
         "test_foreign.py::test_the_node_example_passes",
         "test_lambda.py::test_the_correct_handler_passes",
@@ -35,7 +36,12 @@ LONGEST = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (xdist hands out its units in the collection's order, the
-    matrix's, the largest, before all)."""
+    matrix's, the largest, before all); a matrix item whose test is not in ``MATRIX_TESTS``
+    is refused (each worker that got one would make a batch of its own)."""
+    stray = [item.nodeid for item in items if item.get_closest_marker("matrix")
+             and item.nodeid.split("[", 1)[0] not in MATRIX_TESTS]  # fmt: skip
+    if stray:
+        raise pytest.UsageError(f"matrix items of tests not in MATRIX_TESTS: {stray[:3]}")
     items.sort(key=lambda item: item.nodeid.split("[", 1)[0] not in LONGEST)
 
 

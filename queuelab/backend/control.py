@@ -55,6 +55,10 @@ class Control:
     def set_faults(self, token: str, faults: str) -> None:
         self._call("PATCH", f"runs/{token}", {"faults": faults})
 
+    def serving(self, token: str) -> list[dict[str, Any]]:
+        """The run's requests being served now: caller, op and t0 of each."""
+        return list(self._call("GET", f"runs/{token}")["serving"])
+
     def forget(self, token: str) -> None:
         self._call("DELETE", f"runs/{token}")
 

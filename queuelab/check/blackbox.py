@@ -76,6 +76,8 @@ def _sqs_ops(record: Record, sent_at: Mapping[str, float], keys: Mapping[str, st
                 }
                 for m in record.messages
             ]
+            if record.visibility is not None:  # its own lease length, not the queue's
+                value["visibility"] = record.visibility
         return [Op(t0, p, INVOKE, Fn.RECEIVE), Op(t1, p, outcome, Fn.RECEIVE, None, value)]
     if record.op in OBJECTS and record.service == "s3":
         f, value = OBJECTS[record.op], {"bucket": record.resource}

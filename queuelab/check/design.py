@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from queuelab.check.ledger import lease_seconds
 from queuelab.contract.history import INVOKE, OK, Fn, Op
 
 CHANGES = (Fn.HEARTBEAT, Fn.RETRY, Fn.VISIBILITY)  # set a new lease length
@@ -26,8 +27,9 @@ def largest_batch(ops: Iterable[Op]) -> int:
 
 def held_past_visibility(ops: Iterable[Op], visibility_timeout: float) -> int:
     """Leases that ran out while their holder still had the message: neither deleted nor
-    released by it before the end of the visibility timeout (or of the visibility it last
-    set). Each one was a chance for another consumer to receive the message mid-work."""
+    released by it before the end of the visibility timeout (the receive's own if it asked
+    for one, or the visibility it last set). Each one was a chance for another consumer to
+    receive the message mid-work."""
     ends: dict[tuple[str, str], float] = {}  # (process, message id) -> when its lease ends
     ran_out = 0
     for op in sorted(ops, key=lambda o: o.time):
@@ -38,7 +40,9 @@ def held_past_visibility(ops: Iterable[Op], visibility_timeout: float) -> int:
         message_id = str(op.value.get("message_id", ""))
         if op.f == Fn.RECEIVE and op.type == OK:
             for message in op.value.get("messages", []):
-                ends[(op.process, str(message["message_id"]))] = op.time + visibility_timeout
+                ends[(op.process, str(message["message_id"]))] = op.time + lease_seconds(
+                    op, visibility_timeout
+                )
         elif op.f in ENDS and op.type == INVOKE:
             ends.pop((op.process, message_id), None)
         elif op.f in CHANGES and op.type == INVOKE and (op.process, message_id) in ends:

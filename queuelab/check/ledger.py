@@ -128,6 +128,13 @@ def in_hand(history: Iterable[Op], process: str) -> str | None:
     return pending[-1] if pending else None
 
 
+def lease_seconds(receive: Op, visibility_timeout: float) -> float:
+    """How long the leases of a receive last: the VisibilityTimeout it asked for itself (the
+    witness records it), else the queue's ``visibility_timeout``."""
+    own = receive.value.get("visibility")
+    return visibility_timeout if own is None else float(own)
+
+
 def count_early_redeliveries(
     history: Iterable[Op], visibility_timeout: float, excused: frozenset[str] = frozenset()
 ) -> int:
@@ -145,7 +152,9 @@ def count_early_redeliveries(
     the releasing one records the answer. Once a retry, a heartbeat or any other visibility
     change is confirmed, the lease is its visibility from its invoke: whatever value a
     consumer asks for, what follows is its own doing, never an early redelivery.
-    ``excused``: message ids the endpoint handed out again on purpose (AWS-like delivery).
+    A receive that asked for its own VisibilityTimeout leases for that long, not for the
+    queue's. ``excused``: message ids the endpoint handed out again on purpose (AWS-like
+    delivery).
     """
     tolerance = min(0.5, visibility_timeout / 2)
     receive_invoked: dict[str, float] = {}  # process -> its pending receive's invoke time
@@ -180,7 +189,7 @@ def count_early_redeliveries(
                 widest = max(op.time - first_start, first_ok - started_at)
                 if widest < length - tolerance:
                     early += message_id not in excused
-            lease_from[message_id] = (started_at, op.time, visibility_timeout)
+            lease_from[message_id] = (started_at, op.time, lease_seconds(op, visibility_timeout))
     return early
 
 

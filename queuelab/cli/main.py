@@ -66,11 +66,16 @@ by_hand.register(app)
 def list_scenarios(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
 ) -> None:
-    """Every scenario: name, category, what it demonstrates, typical duration."""
+    """Every scenario: name, category, what it demonstrates, typical duration, and whether
+    it judges a consumer you give (black-box); under the table, how many do."""
     if as_json:
-        print(json.dumps({"scenarios": [tables.scenario_row(s) for s in scenarios.ALL]}, indent=2))
+        rows = [tables.scenario_row(s) for s in scenarios.ALL]
+        judged = sum(1 for s in scenarios.ALL if s.black_box.runs)
+        black_box = {"judge_your_consumer": judged, "scenarios": len(scenarios.ALL)}
+        print(json.dumps({"scenarios": rows, "black_box": black_box}, indent=2))
         return
     console.print(tables.scenario_table(scenarios.ALL))
+    console.print(tables.black_box_count(scenarios.ALL), markup=False)
 
 
 @app.command()

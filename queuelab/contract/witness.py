@@ -14,7 +14,10 @@ caller never got the response (a dropped connection). ``messages`` are messages 
 stored or a receive handed out (message_id, key, receipt_handle, receive_count);
 ``entries`` a batch's per-entry outcomes (id, key, message_id, ok, error); ``injected`` the
 message ids a receive handed out again on purpose (AWS-like duplicate delivery); ``key`` a
-DynamoDB item's key.
+DynamoDB item's key; ``visibility`` the VisibilityTimeout a ReceiveMessage asked for itself
+(null: the queue's own), the length of the leases it handed out; ``unfinished`` a request
+still being served when the run ended (a long poll its caller left when it stopped), written
+then, unanswered, with ``t1`` the end of the run.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ class Record:
     handles: list[dict[str, Any]] = field(default_factory=list)
     injected: list[str] = field(default_factory=list)
     key: str = ""
+    visibility: int | None = None  # a receive's own VisibilityTimeout (None: the queue's)
+    unfinished: bool = False  # still being served when the run ended (never answered in it)
 
     @property
     def applied(self) -> bool:

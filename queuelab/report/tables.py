@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from rich import box
 from rich.console import Console
@@ -32,6 +32,15 @@ def scenario_table(scenarios: Iterable[Scenario]) -> Table:
     return table
 
 
+def black_box_count(scenarios: Sequence[Scenario]) -> str:
+    """How many scenarios judge a consumer you give, of how many (``Scenario.black_box``)."""
+    judged = sum(1 for s in scenarios if s.black_box.runs)
+    return (
+        f"{judged} of {len(scenarios)} scenarios judge your consumer (--consumer-command); "
+        "the others say why in `queuelab show NAME`"
+    )
+
+
 def scenario_row(s: Scenario) -> dict[str, object]:
     """A scenario for ``list --json``."""
     return {
@@ -41,6 +50,7 @@ def scenario_row(s: Scenario) -> dict[str, object]:
         "summary": s.summary,
         "typical_seconds": s.typical_seconds,
         "black_box": s.black_box.runs,
+        "not_black_box_because": None if s.black_box.runs else s.black_box.why_not,
         "negative_control": s.unsafe if s.has_negative_control else None,
         "must_show": [str(e) for e in s.unsafe_shows],
         "on_demand": s.on_demand,

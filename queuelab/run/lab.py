@@ -291,6 +291,10 @@ class Lab:
         outside as the endpoints saw it (``queuelab.check.blackbox``)."""
         return self.driver.ops(history.read_dir(self.run_dir / "history"))
 
+    def receiving(self) -> set[str]:
+        """Consumers in a receive the history does not show yet (a long poll from outside)."""
+        return self.driver.receiving()
+
     def path(self, name: str) -> str:
         """A file in the run directory (side-effect logs, version state...), as a knob."""
         return str(self.run_dir / name)

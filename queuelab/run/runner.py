@@ -311,7 +311,7 @@ def run_scenario(
               seed=seed, consumer=consumer)  # fmt: skip
     if cancel is not None:
         run.cancel = cancel
-    why_not = skips.reason(session, scenario, faults, not consumer.ours)
+    why_not = skips.reason(session, scenario, faults, consumer)
     if why_not:
         return run.finish(
             Verdict(Status.SKIPPED, (), (why_not,)), ledger.Ledger(), ledger.Observation()

@@ -75,6 +75,8 @@ class BlackBox:
 
     runs: bool
     why_not: str = ""
+    # Why a Lambda handler (--lambda-handler) cannot be judged by it, where a command can.
+    not_for_lambda: str = ""
 
 
 BLACK_BOX = BlackBox(True)
@@ -83,6 +85,11 @@ UNDECLARED = BlackBox(False, "it does not declare that it can judge a consumer i
 
 def not_black_box(why: str) -> BlackBox:
     return BlackBox(False, why)
+
+
+def black_box_but_not_lambda(why: str) -> BlackBox:
+    """It judges a command's consumer, but a Lambda handler's design rules the mode out."""
+    return BlackBox(True, not_for_lambda=why)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ so a misbehaving consumer never hangs the runner."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from queuelab.run.external import FLOOD_PER_SECOND
 STARTUP_SECONDS = 15.0  # a consumer that has not called ReceiveMessage by then hangs
 
 
+def nobody() -> set[str]:
+    return set()
+
+
 @dataclass
 class Watch:
     command: str
@@ -28,6 +33,8 @@ class Watch:
     hanging: list[tuple[str, str]] = field(default_factory=list)
     reported: set[str] = field(default_factory=set)  # problems already raised
     checked: float = 0.0
+    # Who has a ReceiveMessage being served now (a 20 s long poll is witnessed once answered).
+    polling: Callable[[], set[str]] = nobody
 
     def says(self, name: str, what: str) -> str:
         tail = self.children[name].output_tail() if name in self.children else ""
@@ -73,6 +80,7 @@ class Watch:
             self.checked = now
             records = witness.read(self.run_dir / witness.FILE)
             self.receiving |= {r.caller for r in records if r.op == "ReceiveMessage"}
+            self.receiving |= self.polling()
             self.hanging += [(c.name, self._hangs(c, records)) for c in late
                              if c.name not in self.receiving]  # fmt: skip
         return found + self.hanging

@@ -18,6 +18,9 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from queuelab.contract.external import STATE_TABLE_ENV
+from queuelab.contract.tables import CONSUMER
+
 STACK_OUTPUT_NAME = "queuelab"  # the one Pulumi stack output the runner reads
 
 
@@ -48,13 +51,14 @@ class SetOutputs:
         return self.tables[role]
 
     def env(self) -> dict[str, str]:
-        """The variables ``queuelab produce`` / ``consume`` read for these resources."""
+        """The variables ``queuelab produce`` / ``consume`` read for these resources, and a
+        consumer's own table (``STATE_TABLE``, the contract's) for one run by hand."""
         return {
             "QUEUE_URL": self.queue_url,
             "DLQ_URL": self.dlq_url,
             "MESSAGE_STATUS_TABLE": self.status_table,
             "MESSAGE_SIDE_EFFECTS_TABLE": self.side_effects_table,
-        }
+        } | ({STATE_TABLE_ENV: self.tables[CONSUMER]} if CONSUMER in self.tables else {})
 
 
 @dataclass(frozen=True)

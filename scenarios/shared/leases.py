@@ -119,7 +119,8 @@ def work_ended(history: list[Op], process: str, key: str) -> float | None:
     )  # fmt: skip
 
 
-def consumers_polling(history: list[Op], names: list[str]) -> bool:
-    """Every one of ``names`` has asked for messages at least once."""
-    polling = {op.process for op in history if op.f == Fn.RECEIVE}
+def consumers_polling(history: list[Op], names: list[str], receiving: set[str]) -> bool:
+    """Every one of ``names`` has asked for messages at least once: a receive in the history,
+    or one under way that it does not show yet (``receiving``: a long poll from outside)."""
+    polling = {op.process for op in history if op.f == Fn.RECEIVE} | receiving
     return all(name in polling for name in names)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queuelab.check.ledger import receives
+from queuelab.check.ledger import lease_seconds, receives
 from queuelab.contract.history import INVOKE, OK, Fn, Op
 from queuelab.run.metrics import Metrics, metric
 
@@ -56,15 +56,14 @@ def receive_calls(history: list[Op]) -> list[tuple[str, float, float]]:
     return calls
 
 
-def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
-    """Receive calls other consumers had open while a crashed consumer's message was still
-    invisible: each one was a chance for later messages to overtake it (a 20 s long poll
-    open across the window counts as much as many short ones)."""
-    calls = receive_calls(history)
-    polls = 0
+def crashed_leases(history: list[Op], visibility_timeout: float) -> list[tuple[str, float, float]]:
+    """(process, start, length) of the lease each crashed consumer held on the message it
+    crashed with: from its last receive of it, for the queue's visibility timeout or the one
+    that receive asked for."""
+    found = []
     for crash in (op for op in history if op.f == Fn.CRASH and op.key):
         leases = [
-            op.time
+            (op.time, lease_seconds(op, visibility_timeout))
             for op in history
             if op.process == crash.process
             and op.f == Fn.RECEIVE
@@ -72,15 +71,22 @@ def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
             and op.time <= crash.time
             and any(m["key"] == crash.key for m in op.value.get("messages", []))
         ]
-        if not leases:
-            continue
-        start, end = leases[-1], leases[-1] + visibility_timeout
-        polls += sum(
-            1
-            for process, opened, answered in calls
-            if process != crash.process and opened < end and answered > start
-        )
-    return polls
+        if leases:
+            found.append((crash.process, *leases[-1]))
+    return found
+
+
+def polled_while_in_flight(history: list[Op], visibility_timeout: float) -> int:
+    """Receive calls other consumers had open while a crashed consumer's message was still
+    invisible: each one was a chance for later messages to overtake it (a 20 s long poll
+    open across the window counts as much as many short ones)."""
+    calls = receive_calls(history)
+    return sum(
+        1
+        for crashed, start, length in crashed_leases(history, visibility_timeout)
+        for process, opened, answered in calls
+        if process != crashed and opened < start + length and answered > start
+    )
 
 
 def sent_twice(history: list[Op]) -> int:

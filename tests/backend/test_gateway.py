@@ -6,6 +6,7 @@ pass through untouched."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from queuelab.backend import Endpoint
 from queuelab.backend.control import Control, probe
 from queuelab.contract import clients, witness
+from queuelab.system.waiting import wait_until
 
 
 @dataclasses.dataclass
@@ -158,3 +160,54 @@ def test_aws_like_delivery_reorders_a_standard_queue(run: Run, sqs: Any) -> None
         for m in consumer.receive_message(QueueUrl=run.queue_url).get("Messages", [])
     ]
     assert sorted(bodies) == [str(i) for i in range(10)] and bodies != sorted(bodies)
+
+
+def test_a_receive_s_own_visibility_timeout_is_witnessed(run: Run) -> None:
+    producer, consumer = run.client("producer"), run.client("consumer-1")
+    producer.send_message(QueueUrl=run.queue_url, MessageBody="{}")
+    consumer.receive_message(QueueUrl=run.queue_url, VisibilityTimeout=5)
+    consumer.receive_message(QueueUrl=run.queue_url)  # nothing asked: the queue's own
+    _, own, queue_s = run.records()
+    assert (own.visibility, queue_s.visibility) == (5, None)
+
+
+def test_a_long_poll_still_open_when_the_run_ends_is_witnessed_unfinished(
+    endpoint: Endpoint, settings: clients.AwsSettings, sqs: Any, tmp_path: Path
+) -> None:
+    # Given a run whose consumer is in a long poll of 3 s on an empty queue
+    name = f"gw-{uuid.uuid4().hex[:8]}"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    control, token = Control(endpoint.url), uuid.uuid4().hex[:8]
+    control.register(token, tmp_path / witness.FILE, "", seed=1, queues=[name])
+    consumer = Run(token, tmp_path / witness.FILE, control, settings, url).client("consumer-1")
+    polling = threading.Thread(
+        target=lambda: consumer.receive_message(QueueUrl=url, WaitTimeSeconds=3)
+    )
+    polling.start()
+    time.sleep(1)  # a moment to reach the server (not what is judged)
+    # When the run ends first
+    control.forget(token)
+    polling.join()
+    # Then its record says it was open until then, never answered within the run; the late
+    # answer is not witnessed again
+    [open_poll] = witness.read(tmp_path / witness.FILE)
+    assert (open_poll.op, open_poll.unfinished, open_poll.delivered) == (
+        "ReceiveMessage", True, False,
+    )  # fmt: skip
+    assert open_poll.t1 - open_poll.t0 < 2.5
+
+
+def test_the_control_api_says_whose_long_poll_is_being_served(run: Run) -> None:
+    consumer = run.client("consumer-1")
+    polling = threading.Thread(
+        target=lambda: consumer.receive_message(QueueUrl=run.queue_url, WaitTimeSeconds=2)
+    )
+    polling.start()
+    try:
+        open_calls = wait_until(
+            lambda: run.control.serving(run.token), timeout=5, what="a receive being served"
+        )
+    finally:
+        polling.join()
+    assert [(c["caller"], c["op"]) for c in open_calls] == [("consumer-1", "ReceiveMessage")]
+    assert run.control.serving(run.token) == []  # answered: witnessed, no longer open

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import scenarios
 from queuelab.check.ledger import LEDGER_FIELDS
 from queuelab.cli.main import app
 
@@ -70,6 +71,19 @@ def test_list_and_show_describe_the_scenarios() -> None:
         and "duplicate_side_effects" in shown.output
         and "--unsafe" in shown.output
     )
+
+
+def test_list_counts_the_scenarios_that_judge_your_consumer_and_json_says_why_not() -> None:
+    judged = [s for s in scenarios.ALL if s.black_box.runs]
+    listed = runner.invoke(app, ["list"], terminal_width=200)
+    count = f"{len(judged)} of {len(scenarios.ALL)} scenarios judge your consumer"
+    assert count in listed.output
+    data = json.loads(runner.invoke(app, ["list", "--json"]).output)
+    counted = {"judge_your_consumer": len(judged), "scenarios": len(scenarios.ALL)}
+    assert data["black_box"] == counted
+    rows = {row["name"]: row for row in data["scenarios"]}
+    assert rows["happy"]["black_box"] is True and rows["happy"]["not_black_box_because"] is None
+    assert "deduplication window" in rows["fifo-dedup-window"]["not_black_box_because"]
 
 
 def test_a_caught_negative_control_exits_0_with_the_anomaly_in_json(tmp_path: Path) -> None:

@@ -52,9 +52,12 @@ def why(result: Result) -> str:
 QUICK = {"happy"}
 
 
-def marks(scenario: Scenario) -> list[pytest.MarkDecorator]:
+def marks(
+    scenario: Scenario, command: list[str] = CORRECT, label: str = "correct"
+) -> list[pytest.MarkDecorator]:
+    """A matrix item's marks: ``command`` run on ``scenario`` in the session's batch."""
     quick = scenario.name in QUICK and scenario.category is not Category.SLOW
-    runs = planned(scenario.name, consumer=Consumer.of(CORRECT), label="correct")
+    runs = planned(scenario.name, consumer=Consumer.of(command), label=label)
     return ([] if quick else [pytest.mark.slow]) + alone(scenario.name) + runs
 
 
@@ -99,6 +102,45 @@ def test_the_correct_example_passes_every_black_box_scenario(
         assert result.status is Status.PASSED, why(result)
 
 
+# Other correct designs of the same example (its variables; benchmarks/designs.py runs each
+# on every black-box scenario): here, each where its design meets the failure mode.
+DESIGNS = {
+    "one-per-20s-poll": {"BATCH_SIZE": "1", "WAIT_SECONDS": "20"},
+    "parallel-10": {"BATCH_SIZE": "10", "PARALLEL": "10"},
+    "backoff-own-visibility": {"VISIBILITY_SECONDS": "5"},
+    "batch-deletes": {"DELETE_IN_BATCHES": "1"},
+}
+WHERE_THE_DESIGN_MATTERS = [
+    # its other consumer's 20 s long poll, open while the lease would have ended, was the
+    # chance (it returned only when the run stopped it)
+    ("one-per-20s-poll", "heartbeat"),
+    # ten threads, one group: the group's messages stay in order in one lane
+    ("parallel-10", "fifo-order"),
+    # the message in hand is finished, then deleted with its batch, before the exit
+    ("batch-deletes", "dup-graceful-shutdown"),
+    # backoff through ChangeMessageVisibility, on leases each receive asked for itself
+    ("backoff-own-visibility", "retry-backoff"),
+]
+
+
+def designed(design: str) -> list[str]:
+    """The correct example's command with its design's variables."""
+    return ["env", *(f"{k}={v}" for k, v in DESIGNS[design].items()), *CORRECT]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("design", "name"),
+    [pytest.param(d, n, id=f"{d}-{n}",
+                  marks=marks(scenarios.get(n), designed(d), f"correct {d}"))
+     for d, n in WHERE_THE_DESIGN_MATTERS],
+)  # fmt: skip
+def test_correct_consumers_of_other_designs_pass_where_their_design_matters(
+    planned_result: Result, design: str, name: str
+) -> None:
+    assert planned_result.status is Status.PASSED, why(planned_result)
+
+
 # What each scenario must report for a consumer that deletes on receipt, has no idempotency
 # and retries a refused receive at once.
 NAIVE_SHOWS = {
@@ -121,7 +163,7 @@ NAIVE_SHOWS = {
     "lease-expiry": "lost",
     "retry-backoff": "lost",
     "visibility-zero-release": "lost",
-    "check-then-act": "duplicate_side_effects",  # no key: both copies of the order done
+    "check-then-act": "double_claims",  # no key: both copies of the order claimed at once
     "fifo-poison-group": "dead_lettered",  # the poison deleted (and done) like the rest
     "version-order": "stale_entities",  # no conditional update: no entity has a version
     "out-of-order": "stale_entities",

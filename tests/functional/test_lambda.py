@@ -116,3 +116,4 @@ def test_a_scenario_that_cannot_judge_a_function_from_outside_is_skipped(
 ) -> None:
     result = run(session, tmp_path, "heartbeat", Consumer.of(handler=CORRECT))
     assert result.status is Status.SKIPPED, why(result)
+    assert "--lambda-handler" in result.reasons[0]

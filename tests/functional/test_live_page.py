@@ -65,7 +65,8 @@ def test_the_live_page_updates_while_a_scenario_runs(
             assert body.get_attribute("data-status") == "running", "updated only at the end"
             assert browser.find_element("id", "queue-chart").get_attribute("innerHTML") != drawn
             assert later > first
-            assert browser.find_elements("css selector", "#message-chart g[id^='lease-']")
+            leases = "#message-chart g[id^='lease-']"  # once a consumer has received
+            wait_for(lambda: len(browser.find_elements("css selector", leases)), 120, "a lease")
             wait_for(lambda: body.get_attribute("data-status") != "running", 300, "the verdict")
             assert body.get_attribute("data-status") == results[0].status.value
         finally:

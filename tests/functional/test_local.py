@@ -55,8 +55,10 @@ def test_up_twice_then_down_twice(workdir: Path) -> None:
         "DLQ_URL",
         "MESSAGE_STATUS_TABLE",
         "MESSAGE_SIDE_EFFECTS_TABLE",
+        "STATE_TABLE",  # a consumer's own table (contract v2), for one run by hand
     ):
         assert f"\n{key}=" in env
+    assert "\nSTATE_TABLE=queuelab-happy-consumer\n" in env
 
     down = queuelab("local", "down", cwd=workdir)
     again = queuelab("local", "down", cwd=workdir)

@@ -9,6 +9,7 @@ from queuelab.contract import external
 from queuelab.contract.external import Call
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.contract.witness import Record
+from scenarios.shared.leases import polls_by_others
 
 ME = "consumer-1"
 
@@ -184,3 +185,29 @@ def test_an_object_read_and_deleted_in_s3_is_a_fetch_and_a_cleanup() -> None:
 
     assert shape(ops) == [(INVOKE, Fn.FETCH, None), (OK, Fn.FETCH, None),
                           (INVOKE, Fn.CLEANUP, None), (OK, Fn.CLEANUP, None)]  # fmt: skip
+
+
+def test_a_receive_that_asked_for_its_own_visibility_leases_for_that_long() -> None:
+    # Given a consumer that receives with VisibilityTimeout=1 on a queue of 30 s, twice
+    first = received("a", visibility=1)
+    again = received("a", t0=2.5, visibility=1)
+    # When its operations are made from the witness
+    ops = blackbox.ops([first, again], [], {ME})
+    # Then each receive carries its own lease, and the second one, 1.4 s after the first's
+    # lease ended, is no early redelivery
+    assert [op.value.get("visibility") for op in ops if op.type == OK] == [1, 1]
+    assert ledger.count_early_redeliveries(ops, visibility_timeout=30) == 0
+    queue_s = blackbox.ops([received("a"), received("a", t0=2.5)], [], {ME})
+    assert ledger.count_early_redeliveries(queue_s, visibility_timeout=30) == 1
+
+
+def test_a_long_poll_open_when_the_run_ended_was_a_chance_to_receive() -> None:
+    # Given the witness's record of a long poll still being served when the run ended
+    open_poll = record("ReceiveMessage", t0=1.0, caller="consumer-2", delivered=False,
+                       unfinished=True)  # fmt: skip
+    # When the consumer's operations are made from it
+    ops = blackbox.ops([open_poll], [], {"consumer-2"})
+    # Then it is a receive with no answer (handed nothing), open across the window
+    assert shape(ops) == [(INVOKE, Fn.RECEIVE, None), (INFO, Fn.RECEIVE, None)]
+    assert ledger.receives(ops) == []
+    assert polls_by_others(ops, ME, start=1.05, end=1.08) == 1

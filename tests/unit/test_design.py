@@ -33,3 +33,9 @@ def test_a_consumer_that_deletes_or_extends_in_time_never_held_a_message_past_it
     ]
     assert design.held_past_visibility(answered_late, visibility_timeout=2.0) == 0
     assert design.largest_batch([received]) == 1
+
+
+def test_a_lease_a_receive_asked_for_itself_is_the_one_that_runs_out() -> None:
+    short = op(1.0, "c1", OK, Fn.RECEIVE, messages=[{"key": "a", "message_id": "m"}], visibility=1)
+    deleted = op(2.5, "c1", INVOKE, Fn.DELETE, "a", message_id="m")
+    assert design.held_past_visibility([short, deleted], visibility_timeout=30.0) == 1

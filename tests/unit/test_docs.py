@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import scenarios
 from queuelab.check.ledger import LEDGER_FIELDS
 from queuelab.cli.docs import pages
 
@@ -77,3 +78,13 @@ def test_the_nav_lists_one_entry_per_scenario_between_its_markers() -> None:
     assert "      - dup: scenarios/dup.md\n      - crash: scenarios/crash.md\n" in spliced
     with pytest.raises(pages.NavMarkersMissing):
         pages.with_nav("nav:\n  - A: a.md\n", ["dup"])
+
+
+def test_the_catalogue_names_each_scenario_that_does_not_judge_your_consumer_and_why() -> None:
+    catalogue = pages.pages()["docs/catalogue.md"]
+    section = catalogue.split("## Scenarios that do not judge your consumer", 1)[1]
+    left_out = [s for s in scenarios.ALL if not s.black_box.runs]
+    assert f"these {len(left_out)} do not" in section
+    for s in left_out:
+        assert f"[`{s.name}`](scenarios/{s.name}.md) | {s.black_box.why_not[:40]}" in section
+    assert "[`happy`]" not in section

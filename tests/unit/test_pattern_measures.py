@@ -10,6 +10,7 @@ from queuelab.check.ledger import Observation
 from queuelab.contract.history import FAIL, INVOKE, OK, Fn, Op
 from queuelab.run.scenario import Measured
 from scenarios import check_then_act, fifo_poison_group, heartbeat, lease_expiry, retry_backoff
+from scenarios.shared.leases import consumers_polling
 
 
 def op(time: float, process: str, type_: str, f: Fn, key: str | None = None, **value: Any) -> Op:
@@ -50,7 +51,7 @@ def test_a_claim_after_the_short_lease_while_the_holder_works_is_late() -> None:
     early = claim(1.01, 1.06, "c2", "in_progress")  # at once: any lease would stop it
     late = claim(3.1, 3.15, "c2", "acquired")  # after 1 s (0.5 visibility timeouts)
     metrics = lease_expiry.measure(measured(holder + early + late, lease_factor=0.5))
-    assert metrics == {"late_claims": 1, "takeovers": 1}
+    assert metrics == {"late_claims": 1, "takeovers": 1, "longer_leases": 0}
     after_work = claim(4.5, 4.55, "c2", "completed")
     metrics = lease_expiry.measure(measured(holder + early + after_work, lease_factor=0.5))
     assert metrics["late_claims"] == 0
@@ -154,7 +155,7 @@ def test_keyed_requests_from_outside_are_claims_on_their_key() -> None:
     holder = request(1.0, 6.0, "c1", "performed")
     others = request(1.2, 1.2, "c2", "conflict") + request(3.0, 3.0, "c2", "conflict")
     metrics = lease_expiry.measure(measured(holder + others, lease_factor=0.5))
-    assert metrics == {"late_claims": 1, "takeovers": 0}
+    assert metrics == {"late_claims": 1, "takeovers": 0, "longer_leases": 0}
     assert check_then_act.measure(measured(holder + others)) == {
         "interleaved_claims": 2, "double_claims": 0
     }  # fmt: skip
@@ -185,3 +186,21 @@ def test_a_long_poll_open_during_the_window_is_a_chance_whenever_it_returned() -
     metrics = heartbeat.measure(measured(history))
     assert metrics["outlasted_visibility"] == 1 and metrics["redelivery_chances"] == 1
     assert metrics["heartbeats"] == 1 and metrics["leases_lost"] == 0
+
+
+def test_a_consumer_in_a_long_poll_not_answered_yet_is_polling() -> None:
+    asked = [Op(1.0, "consumer-1", INVOKE, Fn.RECEIVE, None, {})]
+    assert not consumers_polling(asked, ["consumer-1", "consumer-2"], receiving=set())
+    # consumer-2's first receive is a 20 s long poll the endpoint is still serving
+    assert consumers_polling(asked, ["consumer-1", "consumer-2"], receiving={"consumer-2"})
+
+
+def test_a_consumer_that_leases_longer_than_the_queue_s_timeout_meets_no_late_claim() -> None:
+    # Given a copy of the order received by consumer-2 with a lease of its own (5 s on a 2 s
+    # queue): its 409 leaves it, and it comes back after the holder's work
+    history = [
+        Op(1.0, "consumer-2", OK, Fn.RECEIVE, None, {"messages": [{"key": "b"}], "visibility": 5}),
+    ]
+    run = Measured(history, Observation(), Path("/nonexistent"), {"lease_factor": 0.5}, False, 2)
+    counts = lease_expiry.measure(run)
+    assert (counts["late_claims"], counts["longer_leases"]) == (0, 1)

@@ -8,7 +8,7 @@ from typing import Any
 from queuelab.check.ledger import Observation
 from queuelab.contract.history import FAIL, INFO, INVOKE, OK, Fn, Op
 from queuelab.run.scenario import Measured
-from scenarios import backpressure, business, dup_graceful_shutdown, poison
+from scenarios import backpressure, business, dup_graceful_shutdown, fifo_order, poison
 from scenarios.fifo_dedup_window import measure_window
 from scenarios.late_delete import refused_deletes
 from scenarios.shared import versions
@@ -51,6 +51,26 @@ def test_a_long_poll_open_across_the_in_flight_window_was_a_chance_to_overtake()
         op(13.5, "long-poller", OK, Fn.RECEIVE, messages=[{"key": "m3"}]),
     ]
     assert polled_while_in_flight(history, visibility_timeout=2) == 1
+
+
+def test_a_crashed_message_leased_shorter_than_the_queue_s_timeout_had_no_one_to_overtake_it(
+    tmp_path: Path,
+) -> None:
+    # Given a consumer that asks each receive for 5 s on a queue of 8 s, and crashes; the
+    # replacement's first poll opens 6 s later
+    history = [
+        op(10.0, "crashy", OK, Fn.RECEIVE, messages=[{"key": "m3"}], visibility=5),
+        op(10.1, "crashy", INFO, Fn.CRASH, "m3"),
+        op(16.0, "healthy", INVOKE, Fn.RECEIVE),
+        op(16.1, "healthy", OK, Fn.RECEIVE, messages=[{"key": "m3"}]),
+    ]
+    run = Measured(history, Observation(), tmp_path, {}, False, visibility_timeout=8)
+    # Then nothing could overtake it, and the scenario says its lease is why
+    counts = fifo_order.measure(run)
+    assert (counts["overtake_chances"], counts["short_leases"]) == (0, 1)
+    # ...whereas on the queue's own 8 s lease the same poll was a chance
+    history[0] = receive(10.0, "crashy", "m3")
+    assert polled_while_in_flight(history, visibility_timeout=8) == 1
 
 
 def test_a_blind_apply_would_be_stale_only_if_the_newest_did_not_arrive_last(

@@ -212,3 +212,51 @@ def test_our_consumers_safe_design_is_left_to_a_foreign_one_and_its_unsafe_value
 
     assert untranslatable(design) == []
     assert untranslatable(ConsumerKnobs(retry_mode="immediate")) == ["retry_mode='immediate'"]
+
+
+class OrderedLab(DryLab):
+    """A rehearsal that also notes when the method waits for a process and when it arms a
+    SIGTERM mid-work."""
+
+    moments: list[tuple[str, str]]
+
+    def wait_exit(self, child: Child, timeout: float) -> int:
+        self.moments.append(("waited for", child.name))
+        return 0
+
+    def terminate_mid_work(self, child: Child, timeout: float) -> str:
+        self.moments.append(("armed a SIGTERM for", child.name))
+        return "k1"
+
+
+def test_a_sigterm_mid_work_is_armed_while_the_producer_still_sends(tmp_path: Path) -> None:
+    # Given dup-graceful-shutdown rehearsed (a fast consumer drains as the producer sends)
+    scenario = scenarios.get("dup-graceful-shutdown")
+    outputs = Outputs("us-east-1", "local", {scenario.resource_key(False): RESOURCES})
+    lab = OrderedLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
+    lab.started_env, lab.declared, lab.moments = [], scenario.metrics, []
+    scenario.method(lab, resolve_params(scenario, {}), False)
+    # Then the SIGTERM is armed before the method waits for the producer to finish
+    armed = lab.moments.index(("armed a SIGTERM for", "consumer-1"))
+    assert armed < lab.moments.index(("waited for", "producer"))
+    assert [role for role, _, _ in lab.started_env][:2] == [Role.CONSUMER, Role.PRODUCER]
+
+
+class PacedLab(OrderedLab):
+    def wait_for(self, condition: Any, timeout: float, what: str, interval: float = 0.2) -> Any:
+        self.moments.append(("waited for", what))
+        return True
+
+    def pause(self, seconds: float) -> None:
+        self.moments.append(("paused", str(seconds)))
+
+
+def test_queue_outage_leads_in_from_the_producer_s_first_send(tmp_path: Path) -> None:
+    # Given queue-outage rehearsed (a busy machine starts the producer late)
+    scenario = scenarios.get("queue-outage")
+    outputs = Outputs("us-east-1", "local", {scenario.resource_key(False): RESOURCES})
+    lab = PacedLab("run", tmp_path, clients.AwsSettings(), outputs, RESOURCES, sqs=None)  # type: ignore[arg-type]
+    lab.started_env, lab.declared, lab.moments = [], scenario.metrics, []
+    scenario.method(lab, resolve_params(scenario, {}), False)
+    # Then its lead (the pause before the outage) starts once the producer has sent
+    assert lab.moments[:2] == [("waited for", "the producer's first send"), ("paused", "1.5")]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.queuelab("dup", "crash", controls=True)
+@pytest.mark.queuelab("at-least-once", "crash", controls=True)
 def test_the_worker_survives(queuelab, queuelab_case):
     queuelab.check(queuelab_case)
 
 
-def test_a_redelivered_order_is_charged_once(queuelab):
-    outcome = queuelab.check("dup", params={"messages": 3})
+def test_an_order_delivered_twice_is_charged_once(queuelab):
+    outcome = queuelab.check("at-least-once", params={"messages": 3})
     assert outcome.result.ledger.duplicate_side_effects == 0

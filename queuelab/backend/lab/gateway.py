@@ -5,8 +5,10 @@ A run registers itself (``POST /_queuelab/runs``) with its token, its witness fi
 spec and seed, and its queues. Requests signed with a per-process key of that run
 (``queuelab.contract.witness.access_key``) are then witnessed (one record each, appended to
 the run's ``witness.jsonl``) and, unless the caller is the lab itself, meet the run's faults.
-Requests of nobody's run pass straight through. ``PATCH /_queuelab/runs/<token>`` switches
-the faults (a deny window on, then off), ``DELETE`` forgets the run.
+Requests of nobody's run pass straight through. ``GET /_queuelab/runs/<token>`` says which
+requests of the run are being served (a long poll not answered yet), ``PATCH`` switches
+the faults (a deny window on, then off), ``DELETE`` forgets the run, witnessing the requests
+still being served then (``unfinished``: a long poll open when the run ended was open).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class RunState:
     witness: Path | None
     decider: faults.Decider
     queues: tuple[str, ...] = ()
+    serving: dict[int, Record] = field(default_factory=dict)  # requests not answered yet
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def configure_delivery(self) -> None:
         mode = self.decider.spec.delivery()
@@ -44,7 +48,32 @@ class RunState:
         for queue in self.queues:
             delivery.configure(queue, wanted)
 
+    def begin(self, record: Record) -> None:
+        with self.lock:
+            self.serving[id(record)] = record
+
     def write(self, record: Record) -> None:
+        """Its record, once answered (unless the run ended first: written then)."""
+        with self.lock:
+            if self.serving.pop(id(record), None) is None and record.unfinished:
+                return
+        self.append(record)
+
+    def open_calls(self) -> list[dict[str, Any]]:
+        """The requests being served now (a long poll is one for up to 20 s)."""
+        with self.lock:
+            return [{"caller": r.caller, "op": r.op, "t0": r.t0} for r in self.serving.values()]
+
+    def finish(self) -> None:
+        """The run ends: a request still being served (a long poll its caller may have left
+        when it stopped) is witnessed now, unanswered, so the checker sees it was open."""
+        with self.lock:
+            left, self.serving = list(self.serving.values()), {}
+        for record in left:
+            record.t1, record.delivered, record.unfinished = time.time(), False, True
+            self.append(record)
+
+    def append(self, record: Record) -> None:
         if self.witness is None:
             return
         fd = os.open(self.witness, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -98,6 +127,7 @@ class Gateway:
             time.sleep(latency)
         record = Record(t0, t0, caller, request.service, request.op, request.resource)
         record.fault = fault or ("latency" if latency else "")
+        run.begin(record)
         if fault in faults.ANSWERED:
             status, headers, body = protocol.error_response(fault, request)
             record.status = int(status.split()[0])
@@ -175,6 +205,7 @@ class Gateway:
                     {"id": entry.get("Id"), "key": key, "ok": False, "error": entry.get("Code")}
                 )
         elif request.op == "ReceiveMessage":
+            record.visibility = protocol.receive_visibility(request)
             for message in body.get("Messages") or []:
                 message_id, handle = str(message["MessageId"]), str(message["ReceiptHandle"])
                 key = protocol._key_of(message.get("MessageAttributes") or {})
@@ -237,6 +268,8 @@ class Gateway:
                 self.runs[run.token] = run
             return {"registered": run.token}
         run = self.runs[parts[1]]
+        if method == "GET":
+            return {"serving": run.open_calls()}
         if method == "PATCH":
             with self.lock:
                 run.decider.spec = faults.parse(data.get("faults", ""))
@@ -247,5 +280,6 @@ class Gateway:
                 delivery.configure(queue, None)
             with self.lock:
                 self.runs.pop(run.token, None)
+            run.finish()
             return {"forgotten": run.token}
         raise ValueError(f"unsupported {method} on {path!r}")

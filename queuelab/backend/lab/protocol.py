@@ -88,6 +88,15 @@ def receipt_handles(request: Request) -> list[str]:
     return [str(e.get("ReceiptHandle")) for e in request.body.get("Entries") or []]
 
 
+def receive_visibility(request: Request) -> int | None:
+    """The VisibilityTimeout a ReceiveMessage asked for itself (None: the queue's own)."""
+    asked = request.body.get("VisibilityTimeout")
+    try:
+        return None if asked is None else int(asked)
+    except (TypeError, ValueError):
+        return None
+
+
 def item_key(request: Request) -> str:
     key = request.body.get("Key") or {}
     values = list(key.values()) if key else []

@@ -52,6 +52,7 @@ class ScenarioDoc:
     unsafe_resources: str  # another resource set for --unsafe, in words ("": the same)
     black_box: bool  # can judge a consumer the lab did not write
     not_black_box: str  # why not
+    not_for_lambda: str  # why a Lambda handler is not judged by it ("": it is)
     relies_on: tuple[SemanticDoc, ...]
     adapts_to: tuple[SemanticDoc, ...]
     measures: tuple[tuple[str, str], ...]  # the metrics it adds to the ledger, with their help
@@ -131,6 +132,7 @@ def read(scenario: Scenario) -> ScenarioDoc:
         unsafe_resources=resources(other) if other is not None else "",
         black_box=scenario.black_box.runs,
         not_black_box=scenario.black_box.why_not,
+        not_for_lambda=scenario.black_box.not_for_lambda,
         relies_on=tuple(semantic(n) for n in scenario.relies_on),
         adapts_to=tuple(semantic(n) for n in scenario.adapts_to),
         measures=tuple(scenario.metrics.declared().items()),

@@ -62,7 +62,21 @@ def catalogue(docs: Sequence[ScenarioDoc]) -> str:
         header = ("scenario", "typical", "shows", "with `--unsafe`", "`--unsafe` must show",
                   "black-box")  # fmt: skip
         blocks += [f"## {title}", table(header, rows)]
-    return page(*blocks)
+    return page(*blocks, _not_black_box(docs))
+
+
+def _not_black_box(docs: Sequence[ScenarioDoc]) -> str:
+    """The scenarios that judge no consumer you give, with the reason each declares."""
+    left_out = [d for d in docs if not d.black_box]
+    intro = (
+        f"{len(docs) - len(left_out)} of {len(docs)} scenarios judge a consumer you give "
+        "(`--consumer-command`, [black-box](consumer-contract.md)); these "
+        f"{len(left_out)} do not, for the reason each declares (with `--consumer-command` "
+        "it is skipped, saying so):"
+    )
+    rows = [(f"[`{d.name}`](scenarios/{d.name}.md)", d.not_black_box) for d in left_out]
+    return page("## Scenarios that do not judge your consumer", intro,
+                table(("scenario", "why not"), rows))  # fmt: skip
 
 
 def _semantics(title: str, meaning: str, rows: Sequence[SemanticDoc]) -> str:
@@ -165,6 +179,8 @@ def _black_box(doc: ScenarioDoc) -> str:
         if doc.black_box
         else f"No: {doc.not_black_box}. With `--consumer-command` it is skipped with that reason."
     )
+    if doc.not_for_lambda:
+        text += f" Not a Lambda handler (`--lambda-handler`): {doc.not_for_lambda}."
     return page("## Your own consumer", text, "See [testing your own consumer]"
                 "(../consumer-contract.md).")  # fmt: skip
 

@@ -123,6 +123,11 @@ class ConsumerDriver(ABC):
         own consumer never does: its exits are the lab's problems)."""
         return []
 
+    def receiving(self) -> set[str]:
+        """Consumers with a receive under way that their operations do not show yet (one
+        judged from outside is witnessed once answered: a long poll may take 20 s)."""
+        return set()
+
     def outsiders(self) -> set[str]:
         """The processes whose history is not their own word (the witness check skips them)."""
         return set()

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from queuelab.backend.control import Control, ControlError
 from queuelab.check import blackbox
 from queuelab.contract import clients, external, faults, history, tables, witness
 from queuelab.contract.consumer_knobs import ConsumerKnobs
@@ -66,6 +67,23 @@ def black_box_skip(scenario: Scenario, target: str, witnessed: bool) -> str:
     return ""
 
 
+def polling(settings: clients.AwsSettings, token: str) -> Callable[[], set[str]]:
+    """Who of the run has a ReceiveMessage being served now, as the endpoint's gateway says
+    (nobody, if it cannot say)."""
+    control = Control(settings.endpoint_url) if settings.endpoint_url else None
+
+    def now() -> set[str]:
+        if control is None:
+            return set()
+        try:
+            calls = control.serving(token)
+        except ControlError:
+            return set()
+        return {str(c["caller"]) for c in calls if c["op"] == "ReceiveMessage"}
+
+    return now
+
+
 @dataclass
 class CommandConsumer(ConsumerDriver):
     kind = "command"
@@ -89,7 +107,8 @@ class CommandConsumer(ConsumerDriver):
         decider = faults.Decider(faults.parse(fault_spec), seed) if fault_spec else None
         system = ExternalSystem(run_dir / external.FILE, decider=decider)
         endpoint = EffectEndpoint(token, system)
-        made = cls(argv, run_dir, token, settings, system, endpoint, Watch(" ".join(argv), run_dir))
+        watching = Watch(" ".join(argv), run_dir, polling=polling(settings, token))
+        made = cls(argv, run_dir, token, settings, system, endpoint, watching)
         made.watching.children = made.children
         system.payload_of, system.on_flood = made.payload_of, made.flooded
         system.alive = made.alive
@@ -178,6 +197,9 @@ class CommandConsumer(ConsumerDriver):
 
     def outsiders(self) -> set[str]:
         return set(self.children)
+
+    def receiving(self) -> set[str]:
+        return self.watching.polling()
 
     def alive(self, name: str) -> bool:
         child = self.children.get(name)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from queuelab.contract.history import FAIL, History, Op, read
+from queuelab.contract.history import FAIL, INVOKE, Fn, History, Op, read
 from queuelab.esm import scaling, source
 from queuelab.esm.errors import ValidationError
 from queuelab.esm.function import Function
@@ -158,11 +158,14 @@ def responses(s: Scratch) -> Observations:
 
 
 def _peak(case: Case) -> tuple[int, list[tuple[float, int]]]:
-    """The most invocations at once, and (seconds from the first start, level) steps."""
+    """The most invocations at once, and (seconds from the mapping's first poll, level) steps:
+    the ramp's clock starts with the polling, not with the first invocation (a cold start
+    later), as in lambda-scaling."""
     spans = [(i["started"], i["ended"]) for i in case.invocations()]
     if not spans:
         return 0, []
-    first = min(start for start, _ in spans)
+    polls = [op.time for op in case.ops() if op.f == Fn.RECEIVE and op.type == INVOKE]
+    first = min([start for start, _ in spans] + polls)
     events = sorted([(a - first, 1) for a, _ in spans] + [(b - first, -1) for _, b in spans])
     steps, level = [], 0
     for t, step in events:
