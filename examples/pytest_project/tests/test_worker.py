@@ -14,5 +14,5 @@ def test_the_worker_survives(queuelab, queuelab_case):
 
 
 def test_an_order_delivered_twice_is_charged_once(queuelab):
-    outcome = queuelab.check("at-least-once", params={"messages": 3})
+    outcome = queuelab.check("at-least-once", params={"messages": 30})
     assert outcome.result.ledger.duplicate_side_effects == 0
