@@ -42,8 +42,12 @@ while True:
                 effect_url, json.dumps({"id": body["id"]}).encode(), method="POST",
                 headers={"Idempotency-Key": body["id"], "Content-Type": "application/json"},
             )  # fmt: skip
-            urllib.request.urlopen(request).close()
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            try:  # the outage may begin with the delete as well as with a receive
+                urllib.request.urlopen(request).close()
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            except Exception as err:
+                print(f"giving up: {err}", file=sys.stderr)
+                sys.exit(1)
         if mode == "flood":  # asks the external system whether it is done, without pause
             url = f"{effect_url}/{json.loads(message['Body'])['id']}"
             while True:
