@@ -158,7 +158,7 @@ test: $(INFRA) $(EXAMPLES) browser $(TEST_NODE) ## Run every test (unit, backend
 # The quick loop leaves out the catalogue matrix (every scenario safe and --unsafe, for real:
 # make test and make scenarios run it) and the slow tests; each scenario's method is still
 # rehearsed safe and --unsafe against a lab without processes (tests/unit).
-test-fast: $(INFRA) $(EXAMPLES) browser $(TEST_NODE) ## The quick loop (about 90 s): all but the scenario matrix, the slow and the alone tests
+test-fast: $(INFRA) $(EXAMPLES) browser $(TEST_NODE) ## The quick loop (about 5 minutes): all but the scenario matrix, the slow and the alone tests
 	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not slow and not alone and not catalogue" $(ARGS)
 
 # The pages of docs/ made from the declarations (scenarios, knobs, the CLI, the SQS semantics,
