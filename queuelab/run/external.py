@@ -73,6 +73,18 @@ class Caller:
         self.first_request = self.first_request or now
         return now < self.first_request + self.outage
 
+    def fire(self, trigger: Trigger, wait: Callable[[Callable[[], bool], float, str], object],
+             timeout: float, what: str) -> str:  # fmt: skip
+        """Arm ``trigger`` on this caller's requests and ``wait`` (the lab's, which raises
+        when the time runs out) until it fired; disarmed if it did not. The request's id."""
+        self.triggers.append(trigger)
+        try:
+            wait(trigger.fired.is_set, timeout, what)
+        finally:
+            if not trigger.fired.is_set():
+                self.triggers.remove(trigger)
+        return trigger.id
+
 
 @dataclass(frozen=True)
 class Answer:

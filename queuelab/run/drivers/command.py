@@ -255,15 +255,9 @@ class CommandConsumer(ConsumerDriver):
                 return False
             return True
 
-        trigger = Trigger("before", terminate)
         caller = self.system.callers[child.name]
-        caller.triggers.append(trigger)
-        try:
-            host.wait_for(trigger.fired.is_set, timeout, f"a side-effect request of {child.name}")
-        finally:
-            if not trigger.fired.is_set():
-                caller.triggers.remove(trigger)
-        return trigger.id
+        what = f"a side-effect request of {child.name}"
+        return caller.fire(Trigger("before", terminate), host.wait_for, timeout, what)
 
     def flooded(self, name: str, rate: int) -> None:
         self.watching.flooded(name, rate)

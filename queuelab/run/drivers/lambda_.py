@@ -207,14 +207,8 @@ class LambdaConsumer(CommandConsumer):
         if key:
             terminate(key)
             return key
-        trigger = Trigger("before", terminate)
-        caller.triggers.append(trigger)
-        try:
-            host.wait_for(trigger.fired.is_set, timeout, f"a side-effect request of {child.name}")
-        finally:
-            if not trigger.fired.is_set():
-                caller.triggers.remove(trigger)
-        return trigger.id
+        what = f"a side-effect request of {child.name}"
+        return caller.fire(Trigger("before", terminate), host.wait_for, timeout, what)
 
     # -- the checker's view --------------------------------------------------------------
 
